@@ -1,0 +1,57 @@
+# Developer entry points. `make run` serves the app with demo data; `make test` runs the whole suite.
+# Both install into .venv/ at the repo root: created if missing, reinstalled only when a requirements
+# file is newer than the stamp .venv/.installed.
+
+PY ?= python3
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REQUIREMENTS := requirements.txt requirements-dev.txt
+
+.DEFAULT_GOAL := help
+.PHONY: help install venv run test lint fmt clean
+
+help:
+	@echo "make run    serve http://127.0.0.1:$(PORT)/ with demo data (web + Celery worker + beat)"
+	@echo "make test   ruff, migrations check, pytest (PYTEST_ARGS=... passes options to pytest)"
+	@echo "make lint   ruff check + format check;  make fmt   apply ruff fixes and formatting"
+	@echo "make clean  remove var/ and .venv/"
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): $(REQUIREMENTS) | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install venv: $(STAMP)
+
+# Everything the app writes at run time (SQLite DB, filesystem broker, media, collected static) lives here.
+var:
+	mkdir -p var
+
+run: $(STAMP) | var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PORT=$(PORT) bin/run
+
+test: $(STAMP) | var
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,214 @@
+"""The case taxonomy, cases, their photos, extension requests and the hash-chained event history."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Category(models.Model):
+    """Two-level taxonomy after the national standard: a major class (parent empty) and its minor classes.
+
+    Components (部件) are physical facilities; events (事件) are happenings. SLA limits sit on each minor
+    class (a major class's values are the default its minor classes were seeded with).
+    """
+
+    class Kind(models.TextChoices):
+        COMPONENT = "component", "component (部件)"
+        EVENT = "event", "event (事件)"
+
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    filing_minutes = models.PositiveIntegerField(default=60, help_text="reported → filed")
+    dispatch_minutes = models.PositiveIntegerField(default=60, help_text="filed → dispatched")
+    handling_minutes = models.PositiveIntegerField(default=24 * 60, help_text="dispatched → resolved")
+    verification_minutes = models.PositiveIntegerField(default=8 * 60, help_text="resolved → closed")
+    around_the_clock = models.BooleanField(default=False, help_text="Urgent hazards: deadlines ignore work hours.")
+    default_priority = models.PositiveSmallIntegerField(default=3)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_major(self) -> bool:
+        return self.parent_id is None
+
+
+class CaseState(models.TextChoices):
+    REPORTED = "reported", "reported"
+    FILED = "filed", "filed"
+    DISPATCHED = "dispatched", "dispatched"
+    IN_PROGRESS = "in_progress", "in progress"
+    RETURNED = "returned", "returned"
+    RESOLVED = "resolved", "resolved"
+    CLOSED = "closed", "closed"
+    REJECTED = "rejected", "rejected"
+
+
+OPEN_STATES = (
+    CaseState.REPORTED,
+    CaseState.FILED,
+    CaseState.DISPATCHED,
+    CaseState.IN_PROGRESS,
+    CaseState.RETURNED,
+    CaseState.RESOLVED,
+)
+
+
+class Case(models.Model):
+    class Source(models.TextChoices):
+        PATROL = "patrol", "patrol"
+        RESIDENT = "resident", "resident"
+        OPEN311 = "open311", "Open311"
+        HOTLINE = "hotline", "hotline"
+
+    class Priority(models.IntegerChoices):
+        URGENT = 1, "urgent"
+        HIGH = 2, "high"
+        NORMAL = 3, "normal"
+
+    class Stage(models.TextChoices):
+        FILING = "filing", "filing"
+        DISPATCH = "dispatch", "dispatch"
+        HANDLING = "handling", "handling"
+        VERIFICATION = "verification", "verification"
+
+    number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases"
+    )
+    reporter_name = models.CharField(max_length=100, blank=True)
+    reporter_contact = models.CharField(max_length=100, blank=True)
+    lat = models.FloatField()
+    lng = models.FloatField()
+    address = models.CharField(max_length=200, blank=True)
+    grid = models.ForeignKey("grids.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
+    description = models.TextField()
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    state = models.CharField(max_length=12, choices=CaseState.choices, default=CaseState.REPORTED)
+    department = models.ForeignKey(
+        "dispatch.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    suggested_department = models.ForeignKey(
+        "dispatch.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    duplicate_candidates = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
+
+    # The running deadline of the current stage; warning and escalation points are precomputed so the
+    # per-minute enforcement is three indexed range queries.
+    deadline_stage = models.CharField(max_length=12, choices=Stage.choices, blank=True)
+    deadline_started_at = models.DateTimeField(null=True, blank=True)
+    deadline_warn_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deadline_escalate_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_remaining_s = models.PositiveIntegerField(null=True, blank=True)
+
+    routed_at = models.DateTimeField(null=True, blank=True)
+    return_count = models.PositiveSmallIntegerField(default=0)
+    rework_count = models.PositiveSmallIntegerField(default=0)
+    extension_count = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped by every transition (optimistic lock).")
+    reported_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["state", "deadline_at"], name="case_state_deadline_idx"),
+            models.Index(fields=["category", "state", "reported_at"], name="case_duplicate_idx"),
+            models.Index(fields=["lat", "lng"], name="case_point_idx"),
+            models.Index(fields=["routed_at", "state"], name="case_unrouted_idx"),
+            models.Index(fields=["department", "state"], name="case_department_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"case #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class CasePhoto(models.Model):
+    class Kind(models.TextChoices):
+        REPORT = "report", "report"
+        EVIDENCE = "evidence", "fix evidence"
+        VERIFICATION = "verification", "verification"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="cases/%Y/%m/")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class ExtensionRequest(models.Model):
+    """A department asks for more handling time (延期); the dispatch center approves or denies it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        APPROVED = "approved", "approved"
+        DENIED = "denied", "denied"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    minutes = models.PositiveIntegerField()
+    reason = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(state="pending"), name="one_pending_extension_per_case"
+            )
+        ]
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history. Events are hash-chained per case: each hash covers the previous
+    hash and the canonical JSON of the event, so an edited or deleted row breaks the chain."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_username = models.CharField(max_length=150, blank=True, help_text="Frozen at the time of the event.")
+    actor_role = models.CharField(max_length=20)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["case_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="unique_case_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action}"

@@ -1,0 +1,55 @@
+"""Reads of cases for pages, the API and tasks: scoped by policy and query-optimised."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from gridmgmt.policy import can_view_case, cases_visible_q, role_covers_case
+from gridmgmt.roles import user_roles
+
+from .models import OPEN_STATES, Case, CaseEvent, Category
+from .workflow import TRANSITIONS
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(cases_visible_q(user))
+        .select_related("category__parent", "grid", "department", "suggested_department", "reporter")
+        .order_by("-reported_at")
+    )
+
+
+def cases_open_queue(user, *, states=OPEN_STATES) -> QuerySet[Case]:
+    """Open cases in the viewer's scope, most urgent first: priority, then the nearest deadline."""
+    return cases_visible_to(user).filter(state__in=states).order_by("priority", "deadline_at", "reported_at")
+
+
+def case_get_for(user, pk: int) -> Case:
+    """The case if the user may see it; 404 otherwise, so outsiders cannot probe which ids exist."""
+    case = (
+        Case.objects.select_related("category__parent", "grid__community__parent", "department", "reporter")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None or not can_view_case(user, case):
+        raise Http404("No such case")
+    return case
+
+
+def case_events(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("seq")
+
+
+def case_actions_for(user, case: Case) -> list[str]:
+    """Exactly the actions this viewer may take on this case now (table, role and scope)."""
+    roles = user_roles(user)
+    actions = []
+    for (state, action), transition in TRANSITIONS.items():
+        if state != case.state or not state:
+            continue
+        if any(role_covers_case(user, role, case) for role in roles & transition.roles):
+            actions.append(action)
+    return actions
+
+
+def categories_minor() -> QuerySet[Category]:
+    return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent")

@@ -1,0 +1,520 @@
+"""Every write to a case: one service per workflow action, all applied through one transition engine.
+
+Each call is one transaction: lock the case row, check the transition table, the actor's role and scope,
+write, append the hash-chained event, and leave side effects (routing, notifications) to after commit.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch.deadlines import clock_for, stage_clock
+from dispatch.models import Department
+from dispatch.notifications import department_recipients, notification_queue
+from grids.selectors import grid_locate
+from gridmgmt import clock
+from gridmgmt.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
+from gridmgmt.policy import role_covers_case, role_covers_grid
+from gridmgmt.roles import Role, user_roles
+from gridmgmt.tasking import enqueue_on_commit
+
+from .audit import event_append
+from .models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
+from .photos import photos_attach, photos_validate
+from .workflow import Action, Deadline, Transition, transition_for
+
+MAX_EXTENSION_MINUTES = 30 * 24 * 60
+MAX_TEXT = 4000
+
+# Everything a transition may change; written back in one conditional UPDATE.
+_MUTABLE_FIELDS = [
+    f.attname
+    for f in Case._meta.concrete_fields
+    if f.name not in ("id", "number", "source", "reporter", "reported_at", "version")
+]
+
+ACTION_VERBS = {
+    Action.REPORT: "report",
+    Action.FILE: "file",
+    Action.REJECT: "reject",
+    Action.DISPATCH: "dispatch",
+    Action.ACCEPT: "accept",
+    Action.RETURN: "return",
+    Action.REQUEST_EXTENSION: "request an extension for",
+    Action.APPROVE_EXTENSION: "approve an extension for",
+    Action.DENY_EXTENSION: "deny an extension for",
+    Action.SUSPEND: "suspend",
+    Action.RESUME: "resume",
+    Action.RESOLVE: "resolve",
+    Action.VERIFY_PASS: "close",
+    Action.VERIFY_FAIL: "send back for rework",
+}
+
+
+def _text(value: str, *, field: str, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(f"{field.replace('_', ' ')} is required", field=field)
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"{field.replace('_', ' ')} is longer than {MAX_TEXT} characters", field=field)
+    return value
+
+
+def _authorize(actor, transition: Transition, action: str, case: Case | None, grid_id: int | None = None) -> str:
+    """The role the actor acts in, or NotAllowed saying why. `actor=None` is the system (Celery)."""
+    held = frozenset({Role.SYSTEM}) if actor is None else user_roles(actor)
+    candidates = sorted(held & transition.roles)
+    verb = ACTION_VERBS[action]
+    if not candidates:
+        allowed = " or ".join(sorted(Role.LABELS[r] for r in transition.roles if r != Role.SYSTEM))
+        raise NotAllowed(f"only a {allowed} may {verb} a case")
+    for role in candidates:
+        covered = role_covers_grid(actor, role, grid_id) if case is None else role_covers_case(actor, role, case)
+        if covered:
+            return role
+    where = {Role.GRID_ADMIN: "your grids", Role.DEPARTMENT_STAFF: "your department"}.get(candidates[0], "your scope")
+    raise NotAllowed(f"you may not {verb} this case: it is not in {where}")
+
+
+def _start_clock(case: Case, stage: str, now: dt.datetime) -> None:
+    points = stage_clock(case.category, stage, now)
+    case.deadline_stage = stage
+    case.deadline_started_at = points.started_at
+    case.deadline_warn_at = points.warn_at
+    case.deadline_at = points.due_at
+    case.deadline_escalate_at = points.escalate_at
+    case.warned_at = case.overdue_at = case.escalated_at = None
+    case.suspended_at = case.suspended_remaining_s = None
+
+
+def _clear_clock(case: Case) -> None:
+    case.deadline_stage = ""
+    case.deadline_started_at = case.deadline_warn_at = case.deadline_at = case.deadline_escalate_at = None
+    case.suspended_at = case.suspended_remaining_s = None
+
+
+def _move_clock(case: Case, rule: str, now: dt.datetime, extra_minutes: int = 0) -> None:
+    if rule == Deadline.KEEP:
+        return
+    if rule == Deadline.CLEAR:
+        _clear_clock(case)
+    elif rule == Deadline.EXTEND:
+        points = clock_for(case.deadline_started_at, case.deadline_at + dt.timedelta(minutes=extra_minutes))
+        case.deadline_warn_at, case.deadline_at, case.deadline_escalate_at = (
+            points.warn_at,
+            points.due_at,
+            points.escalate_at,
+        )
+        # A moved deadline is a new promise: alerts whose point now lies ahead may fire again.
+        if now < case.deadline_warn_at:
+            case.warned_at = None
+        if now < case.deadline_at:
+            case.overdue_at = None
+        if now < case.deadline_escalate_at:
+            case.escalated_at = None
+    elif rule == Deadline.PAUSE:
+        if case.suspended_at is not None:
+            raise InvalidTransition("the case is already suspended")
+        case.suspended_at = now
+        remaining = (case.deadline_at - now).total_seconds() if case.deadline_at else 0
+        case.suspended_remaining_s = max(0, int(remaining))
+    elif rule == Deadline.RESUME:
+        if case.suspended_at is None:
+            raise InvalidTransition("the case is not suspended")
+        if case.deadline_at is not None:
+            # Shift every point of the clock by the time spent suspended: suspension never eats the limit.
+            paused = now - case.suspended_at
+            case.deadline_started_at += paused
+            case.deadline_warn_at += paused
+            case.deadline_at += paused
+            case.deadline_escalate_at += paused
+        case.suspended_at = case.suspended_remaining_s = None
+    else:  # a stage: a new clock starts
+        _start_clock(case, rule, now)
+
+
+def _apply(
+    *,
+    case: Case,
+    actor,
+    action: str,
+    expected_version: int | None = None,
+    note: str = "",
+    change: Callable[[Case, dt.datetime], dict] | None = None,
+    after: Callable[[Case, CaseEvent], None] | None = None,
+) -> Case:
+    """The transition engine every action goes through."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("category", "department").get(pk=case.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict("the case was changed by someone else meanwhile; reload it and try again")
+        transition = transition_for(locked.state, action)
+        if transition is None:
+            raise InvalidTransition(f"cannot {ACTION_VERBS[action]} a case that is {locked.get_state_display()}")
+        role = _authorize(actor, transition, action, locked)
+        now = clock.now()
+        from_state = locked.state
+        data = change(locked, now) if change else {}
+        if transition.next_state:
+            locked.state = transition.next_state
+        _move_clock(locked, transition.deadline, now, data.get("minutes", 0))
+        locked.updated_at = now
+        # select_for_update serialises writers on PostgreSQL; the version check also stops a writer that
+        # could not lock (SQLite has no row locks): exactly one of two racing actions wins.
+        updated = Case.objects.filter(pk=locked.pk, version=locked.version).update(
+            version=locked.version + 1, **{name: getattr(locked, name) for name in _MUTABLE_FIELDS}
+        )
+        if updated != 1:
+            raise Conflict("the case was changed by someone else meanwhile; reload it and try again")
+        locked.version += 1
+        event = event_append(
+            case=locked,
+            action=action,
+            from_state=from_state,
+            to_state=locked.state,
+            actor=actor,
+            role=role,
+            at=now,
+            note=note,
+            data=data,
+        )
+        if after:
+            after(locked, event)
+    return locked
+
+
+# --- collection (信息采集) ---
+
+
+def case_report(
+    *,
+    actor,
+    source: str,
+    lat: float,
+    lng: float,
+    category: Category,
+    description: str,
+    address: str = "",
+    priority: int | None = None,
+    reporter_name: str = "",
+    reporter_contact: str = "",
+    photos: Sequence = (),
+) -> Case:
+    """A new case from a patrol, a resident, Open311 or the hotline. Routing follows after commit."""
+    if source not in Case.Source.values:
+        raise InvalidInput(f"unknown source {source!r}", field="source")
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("the location needs numeric latitude and longitude", field="location") from exc
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise InvalidInput("latitude must be within ±90 and longitude within ±180", field="location")
+    if category is None or category.is_major or not category.is_active:
+        raise InvalidInput("choose an active minor category", field="category")
+    if priority is not None and priority not in Case.Priority.values:
+        raise InvalidInput("priority must be 1 (urgent), 2 (high) or 3 (normal)", field="priority")
+    description = _text(description, field="description", required=True)
+    uploads = photos_validate(photos)
+    grid = grid_locate(lat=lat, lng=lng)
+    if grid is None:
+        raise InvalidInput("the location is outside the jurisdiction: no grid contains it", field="location")
+    role = _authorize(actor, transition_for("", Action.REPORT), Action.REPORT, None, grid.pk)
+    now = clock.now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            source=source,
+            reporter=actor,
+            reporter_name=_text(reporter_name, field="reporter_name", required=False)[:100],
+            reporter_contact=_text(reporter_contact, field="reporter_contact", required=False)[:100],
+            lat=lat,
+            lng=lng,
+            address=_text(address, field="address", required=False)[:200],
+            grid=grid,
+            category=category,
+            description=description,
+            priority=priority or category.default_priority,
+            state=CaseState.REPORTED,
+            reported_at=now,
+            updated_at=now,
+        )
+        case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
+        _start_clock(case, Case.Stage.FILING, now)
+        case.save(update_fields=["number", *_MUTABLE_FIELDS])
+        photos_attach(case=case, uploads=uploads, kind=CasePhoto.Kind.REPORT, actor=actor, at=now)
+        event_append(
+            case=case,
+            action=Action.REPORT,
+            from_state="",
+            to_state=CaseState.REPORTED,
+            actor=actor,
+            role=role,
+            at=now,
+            data={"source": source, "grid": grid.code, "category": category.code, "photos": len(uploads)},
+        )
+        from dispatch.tasks import route_case_task
+
+        enqueue_on_commit(route_case_task, case.pk)
+    return case
+
+
+# --- filing (立案) ---
+
+
+def case_file(
+    *,
+    case: Case,
+    actor,
+    note: str = "",
+    category: Category | None = None,
+    priority: int | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Accept a report as a case; the dispatcher may correct its category and priority while filing."""
+    note = _text(note, field="note", required=False)
+    if category is not None and (category.is_major or not category.is_active):
+        raise InvalidInput("choose an active minor category", field="category")
+    if priority is not None and priority not in Case.Priority.values:
+        raise InvalidInput("priority must be 1 (urgent), 2 (high) or 3 (normal)", field="priority")
+
+    def change(c: Case, now) -> dict:
+        data = {}
+        if category is not None and category.pk != c.category_id:
+            data["category"] = {"from": c.category.code, "to": category.code}
+            c.category = category
+        if priority is not None and priority != c.priority:
+            data["priority"] = {"from": c.priority, "to": priority}
+            c.priority = priority
+        return data
+
+    return _apply(case=case, actor=actor, action=Action.FILE, note=note, change=change, expected_version=expected_version)
+
+
+def case_reject(
+    *, case: Case, actor, reason: str, duplicate_of: Case | None = None, expected_version: int | None = None
+) -> Case:
+    """Reject an invalid report, or mark it a duplicate of another case."""
+    reason = _text(reason, field="reason", required=True)
+    if duplicate_of is not None and duplicate_of.pk == case.pk:
+        raise InvalidInput("a case cannot duplicate itself", field="duplicate_of")
+    if duplicate_of is not None and duplicate_of.state == CaseState.REJECTED:
+        raise InvalidInput(f"case {duplicate_of.number} is itself rejected; link the surviving case", field="duplicate_of")
+
+    def change(c: Case, now) -> dict:
+        c.duplicate_of = duplicate_of
+        c.closed_at = now
+        return {"duplicate_of": duplicate_of.number} if duplicate_of else {}
+
+    return _apply(case=case, actor=actor, action=Action.REJECT, note=reason, change=change, expected_version=expected_version)
+
+
+# --- dispatch (派遣) ---
+
+
+def case_dispatch(
+    *, case: Case, actor, department: Department, note: str = "", expected_version: int | None = None
+) -> Case:
+    """Send a filed (or returned) case to the department responsible for it."""
+    note = _text(note, field="note", required=False)
+    if department is None or not department.is_active:
+        raise InvalidInput("choose an active department", field="department")
+
+    def change(c: Case, now) -> dict:
+        previous = c.department.code if c.department_id else None
+        c.department = department
+        return {"department": department.code, "previous_department": previous}
+
+    def after(c: Case, event: CaseEvent) -> None:
+        notification_queue(
+            case=c,
+            kind="dispatched",
+            recipients=department_recipients(department),
+            subject=f"Case {c.number} dispatched to {department.name}",
+            body=f"{c.category.name}: {c.description}\nDue {timezone.localtime(c.deadline_at):%Y-%m-%d %H:%M}",
+        )
+
+    return _apply(
+        case=case, actor=actor, action=Action.DISPATCH, note=note, change=change, after=after,
+        expected_version=expected_version,
+    )
+
+
+# --- handling (处理) ---
+
+
+def case_accept(*, case: Case, actor, expected_version: int | None = None) -> Case:
+    return _apply(case=case, actor=actor, action=Action.ACCEPT, expected_version=expected_version)
+
+
+def case_return(*, case: Case, actor, reason: str, expected_version: int | None = None) -> Case:
+    """Hand a mis-routed case back to the dispatch center ("not our responsibility")."""
+    reason = _text(reason, field="reason", required=True)
+
+    def change(c: Case, now) -> dict:
+        data = {"department": c.department.code}
+        c.department = None
+        c.return_count += 1
+        return data
+
+    return _apply(case=case, actor=actor, action=Action.RETURN, note=reason, change=change, expected_version=expected_version)
+
+
+def case_request_extension(
+    *, case: Case, actor, minutes: int, reason: str, expected_version: int | None = None
+) -> ExtensionRequest:
+    reason = _text(reason, field="reason", required=True)
+    try:
+        minutes = int(minutes)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("minutes must be a whole number", field="minutes") from exc
+    if not 1 <= minutes <= MAX_EXTENSION_MINUTES:
+        raise InvalidInput(f"an extension is between 1 and {MAX_EXTENSION_MINUTES} minutes", field="minutes")
+    created: list[ExtensionRequest] = []
+
+    def change(c: Case, now) -> dict:
+        if ExtensionRequest.objects.filter(case=c, state=ExtensionRequest.State.PENDING).exists():
+            raise Conflict("an extension request for this case is already waiting for a decision")
+        created.append(
+            ExtensionRequest.objects.create(case=c, requested_by=actor, minutes=minutes, reason=reason, created_at=now)
+        )
+        return {"requested_minutes": minutes}
+
+    _apply(
+        case=case, actor=actor, action=Action.REQUEST_EXTENSION, note=reason, change=change,
+        expected_version=expected_version,
+    )
+    return created[0]
+
+
+def _decide_extension(*, case: Case, actor, action: str, note: str, approve: bool, expected_version) -> Case:
+    def change(c: Case, now) -> dict:
+        pending = ExtensionRequest.objects.select_for_update().filter(case=c, state=ExtensionRequest.State.PENDING).first()
+        if pending is None:
+            raise InvalidTransition("there is no pending extension request for this case")
+        pending.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.DENIED
+        pending.decided_by, pending.decided_at, pending.decision_note = actor, now, note
+        pending.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        if approve:
+            c.extension_count += 1
+            return {"request": pending.pk, "minutes": pending.minutes}
+        return {"request": pending.pk}
+
+    return _apply(case=case, actor=actor, action=action, note=note, change=change, expected_version=expected_version)
+
+
+def case_approve_extension(*, case: Case, actor, note: str = "", expected_version: int | None = None) -> Case:
+    note = _text(note, field="note", required=False)
+    return _decide_extension(
+        case=case, actor=actor, action=Action.APPROVE_EXTENSION, note=note, approve=True,
+        expected_version=expected_version,
+    )
+
+
+def case_deny_extension(*, case: Case, actor, reason: str, expected_version: int | None = None) -> Case:
+    reason = _text(reason, field="reason", required=True)
+    return _decide_extension(
+        case=case, actor=actor, action=Action.DENY_EXTENSION, note=reason, approve=False,
+        expected_version=expected_version,
+    )
+
+
+def case_suspend(*, case: Case, actor, reason: str, expected_version: int | None = None) -> Case:
+    """Park a case (挂账): its clock stops until it is resumed; the reason is on record."""
+    reason = _text(reason, field="reason", required=True)
+    return _apply(case=case, actor=actor, action=Action.SUSPEND, note=reason, expected_version=expected_version)
+
+
+def case_resume(*, case: Case, actor, note: str = "", expected_version: int | None = None) -> Case:
+    note = _text(note, field="note", required=False)
+
+    def change(c: Case, now) -> dict:
+        return {"suspended_seconds": int((now - c.suspended_at).total_seconds())} if c.suspended_at else {}
+
+    return _apply(case=case, actor=actor, action=Action.RESUME, note=note, change=change, expected_version=expected_version)
+
+
+# --- feedback (反馈) ---
+
+
+def case_resolve(
+    *, case: Case, actor, notes: str, photos: Sequence = (), expected_version: int | None = None
+) -> Case:
+    """The department reports the fix, with evidence photos; verification starts."""
+    notes = _text(notes, field="notes", required=True)
+    uploads = photos_validate(photos)
+
+    def change(c: Case, now) -> dict:
+        photos_attach(case=c, uploads=uploads, kind=CasePhoto.Kind.EVIDENCE, actor=actor, at=now)
+        return {"photos": len(uploads)}
+
+    return _apply(case=case, actor=actor, action=Action.RESOLVE, note=notes, change=change, expected_version=expected_version)
+
+
+# --- verification and closure (核查结案) ---
+
+
+def case_verify_pass(
+    *, case: Case, actor, note: str = "", photos: Sequence = (), expected_version: int | None = None
+) -> Case:
+    note = _text(note, field="note", required=False)
+    uploads = photos_validate(photos)
+
+    def change(c: Case, now) -> dict:
+        photos_attach(case=c, uploads=uploads, kind=CasePhoto.Kind.VERIFICATION, actor=actor, at=now)
+        c.closed_at = now
+        return {"photos": len(uploads)}
+
+    return _apply(case=case, actor=actor, action=Action.VERIFY_PASS, note=note, change=change, expected_version=expected_version)
+
+
+def case_verify_fail(
+    *, case: Case, actor, reason: str, photos: Sequence = (), expected_version: int | None = None
+) -> Case:
+    """The fix did not hold: back to the same department for rework, counted against it."""
+    reason = _text(reason, field="reason", required=True)
+    uploads = photos_validate(photos)
+
+    def change(c: Case, now) -> dict:
+        photos_attach(case=c, uploads=uploads, kind=CasePhoto.Kind.VERIFICATION, actor=actor, at=now)
+        c.rework_count += 1
+        return {"department": c.department.code if c.department_id else None, "rework": c.rework_count}
+
+    def after(c: Case, event: CaseEvent) -> None:
+        notification_queue(
+            case=c,
+            kind="rework",
+            recipients=department_recipients(c.department),
+            subject=f"Case {c.number} failed verification: rework",
+            body=reason,
+        )
+
+    return _apply(
+        case=case, actor=actor, action=Action.VERIFY_FAIL, note=reason, change=change, after=after,
+        expected_version=expected_version,
+    )
+
+
+# --- events the system records on its own (routing, deadlines) ---
+
+
+def case_record_system_event(
+    *, case_id: int, action: str, data: dict, note: str = "", flag: str | None = None, at: dt.datetime | None = None
+) -> tuple[Case, CaseEvent] | None:
+    """Append a system event once: with `flag` (a nullable timestamp field), only if it is still empty.
+
+    Returns None when the flag was already set, i.e. another worker recorded it first.
+    """
+    now = at or clock.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case_id)
+        if flag is not None:
+            if getattr(locked, flag) is not None:
+                return None
+            setattr(locked, flag, now)
+            locked.save(update_fields=[flag])
+        event = event_append(
+            case=locked, action=action, from_state=locked.state, to_state=locked.state,
+            actor=None, role=Role.SYSTEM, at=now, note=note, data=data,
+        )
+    return locked, event

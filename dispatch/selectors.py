@@ -1,0 +1,92 @@
+"""Reads for dispatch: the routing rule that applies to a case, duplicate candidates, due deadlines."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from cases.models import OPEN_STATES, Case
+from grids.geometry import degree_box, distance_m
+from grids.models import Grid
+from grids.selectors import jurisdiction_ancestor_ids
+
+from .models import RoutingRule
+
+
+def routing_rule_for(*, category, grid: Grid | None) -> RoutingRule | None:
+    """The most specific active rule: category specificity first (minor > major > any), then area
+    (grid > community > street > district > anywhere); the oldest rule breaks a tie."""
+    category_rank = {category.pk: 2}
+    if category.parent_id:
+        category_rank[category.parent_id] = 1
+    area_rank: dict[int, int] = {}
+    if grid is not None:
+        # nearest jurisdiction first: community 3, street 2, district 1
+        for depth, jid in enumerate(jurisdiction_ancestor_ids(grid)):
+            area_rank[jid] = 3 - depth
+    rules = RoutingRule.objects.filter(
+        Q(category_id__in=list(category_rank)) | Q(category__isnull=True),
+        is_active=True,
+        department__is_active=True,
+    ).select_related("department")
+    best: tuple | None = None
+    best_rule = None
+    for rule in rules:
+        if rule.grid_id is not None:
+            if grid is None or rule.grid_id != grid.pk:
+                continue
+            a_rank = 4
+        elif rule.jurisdiction_id is not None:
+            if rule.jurisdiction_id not in area_rank:
+                continue
+            a_rank = area_rank[rule.jurisdiction_id]
+        else:
+            a_rank = 0
+        c_rank = category_rank.get(rule.category_id, 0) if rule.category_id else 0
+        key = (c_rank, a_rank, -rule.pk)
+        if best is None or key > best:
+            best, best_rule = key, rule
+    return best_rule
+
+
+def duplicate_candidates(case: Case) -> QuerySet[Case]:
+    """Open cases of the same category within the configured radius and time window, oldest first."""
+    radius = settings.DUPLICATE_RADIUS_M
+    window = dt.timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
+    min_lat, min_lng, max_lat, max_lng = degree_box(case.lat, case.lng, radius)
+    nearby = (
+        Case.objects.filter(
+            category_id=case.category_id,
+            state__in=OPEN_STATES,
+            reported_at__gte=case.reported_at - window,
+            reported_at__lte=case.reported_at + window,
+            lat__range=(min_lat, max_lat),
+            lng__range=(min_lng, max_lng),
+        )
+        .exclude(pk=case.pk)
+        .only("id", "number", "lat", "lng")
+    )
+    # The box is a cheap indexed prefilter; the exact great-circle distance decides.
+    ids = [c.pk for c in nearby if distance_m(case.lat, case.lng, c.lat, c.lng) <= radius]
+    return Case.objects.filter(pk__in=ids).order_by("reported_at")
+
+
+def cases_due(*, field: str, flag: str, now: dt.datetime, limit: int = 500) -> list[int]:
+    """Ids of open, running (not suspended) cases whose `field` point has passed and `flag` is unset."""
+    return list(
+        Case.objects.filter(
+            state__in=OPEN_STATES,
+            suspended_at__isnull=True,
+            **{f"{field}__lte": now, f"{flag}__isnull": True},
+        )
+        .order_by(field)
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def cases_unrouted(*, older_than: dt.datetime, limit: int = 500) -> list[int]:
+    return list(
+        Case.objects.filter(routed_at__isnull=True, reported_at__lte=older_than)
+        .order_by("reported_at")
+        .values_list("id", flat=True)[:limit]
+    )

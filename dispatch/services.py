@@ -1,0 +1,153 @@
+"""Dispatch-side writes: routing a reported case, enforcing deadlines, reconciling, sending notices.
+
+All of them are idempotent, so a task that runs twice (acks_late, retries, reconcile) changes nothing twice.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from cases import services as case_services
+from cases.audit import event_append
+from cases.models import Case, CaseState
+from grids.selectors import grid_locate
+from gridmgmt import clock
+from gridmgmt.roles import Role
+
+from .models import Notification
+from .notifications import department_recipients, notification_queue, role_recipients
+from .selectors import cases_due, cases_unrouted, duplicate_candidates, routing_rule_for
+
+logger = logging.getLogger(__name__)
+
+
+def case_route(*, case_id: int) -> Case | None:
+    """Locate, suggest a department, flag likely duplicates, and auto-dispatch where a rule says so.
+
+    Runs once per case: a second call (retry, reconcile) finds `routed_at` set and does nothing.
+    """
+    auto_department = None
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("category").filter(pk=case_id).first()
+        if case is None or case.routed_at is not None:
+            return case
+        now = clock.now()
+        data: dict = {}
+        if case.grid_id is None:
+            case.grid = grid_locate(lat=case.lat, lng=case.lng)
+        data["grid"] = case.grid.code if case.grid_id else None
+        rule = routing_rule_for(category=case.category, grid=case.grid)
+        case.suggested_department = rule.department if rule else None
+        data["suggested_department"] = rule.department.code if rule else None
+        data["rule"] = rule.pk if rule else None
+        duplicates = list(duplicate_candidates(case))
+        case.duplicate_candidates.set(duplicates)
+        data["duplicates"] = [d.number for d in duplicates]
+        case.routed_at = now
+        case.save(update_fields=["grid", "suggested_department", "routed_at"])
+        event_append(
+            case=case, action="route", from_state=case.state, to_state=case.state,
+            actor=None, role=Role.SYSTEM, at=now, data=data,
+        )
+        # Auto-dispatch only a clean, still untouched report: a likely duplicate needs a person's eye.
+        if rule and rule.auto_dispatch and not duplicates and case.state == CaseState.REPORTED:
+            auto_department = rule.department
+    if auto_department is not None:
+        case = case_services.case_file(case=case, actor=None, note="auto-filed by routing rule")
+        case = case_services.case_dispatch(case=case, actor=None, department=auto_department, note="auto-dispatched")
+    return case
+
+
+_ALERTS = (
+    # (point field, flag field, event action, who hears of it)
+    ("deadline_warn_at", "warned_at", "deadline_warning", "department"),
+    ("deadline_at", "overdue_at", "deadline_overdue", "department+dispatch"),
+    ("deadline_escalate_at", "escalated_at", "escalated", "supervisors"),
+)
+
+
+def _alert_recipients(case: Case, audience: str) -> list[str]:
+    if audience == "supervisors":
+        return role_recipients(Role.SUPERVISOR)
+    recipients = department_recipients(case.department)
+    if audience == "department+dispatch":
+        recipients += role_recipients(Role.DISPATCHER)
+    return recipients
+
+
+def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Fire each due warning, overdue mark and escalation exactly once per running deadline."""
+    now = now or clock.now()
+    fired = {}
+    for field, flag, action, audience in _ALERTS:
+        count = 0
+        for case_id in cases_due(field=field, flag=flag, now=now):
+            count += _alert_fire(case_id=case_id, field=field, flag=flag, action=action, audience=audience, now=now)
+        fired[action] = count
+    return fired
+
+
+def _alert_fire(*, case_id: int, field: str, flag: str, action: str, audience: str, now: dt.datetime) -> int:
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update().select_related("department", "category").filter(pk=case_id).first()
+        )
+        # Re-check under the lock: the case may have moved on or another worker fired first.
+        if case is None or not case.is_open or case.suspended_at is not None:
+            return 0
+        point = getattr(case, field)
+        if getattr(case, flag) is not None or point is None or point > now:
+            return 0
+        setattr(case, flag, now)
+        case.save(update_fields=[flag])
+        data = {"stage": case.deadline_stage, "deadline": case.deadline_at.isoformat(), "point": point.isoformat()}
+        event_append(
+            case=case, action=action, from_state=case.state, to_state=case.state,
+            actor=None, role=Role.SYSTEM, at=now, data=data,
+        )
+        due = timezone.localtime(case.deadline_at)
+        notification_queue(
+            case=case,
+            kind=action,
+            recipients=_alert_recipients(case, audience),
+            subject=f"Case {case.number}: {action.replace('_', ' ')} ({case.deadline_stage} due {due:%Y-%m-%d %H:%M})",
+            body=f"{case.category.name}: {case.description}",
+        )
+    return 1
+
+
+def cases_reconcile(*, now: dt.datetime | None = None) -> list[int]:
+    """Re-publish routing for reports that were never routed (e.g. the broker was down at report time)."""
+    from gridmgmt.tasking import enqueue
+
+    from .tasks import route_case_task
+
+    now = now or clock.now()
+    stale = cases_unrouted(older_than=now - dt.timedelta(seconds=settings.RECONCILE_GRACE_SECONDS))
+    return [case_id for case_id in stale if enqueue(route_case_task, case_id)]
+
+
+def notifications_send(*, ids: list[int] | None = None, limit: int = 200) -> int:
+    """Send unsent notifications; each row is claimed with a conditional update so it goes out once."""
+    pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=5)
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    sent = 0
+    for note in pending.order_by("created_at")[:limit]:
+        claimed = Notification.objects.filter(pk=note.pk, sent_at__isnull=True).update(
+            sent_at=clock.now(), attempts=note.attempts + 1
+        )
+        if claimed != 1:
+            continue  # another worker sent it
+        try:
+            send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient])
+        except Exception as exc:  # noqa: BLE001 - any mail failure: release the claim for a later try
+            logger.warning("sending notification %s failed: %s", note.pk, exc)
+            Notification.objects.filter(pk=note.pk).update(sent_at=None, last_error=str(exc)[:500])
+            continue
+        sent += 1
+    return sent

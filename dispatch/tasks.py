@@ -1,0 +1,33 @@
+"""Celery tasks: thin wrappers that take ids and call services (all idempotent, acks_late, JSON)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_kwargs": {"max_retries": 5}}
+
+
+@shared_task(**_RETRY)
+def route_case_task(case_id: int) -> None:
+    services.case_route(case_id=case_id)
+
+
+@shared_task(**_RETRY)
+def enforce_deadlines_task() -> dict:
+    return services.deadlines_enforce()
+
+
+@shared_task(**_RETRY)
+def reconcile_task() -> int:
+    return len(services.cases_reconcile())
+
+
+@shared_task(**_RETRY)
+def send_notifications_task(ids: list[int]) -> int:
+    return services.notifications_send(ids=ids)
+
+
+@shared_task(**_RETRY)
+def send_pending_notifications_task() -> int:
+    return services.notifications_send()

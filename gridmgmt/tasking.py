@@ -1,0 +1,41 @@
+"""Enqueueing Celery tasks after commit without ever failing the request that caused them."""
+
+import contextlib
+import logging
+import threading
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+_state = threading.local()
+
+
+def enqueue(task, *args) -> bool:
+    """Publish `task(*args)` now; on a broker failure log and return False.
+
+    The caller's data is already committed, and the periodic reconcile task re-enqueues whatever was
+    not picked up, so a broker outage delays work instead of losing it or breaking the request.
+    """
+    if getattr(_state, "suppressed", False):
+        return False
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:  # noqa: BLE001 - any broker/transport error means "not published"
+        logger.warning("could not publish %s%r; reconcile will retry", task.name, args, exc_info=True)
+        return False
+    return True
+
+
+def enqueue_on_commit(task, *args) -> None:
+    transaction.on_commit(lambda: enqueue(task, *args))
+
+
+@contextlib.contextmanager
+def suppressed():
+    """Bulk jobs (the demo seed) do their follow-up work synchronously and publish nothing."""
+    previous = getattr(_state, "suppressed", False)
+    _state.suppressed = True
+    try:
+        yield
+    finally:
+        _state.suppressed = previous

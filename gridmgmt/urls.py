@@ -1,0 +1,24 @@
+"""Top-level URLs."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+import cases.admin  # noqa: F401 - registers models (no admin autodiscovery, see settings)
+import dispatch.admin  # noqa: F401
+import django.contrib.auth.admin  # noqa: F401
+import grids.admin  # noqa: F401
+
+from . import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("cases.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

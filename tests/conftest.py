@@ -1,0 +1,58 @@
+"""Shared fixtures: the test district, categories, departments and one persona per role."""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+
+from gridmgmt.roles import Role
+
+from . import factories
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def world(db):
+    """A district with four grids, two departments, categories, and the personas:
+    gridadmin (grids 1–2), other_gridadmin (grid 3), dispatcher, staff (sanitation), other_staff (roads),
+    supervisor, resident, outsider (no role)."""
+    area = factories.district()
+    g1, g2, g3, g4 = area["grids"]
+    cats = factories.categories()
+    sanitation = factories.department("sanitation", "环卫局")
+    roads = factories.department("roads", "市政局")
+    return SimpleNamespace(
+        **area,
+        g1=g1, g2=g2, g3=g3, g4=g4,
+        cats=SimpleNamespace(**cats),
+        sanitation=sanitation,
+        roads=roads,
+        gridadmin=factories.user("gridadmin", roles=(Role.GRID_ADMIN,), grids=(g1, g2)),
+        other_gridadmin=factories.user("gridadmin_b", roles=(Role.GRID_ADMIN,), grids=(g3,)),
+        dispatcher=factories.user("dispatcher", roles=(Role.DISPATCHER,)),
+        staff=factories.user("staff", roles=(Role.DEPARTMENT_STAFF,), departments=(sanitation,)),
+        other_staff=factories.user("staff_roads", roles=(Role.DEPARTMENT_STAFF,), departments=(roads,)),
+        supervisor=factories.user("supervisor", roles=(Role.SUPERVISOR,)),
+        resident=factories.user("resident", roles=(Role.RESIDENT,)),
+        outsider=factories.user("outsider"),
+    )
+
+
+def using_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", "")
+
+
+requires_postgres = pytest.mark.skipif(
+    not using_postgres(), reason="needs PostgreSQL: set DATABASE_URL=postgres://… (CI does)"
+)
+requires_redis = pytest.mark.skipif(not redis_url(), reason="needs Redis: set REDIS_URL=redis://… (CI does)")
