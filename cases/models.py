@@ -19,12 +19,16 @@ class Category(models.Model):
     name = models.CharField(max_length=100)
     name_en = models.CharField(max_length=100, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     filing_minutes = models.PositiveIntegerField(default=60, help_text="reported → filed")
     dispatch_minutes = models.PositiveIntegerField(default=60, help_text="filed → dispatched")
     handling_minutes = models.PositiveIntegerField(default=24 * 60, help_text="dispatched → resolved")
     verification_minutes = models.PositiveIntegerField(default=8 * 60, help_text="resolved → closed")
-    around_the_clock = models.BooleanField(default=False, help_text="Urgent hazards: deadlines ignore work hours.")
+    around_the_clock = models.BooleanField(
+        default=False, help_text="Urgent hazards: deadlines ignore work hours."
+    )
     default_priority = models.PositiveSmallIntegerField(default=3)
     is_active = models.BooleanField(default=True)
 
@@ -82,14 +86,20 @@ class Case(models.Model):
     number = models.CharField(max_length=20, unique=True, null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices)
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
     )
     reporter_name = models.CharField(max_length=100, blank=True)
     reporter_contact = models.CharField(max_length=100, blank=True)
     lat = models.FloatField()
     lng = models.FloatField()
     address = models.CharField(max_length=200, blank=True)
-    grid = models.ForeignKey("grids.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    grid = models.ForeignKey(
+        "grids.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
     description = models.TextField()
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
@@ -100,7 +110,9 @@ class Case(models.Model):
     suggested_department = models.ForeignKey(
         "dispatch.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     duplicate_candidates = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
 
     # The running deadline of the current stage; warning and escalation points are precomputed so the
@@ -120,7 +132,9 @@ class Case(models.Model):
     return_count = models.PositiveSmallIntegerField(default=0)
     rework_count = models.PositiveSmallIntegerField(default=0)
     extension_count = models.PositiveSmallIntegerField(default=0)
-    version = models.PositiveIntegerField(default=1, help_text="Bumped by every transition (optimistic lock).")
+    version = models.PositiveIntegerField(
+        default=1, help_text="Bumped by every transition (optimistic lock)."
+    )
     reported_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -152,11 +166,16 @@ class CasePhoto(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to="cases/%Y/%m/")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} photo of case {self.case_id}"
 
 
 class ExtensionRequest(models.Model):
@@ -187,6 +206,9 @@ class ExtensionRequest(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"extension of {self.minutes} min for case {self.case_id} ({self.state})"
+
 
 class CaseEvent(models.Model):
     """One step in a case's history. Events are hash-chained per case: each hash covers the previous
@@ -198,7 +220,9 @@ class CaseEvent(models.Model):
     from_state = models.CharField(max_length=12, blank=True)
     to_state = models.CharField(max_length=12, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_username = models.CharField(max_length=150, blank=True, help_text="Frozen at the time of the event.")
+    actor_username = models.CharField(
+        max_length=150, blank=True, help_text="Frozen at the time of the event."
+    )
     actor_role = models.CharField(max_length=20)
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)

@@ -13,12 +13,12 @@ from django.utils import timezone
 from dispatch.deadlines import clock_for, stage_clock
 from dispatch.models import Department
 from dispatch.notifications import department_recipients, notification_queue
-from grids.selectors import grid_locate
 from gridmgmt import clock
 from gridmgmt.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from gridmgmt.policy import role_covers_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
 from gridmgmt.tasking import enqueue_on_commit
+from grids.selectors import grid_locate
 
 from .audit import event_append
 from .models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
@@ -62,7 +62,9 @@ def _text(value: str, *, field: str, required: bool) -> str:
     return value
 
 
-def _authorize(actor, transition: Transition, action: str, case: Case | None, grid_id: int | None = None) -> str:
+def _authorize(
+    actor, transition: Transition, action: str, case: Case | None, grid_id: int | None = None
+) -> str:
     """The role the actor acts in, or NotAllowed saying why. `actor=None` is the system (Celery)."""
     held = frozenset({Role.SYSTEM}) if actor is None else user_roles(actor)
     candidates = sorted(held & transition.roles)
@@ -71,10 +73,14 @@ def _authorize(actor, transition: Transition, action: str, case: Case | None, gr
         allowed = " or ".join(sorted(Role.LABELS[r] for r in transition.roles if r != Role.SYSTEM))
         raise NotAllowed(f"only a {allowed} may {verb} a case")
     for role in candidates:
-        covered = role_covers_grid(actor, role, grid_id) if case is None else role_covers_case(actor, role, case)
+        covered = (
+            role_covers_grid(actor, role, grid_id) if case is None else role_covers_case(actor, role, case)
+        )
         if covered:
             return role
-    where = {Role.GRID_ADMIN: "your grids", Role.DEPARTMENT_STAFF: "your department"}.get(candidates[0], "your scope")
+    where = {Role.GRID_ADMIN: "your grids", Role.DEPARTMENT_STAFF: "your department"}.get(
+        candidates[0], "your scope"
+    )
     raise NotAllowed(f"you may not {verb} this case: it is not in {where}")
 
 
@@ -152,7 +158,9 @@ def _apply(
             raise Conflict("the case was changed by someone else meanwhile; reload it and try again")
         transition = transition_for(locked.state, action)
         if transition is None:
-            raise InvalidTransition(f"cannot {ACTION_VERBS[action]} a case that is {locked.get_state_display()}")
+            raise InvalidTransition(
+                f"cannot {ACTION_VERBS[action]} a case that is {locked.get_state_display()}"
+            )
         role = _authorize(actor, transition, action, locked)
         now = clock.now()
         from_state = locked.state
@@ -288,7 +296,14 @@ def case_file(
             c.priority = priority
         return data
 
-    return _apply(case=case, actor=actor, action=Action.FILE, note=note, change=change, expected_version=expected_version)
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.FILE,
+        note=note,
+        change=change,
+        expected_version=expected_version,
+    )
 
 
 def case_reject(
@@ -299,14 +314,23 @@ def case_reject(
     if duplicate_of is not None and duplicate_of.pk == case.pk:
         raise InvalidInput("a case cannot duplicate itself", field="duplicate_of")
     if duplicate_of is not None and duplicate_of.state == CaseState.REJECTED:
-        raise InvalidInput(f"case {duplicate_of.number} is itself rejected; link the surviving case", field="duplicate_of")
+        raise InvalidInput(
+            f"case {duplicate_of.number} is itself rejected; link the surviving case", field="duplicate_of"
+        )
 
     def change(c: Case, now) -> dict:
         c.duplicate_of = duplicate_of
         c.closed_at = now
         return {"duplicate_of": duplicate_of.number} if duplicate_of else {}
 
-    return _apply(case=case, actor=actor, action=Action.REJECT, note=reason, change=change, expected_version=expected_version)
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.REJECT,
+        note=reason,
+        change=change,
+        expected_version=expected_version,
+    )
 
 
 # --- dispatch (派遣) ---
@@ -326,16 +350,22 @@ def case_dispatch(
         return {"department": department.code, "previous_department": previous}
 
     def after(c: Case, event: CaseEvent) -> None:
+        due = timezone.localtime(c.deadline_at)
         notification_queue(
             case=c,
             kind="dispatched",
             recipients=department_recipients(department),
             subject=f"Case {c.number} dispatched to {department.name}",
-            body=f"{c.category.name}: {c.description}\nDue {timezone.localtime(c.deadline_at):%Y-%m-%d %H:%M}",
+            body=f"{c.category.name}: {c.description}\nDue {due:%Y-%m-%d %H:%M}",
         )
 
     return _apply(
-        case=case, actor=actor, action=Action.DISPATCH, note=note, change=change, after=after,
+        case=case,
+        actor=actor,
+        action=Action.DISPATCH,
+        note=note,
+        change=change,
+        after=after,
         expected_version=expected_version,
     )
 
@@ -357,7 +387,14 @@ def case_return(*, case: Case, actor, reason: str, expected_version: int | None 
         c.return_count += 1
         return data
 
-    return _apply(case=case, actor=actor, action=Action.RETURN, note=reason, change=change, expected_version=expected_version)
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.RETURN,
+        note=reason,
+        change=change,
+        expected_version=expected_version,
+    )
 
 
 def case_request_extension(
@@ -376,12 +413,18 @@ def case_request_extension(
         if ExtensionRequest.objects.filter(case=c, state=ExtensionRequest.State.PENDING).exists():
             raise Conflict("an extension request for this case is already waiting for a decision")
         created.append(
-            ExtensionRequest.objects.create(case=c, requested_by=actor, minutes=minutes, reason=reason, created_at=now)
+            ExtensionRequest.objects.create(
+                case=c, requested_by=actor, minutes=minutes, reason=reason, created_at=now
+            )
         )
         return {"requested_minutes": minutes}
 
     _apply(
-        case=case, actor=actor, action=Action.REQUEST_EXTENSION, note=reason, change=change,
+        case=case,
+        actor=actor,
+        action=Action.REQUEST_EXTENSION,
+        note=reason,
+        change=change,
         expected_version=expected_version,
     )
     return created[0]
@@ -389,7 +432,11 @@ def case_request_extension(
 
 def _decide_extension(*, case: Case, actor, action: str, note: str, approve: bool, expected_version) -> Case:
     def change(c: Case, now) -> dict:
-        pending = ExtensionRequest.objects.select_for_update().filter(case=c, state=ExtensionRequest.State.PENDING).first()
+        pending = (
+            ExtensionRequest.objects.select_for_update()
+            .filter(case=c, state=ExtensionRequest.State.PENDING)
+            .first()
+        )
         if pending is None:
             raise InvalidTransition("there is no pending extension request for this case")
         pending.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.DENIED
@@ -400,13 +447,19 @@ def _decide_extension(*, case: Case, actor, action: str, note: str, approve: boo
             return {"request": pending.pk, "minutes": pending.minutes}
         return {"request": pending.pk}
 
-    return _apply(case=case, actor=actor, action=action, note=note, change=change, expected_version=expected_version)
+    return _apply(
+        case=case, actor=actor, action=action, note=note, change=change, expected_version=expected_version
+    )
 
 
 def case_approve_extension(*, case: Case, actor, note: str = "", expected_version: int | None = None) -> Case:
     note = _text(note, field="note", required=False)
     return _decide_extension(
-        case=case, actor=actor, action=Action.APPROVE_EXTENSION, note=note, approve=True,
+        case=case,
+        actor=actor,
+        action=Action.APPROVE_EXTENSION,
+        note=note,
+        approve=True,
         expected_version=expected_version,
     )
 
@@ -414,7 +467,11 @@ def case_approve_extension(*, case: Case, actor, note: str = "", expected_versio
 def case_deny_extension(*, case: Case, actor, reason: str, expected_version: int | None = None) -> Case:
     reason = _text(reason, field="reason", required=True)
     return _decide_extension(
-        case=case, actor=actor, action=Action.DENY_EXTENSION, note=reason, approve=False,
+        case=case,
+        actor=actor,
+        action=Action.DENY_EXTENSION,
+        note=reason,
+        approve=False,
         expected_version=expected_version,
     )
 
@@ -422,7 +479,9 @@ def case_deny_extension(*, case: Case, actor, reason: str, expected_version: int
 def case_suspend(*, case: Case, actor, reason: str, expected_version: int | None = None) -> Case:
     """Park a case (挂账): its clock stops until it is resumed; the reason is on record."""
     reason = _text(reason, field="reason", required=True)
-    return _apply(case=case, actor=actor, action=Action.SUSPEND, note=reason, expected_version=expected_version)
+    return _apply(
+        case=case, actor=actor, action=Action.SUSPEND, note=reason, expected_version=expected_version
+    )
 
 
 def case_resume(*, case: Case, actor, note: str = "", expected_version: int | None = None) -> Case:
@@ -431,7 +490,14 @@ def case_resume(*, case: Case, actor, note: str = "", expected_version: int | No
     def change(c: Case, now) -> dict:
         return {"suspended_seconds": int((now - c.suspended_at).total_seconds())} if c.suspended_at else {}
 
-    return _apply(case=case, actor=actor, action=Action.RESUME, note=note, change=change, expected_version=expected_version)
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.RESUME,
+        note=note,
+        change=change,
+        expected_version=expected_version,
+    )
 
 
 # --- feedback (反馈) ---
@@ -448,7 +514,14 @@ def case_resolve(
         photos_attach(case=c, uploads=uploads, kind=CasePhoto.Kind.EVIDENCE, actor=actor, at=now)
         return {"photos": len(uploads)}
 
-    return _apply(case=case, actor=actor, action=Action.RESOLVE, note=notes, change=change, expected_version=expected_version)
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.RESOLVE,
+        note=notes,
+        change=change,
+        expected_version=expected_version,
+    )
 
 
 # --- verification and closure (核查结案) ---
@@ -465,7 +538,14 @@ def case_verify_pass(
         c.closed_at = now
         return {"photos": len(uploads)}
 
-    return _apply(case=case, actor=actor, action=Action.VERIFY_PASS, note=note, change=change, expected_version=expected_version)
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.VERIFY_PASS,
+        note=note,
+        change=change,
+        expected_version=expected_version,
+    )
 
 
 def case_verify_fail(
@@ -490,7 +570,12 @@ def case_verify_fail(
         )
 
     return _apply(
-        case=case, actor=actor, action=Action.VERIFY_FAIL, note=reason, change=change, after=after,
+        case=case,
+        actor=actor,
+        action=Action.VERIFY_FAIL,
+        note=reason,
+        change=change,
+        after=after,
         expected_version=expected_version,
     )
 
@@ -499,7 +584,13 @@ def case_verify_fail(
 
 
 def case_record_system_event(
-    *, case_id: int, action: str, data: dict, note: str = "", flag: str | None = None, at: dt.datetime | None = None
+    *,
+    case_id: int,
+    action: str,
+    data: dict,
+    note: str = "",
+    flag: str | None = None,
+    at: dt.datetime | None = None,
 ) -> tuple[Case, CaseEvent] | None:
     """Append a system event once: with `flag` (a nullable timestamp field), only if it is still empty.
 
@@ -514,7 +605,14 @@ def case_record_system_event(
             setattr(locked, flag, now)
             locked.save(update_fields=[flag])
         event = event_append(
-            case=locked, action=action, from_state=locked.state, to_state=locked.state,
-            actor=None, role=Role.SYSTEM, at=now, note=note, data=data,
+            case=locked,
+            action=action,
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=None,
+            role=Role.SYSTEM,
+            at=now,
+            note=note,
+            data=data,
         )
     return locked, event

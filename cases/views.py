@@ -60,9 +60,15 @@ def _duplicate_of(request) -> Case | None:
 
 
 _ACTIONS = {
-    Action.FILE: lambda r, c, v: services.case_file(case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=v),
+    Action.FILE: lambda r, c, v: services.case_file(
+        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=v
+    ),
     Action.REJECT: lambda r, c, v: services.case_reject(
-        case=c, actor=r.user, reason=r.POST.get("reason", ""), duplicate_of=_duplicate_of(r), expected_version=v
+        case=c,
+        actor=r.user,
+        reason=r.POST.get("reason", ""),
+        duplicate_of=_duplicate_of(r),
+        expected_version=v,
     ),
     Action.DISPATCH: lambda r, c, v: services.case_dispatch(
         case=c, actor=r.user, department=_department(r), note=r.POST.get("note", ""), expected_version=v
@@ -72,7 +78,11 @@ _ACTIONS = {
         case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=v
     ),
     Action.REQUEST_EXTENSION: lambda r, c, v: services.case_request_extension(
-        case=c, actor=r.user, minutes=r.POST.get("minutes"), reason=r.POST.get("reason", ""), expected_version=v
+        case=c,
+        actor=r.user,
+        minutes=r.POST.get("minutes"),
+        reason=r.POST.get("reason", ""),
+        expected_version=v,
     ),
     Action.APPROVE_EXTENSION: lambda r, c, v: services.case_approve_extension(
         case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=v
@@ -83,15 +93,29 @@ _ACTIONS = {
     Action.SUSPEND: lambda r, c, v: services.case_suspend(
         case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=v
     ),
-    Action.RESUME: lambda r, c, v: services.case_resume(case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=v),
+    Action.RESUME: lambda r, c, v: services.case_resume(
+        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=v
+    ),
     Action.RESOLVE: lambda r, c, v: services.case_resolve(
-        case=c, actor=r.user, notes=r.POST.get("notes", ""), photos=r.FILES.getlist("photos"), expected_version=v
+        case=c,
+        actor=r.user,
+        notes=r.POST.get("notes", ""),
+        photos=r.FILES.getlist("photos"),
+        expected_version=v,
     ),
     Action.VERIFY_PASS: lambda r, c, v: services.case_verify_pass(
-        case=c, actor=r.user, note=r.POST.get("note", ""), photos=r.FILES.getlist("photos"), expected_version=v
+        case=c,
+        actor=r.user,
+        note=r.POST.get("note", ""),
+        photos=r.FILES.getlist("photos"),
+        expected_version=v,
     ),
     Action.VERIFY_FAIL: lambda r, c, v: services.case_verify_fail(
-        case=c, actor=r.user, reason=r.POST.get("reason", ""), photos=r.FILES.getlist("photos"), expected_version=v
+        case=c,
+        actor=r.user,
+        reason=r.POST.get("reason", ""),
+        photos=r.FILES.getlist("photos"),
+        expected_version=v,
     ),
 }
 

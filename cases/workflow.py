@@ -74,7 +74,10 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.RESOLVED, Action.VERIFY_PASS): _t(S.CLOSED, VERIFIERS, Deadline.CLEAR),
     (S.RESOLVED, Action.VERIFY_FAIL): _t(S.DISPATCHED, VERIFIERS, Case.Stage.HANDLING),
     **{(state, Action.REQUEST_EXTENSION): _t(None, STAFF, Deadline.KEEP) for state in _HANDLING},
-    **{(state, Action.APPROVE_EXTENSION): _t(None, (Role.DISPATCHER,), Deadline.EXTEND) for state in _HANDLING},
+    **{
+        (state, Action.APPROVE_EXTENSION): _t(None, (Role.DISPATCHER,), Deadline.EXTEND)
+        for state in _HANDLING
+    },
     **{(state, Action.DENY_EXTENSION): _t(None, (Role.DISPATCHER,), Deadline.KEEP) for state in _HANDLING},
     **{(state, Action.SUSPEND): _t(None, (Role.DISPATCHER,), Deadline.PAUSE) for state in _SUSPENDABLE},
     **{(state, Action.RESUME): _t(None, (Role.DISPATCHER,), Deadline.RESUME) for state in _SUSPENDABLE},

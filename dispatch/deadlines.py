@@ -47,5 +47,7 @@ def clock_for(start: dt.datetime, due_at: dt.datetime) -> Clock:
 
 
 def stage_clock(category, stage: str, start: dt.datetime) -> Clock:
-    due = deadline_after(start, stage_limit_minutes(category, stage), around_the_clock=category.around_the_clock)
+    due = deadline_after(
+        start, stage_limit_minutes(category, stage), around_the_clock=category.around_the_clock
+    )
     return clock_for(start, due)

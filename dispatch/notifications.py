@@ -27,7 +27,9 @@ def role_recipients(role: str) -> list[str]:
     return _emails(get_user_model().objects.filter(is_active=True, groups__name=role))
 
 
-def notification_queue(*, case, kind: str, recipients: list[str], subject: str, body: str) -> list[Notification]:
+def notification_queue(
+    *, case, kind: str, recipients: list[str], subject: str, body: str
+) -> list[Notification]:
     """Write one row per distinct recipient and publish the send task once the transaction commits."""
     now = clock.now()
     rows = Notification.objects.bulk_create(

@@ -14,9 +14,9 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.audit import event_append
 from cases.models import Case, CaseState
-from grids.selectors import grid_locate
 from gridmgmt import clock
 from gridmgmt.roles import Role
+from grids.selectors import grid_locate
 
 from .models import Notification
 from .notifications import department_recipients, notification_queue, role_recipients
@@ -50,15 +50,23 @@ def case_route(*, case_id: int) -> Case | None:
         case.routed_at = now
         case.save(update_fields=["grid", "suggested_department", "routed_at"])
         event_append(
-            case=case, action="route", from_state=case.state, to_state=case.state,
-            actor=None, role=Role.SYSTEM, at=now, data=data,
+            case=case,
+            action="route",
+            from_state=case.state,
+            to_state=case.state,
+            actor=None,
+            role=Role.SYSTEM,
+            at=now,
+            data=data,
         )
         # Auto-dispatch only a clean, still untouched report: a likely duplicate needs a person's eye.
         if rule and rule.auto_dispatch and not duplicates and case.state == CaseState.REPORTED:
             auto_department = rule.department
     if auto_department is not None:
         case = case_services.case_file(case=case, actor=None, note="auto-filed by routing rule")
-        case = case_services.case_dispatch(case=case, actor=None, department=auto_department, note="auto-dispatched")
+        case = case_services.case_dispatch(
+            case=case, actor=None, department=auto_department, note="auto-dispatched"
+        )
     return case
 
 
@@ -86,7 +94,9 @@ def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
     for field, flag, action, audience in _ALERTS:
         count = 0
         for case_id in cases_due(field=field, flag=flag, now=now):
-            count += _alert_fire(case_id=case_id, field=field, flag=flag, action=action, audience=audience, now=now)
+            count += _alert_fire(
+                case_id=case_id, field=field, flag=flag, action=action, audience=audience, now=now
+            )
         fired[action] = count
     return fired
 
@@ -94,7 +104,10 @@ def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
 def _alert_fire(*, case_id: int, field: str, flag: str, action: str, audience: str, now: dt.datetime) -> int:
     with transaction.atomic():
         case = (
-            Case.objects.select_for_update().select_related("department", "category").filter(pk=case_id).first()
+            Case.objects.select_for_update()
+            .select_related("department", "category")
+            .filter(pk=case_id)
+            .first()
         )
         # Re-check under the lock: the case may have moved on or another worker fired first.
         if case is None or not case.is_open or case.suspended_at is not None:
@@ -104,17 +117,27 @@ def _alert_fire(*, case_id: int, field: str, flag: str, action: str, audience: s
             return 0
         setattr(case, flag, now)
         case.save(update_fields=[flag])
-        data = {"stage": case.deadline_stage, "deadline": case.deadline_at.isoformat(), "point": point.isoformat()}
+        data = {
+            "stage": case.deadline_stage,
+            "deadline": case.deadline_at.isoformat(),
+            "point": point.isoformat(),
+        }
         event_append(
-            case=case, action=action, from_state=case.state, to_state=case.state,
-            actor=None, role=Role.SYSTEM, at=now, data=data,
+            case=case,
+            action=action,
+            from_state=case.state,
+            to_state=case.state,
+            actor=None,
+            role=Role.SYSTEM,
+            at=now,
+            data=data,
         )
-        due = timezone.localtime(case.deadline_at)
+        due = f"{timezone.localtime(case.deadline_at):%Y-%m-%d %H:%M}"
         notification_queue(
             case=case,
             kind=action,
             recipients=_alert_recipients(case, audience),
-            subject=f"Case {case.number}: {action.replace('_', ' ')} ({case.deadline_stage} due {due:%Y-%m-%d %H:%M})",
+            subject=f"Case {case.number}: {action.replace('_', ' ')} ({case.deadline_stage} due {due})",
             body=f"{case.category.name}: {case.description}",
         )
     return 1

@@ -1,4 +1,4 @@
-"""The one source of "now" for services and tasks, so tests and the demo seed can move time without sleeping."""
+"""The one source of "now" for services and tasks: tests and the demo seed move time without sleeping."""
 
 import contextlib
 import datetime as dt

@@ -1,4 +1,4 @@
-"""GET /healthz: is the database reachable, is the broker reachable. 200 when both are, 503 naming what is down."""
+"""GET /healthz: are the database and the broker reachable? 200 when both are, 503 naming what is down."""
 
 import logging
 

@@ -20,14 +20,19 @@ _DEV_SECRET = "dev-only-insecure-secret-key-for-local-runs-never-in-production-0
 SECRET_KEY = env.str("SECRET_KEY", default="")
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 if not DEBUG:
-    missing = [name for name, value in (("SECRET_KEY", SECRET_KEY), ("FIELD_ENCRYPTION_KEY", FIELD_ENCRYPTION_KEY)) if not value]
+    missing = [
+        name
+        for name, value in (("SECRET_KEY", SECRET_KEY), ("FIELD_ENCRYPTION_KEY", FIELD_ENCRYPTION_KEY))
+        if not value
+    ]
     if missing:
         raise ImproperlyConfigured(f"DEBUG is off, so these settings must be set: {', '.join(missing)}")
 SECRET_KEY = SECRET_KEY or _DEV_SECRET
 # A Fernet key is 32 url-safe base64 bytes; the development key is derived so it is stable between runs.
-FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or base64.urlsafe_b64encode(
-    hashlib.sha256(b"gridmgmt-development-field-key").digest()
-).decode()
+FIELD_ENCRYPTION_KEY = (
+    FIELD_ENCRYPTION_KEY
+    or base64.urlsafe_b64encode(hashlib.sha256(b"gridmgmt-development-field-key").digest()).decode()
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -98,7 +103,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache",
+        }
     }
 
 AUTH_PASSWORD_VALIDATORS = [

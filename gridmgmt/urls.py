@@ -1,12 +1,12 @@
 """Top-level URLs."""
 
+import django.contrib.auth.admin  # noqa: F401
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 import cases.admin  # noqa: F401 - registers models (no admin autodiscovery, see settings)
 import dispatch.admin  # noqa: F401
-import django.contrib.auth.admin  # noqa: F401
 import grids.admin  # noqa: F401
 
 from . import health

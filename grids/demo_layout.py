@@ -14,6 +14,8 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from .geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, area_m2
+
 DISTRICT_GEOJSON_PATH = Path(__file__).resolve().parent / "data" / "nanchang-donghu-district.geojson"
 DISTRICT_CODE = "360102"
 DISTRICT_NAME = "东湖区"
@@ -37,6 +39,8 @@ STREET_NAMES = (
 GRID_SIZE = 1e-7
 COORD_DECIMALS = 7
 SLIVER_M2 = 1.0
+MAX_OVERLAP_M2 = 0.01
+MAX_DRIFT_DEG = 1e-6  # ~10 cm: ten times the worst snapping move
 LLOYD_ITERATIONS = 10
 GRIDS_PER_COMMUNITY = 3
 COMMUNITIES_PER_STREET = 3
@@ -44,9 +48,6 @@ COMMUNITIES_PER_STREET = 3
 _CUT_TURNS = tuple(
     math.radians(sign * step) for step in range(0, 91, 5) for sign in ((1,) if step in (0, 90) else (1, -1))
 )
-
-_M_PER_DEG_LAT = 110_540.0
-_M_PER_DEG_LON_EQUATOR = 111_320.0
 
 
 @dataclass(frozen=True)
@@ -66,21 +67,8 @@ class DemoLayout:
     grids: list[Area]
 
 
-def area_m2(geometry: BaseGeometry | dict[str, Any]) -> float:
-    """Area in m² through an equirectangular projection at the geometry's own latitude.
-
-    Same convention as grids.geometry.area_m2. The projection is linear, so the area is the degree² area
-    times the Jacobian; no need to transform coordinates.
-    """
-    geom = shape(geometry) if isinstance(geometry, dict) else geometry
-    if geom.is_empty:
-        return 0.0
-    lat0 = math.radians(geom.centroid.y)
-    return float(geom.area * _M_PER_DEG_LON_EQUATOR * math.cos(lat0) * _M_PER_DEG_LAT)
-
-
 def load_district() -> BaseGeometry:
-    """The district outline, snapped to the 1e-7 grid exactly as the cells will be."""
+    """The district outline as published, snapped to the 1e-7 grid like everything cut from it."""
     collection = json.loads(DISTRICT_GEOJSON_PATH.read_text(encoding="utf-8"))
     geom = shape(collection["features"][0]["geometry"])
     return shapely.set_precision(geom, GRID_SIZE)
@@ -90,15 +78,14 @@ def build_layout(*, grid_count: int = 60, seed: int = 7) -> DemoLayout:
     """Deterministic for a given (grid_count, seed): the same inputs give equal layouts."""
     if grid_count < 1:
         raise ValueError("grid_count must be at least 1")
-    district = load_district()
-    projection = _LocalProjection(district.centroid)
-    district_m = projection.to_metric(district)
+    outline = load_district()
+    projection = _LocalProjection(outline.centroid)
+    outline_m = projection.to_metric(outline)
 
-    seeds = _sample_points(district_m, grid_count, np.random.RandomState(seed))
-    seeds = _lloyd_relax(seeds, district_m, LLOYD_ITERATIONS)
-    cells = _clip_cells(seeds, district_m, projection, district)
-    cells = _merge_slivers(cells)
-    _check_tiling(cells, district)
+    seeds = _sample_points(outline_m, grid_count, np.random.RandomState(seed))
+    seeds = _lloyd_relax(seeds, outline_m, LLOYD_ITERATIONS)
+    cells = _merge_slivers(_clip_cells(seeds, outline_m, projection, outline))
+    district = _seal(cells, outline)
 
     centroids = shapely.get_coordinates(projection.to_metric(shapely.centroid(cells)))
     community_sizes = _spread(len(cells), max(1, round(len(cells) / GRIDS_PER_COMMUNITY)))
@@ -123,7 +110,7 @@ class _LocalProjection:
 
     def __init__(self, origin: shapely.Point) -> None:
         self.origin = np.array([origin.x, origin.y])
-        self.scale = np.array([_M_PER_DEG_LON_EQUATOR * math.cos(math.radians(origin.y)), _M_PER_DEG_LAT])
+        self.scale = np.array([M_PER_DEG_LON_EQUATOR * math.cos(math.radians(origin.y)), M_PER_DEG_LAT])
 
     # Both take one geometry or a numpy array of them (shapely.transform is vectorised).
     def to_metric(self, geom: Any) -> Any:
@@ -223,21 +210,29 @@ def _longest_border_neighbour(
     return best
 
 
-def _check_tiling(cells: list[BaseGeometry], district: BaseGeometry) -> None:
-    """Fail loudly rather than seed a demo whose grids leave gaps or double-count a point."""
-    union = shapely.union_all(cells, grid_size=GRID_SIZE)
-    gap = area_m2(shapely.symmetric_difference(union, district, grid_size=GRID_SIZE))
-    if gap >= SLIVER_M2:
-        raise ValueError(f"grids do not cover the district: {gap:.3f} m² differ")
+def _seal(cells: list[BaseGeometry], outline: BaseGeometry) -> BaseGeometry:
+    """The district as the exact union of its grids, after checking that they tile the published outline.
+
+    Where a cell edge crosses the outline, the crossing is snapped to the 1e-7 grid, a centimetre or so off
+    the outline's straight edge. Storing the outline as published would leave hairline gaps along it (tens
+    of m² in all), so the district is redrawn through those crossings: it moves by centimetres and then
+    equals the union of its grids. Fail loudly rather than seed a demo that leaves gaps or double-counts.
+    """
+    for cell in cells:
+        if not cell.is_valid:
+            raise ValueError(f"invalid grid geometry: {shapely.is_valid_reason(cell)}")
     tree = shapely.STRtree(cells)
     for i, j in tree.query(cells, predicate="intersects").T:
         if i < j:
             overlap = area_m2(shapely.intersection(cells[i], cells[j]))
-            if overlap >= 0.01:
+            if overlap >= MAX_OVERLAP_M2:
                 raise ValueError(f"grids {i} and {j} overlap by {overlap:.4f} m²")
-    for cell in cells:
-        if not cell.is_valid:
-            raise ValueError(f"invalid grid geometry: {shapely.is_valid_reason(cell)}")
+    district = shapely.union_all(cells, grid_size=GRID_SIZE)
+    # Comparing boundaries also catches a hole in the union, which an outline-to-district distance would not.
+    drift = shapely.hausdorff_distance(district.boundary, outline.boundary)
+    if drift > MAX_DRIFT_DEG:
+        raise ValueError(f"grids do not cover the district: the outline moved by {drift:.2e}°")
+    return district
 
 
 def _spread(total: int, groups: int) -> list[int]:

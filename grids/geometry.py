@@ -2,14 +2,12 @@
 
 import math
 
-import numpy as np
-import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 EARTH_RADIUS_M = 6_371_008.8
-_M_PER_DEG_LAT = 110_540.0
-_M_PER_DEG_LON_EQUATOR = 111_320.0
+M_PER_DEG_LAT = 110_540.0
+M_PER_DEG_LON_EQUATOR = 111_320.0
 
 
 def to_shape(geojson: dict) -> BaseGeometry:
@@ -29,9 +27,9 @@ def area_m2(geometry: BaseGeometry | dict) -> float:
     geom = shape(geometry) if isinstance(geometry, dict) else geometry
     if geom.is_empty:
         return 0.0
+    # The projection is linear, so the metric area is the degree² area times its constant Jacobian.
     lat0 = math.radians(geom.centroid.y)
-    scale = np.array([_M_PER_DEG_LON_EQUATOR * math.cos(lat0), _M_PER_DEG_LAT])
-    return float(shapely.transform(geom, lambda xy: xy * scale).area)
+    return float(geom.area * M_PER_DEG_LON_EQUATOR * math.cos(lat0) * M_PER_DEG_LAT)
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -44,6 +42,6 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 def degree_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
     """A lat/lng box that surely contains the circle: a cheap index filter before the exact distance."""
-    dlat = radius_m / _M_PER_DEG_LAT
-    dlng = radius_m / (_M_PER_DEG_LON_EQUATOR * max(math.cos(math.radians(lat)), 1e-6))
+    dlat = radius_m / M_PER_DEG_LAT
+    dlng = radius_m / (M_PER_DEG_LON_EQUATOR * max(math.cos(math.radians(lat)), 1e-6))
     return lat - dlat, lng - dlng, lat + dlat, lng + dlng

@@ -1,4 +1,4 @@
-"""Jurisdictions (district → street → community), unit grids with GeoJSON boundaries, and who administers them."""
+"""Jurisdictions (district → street → community), unit grids with GeoJSON boundaries, their administrators."""
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -18,7 +18,9 @@ class Jurisdiction(models.Model):
     code = models.CharField(max_length=12, unique=True, validators=[RegexValidator(r"^\d{6}(\d{3}){0,2}$")])
     name = models.CharField(max_length=100)
     level = models.CharField(max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     boundary = models.JSONField(null=True, blank=True, help_text="GeoJSON geometry (WGS84)")
 
     class Meta:
@@ -61,7 +63,9 @@ class GridAssignment(models.Model):
     """An administrator holds a grid; one person may hold several grids, a grid may have several people."""
 
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="assignments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_assignments"
+    )
     assigned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

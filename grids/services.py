@@ -7,7 +7,11 @@ from gridmgmt.errors import InvalidInput
 from .geometry import area_m2, bbox, to_shape
 from .models import Grid, GridAssignment, Jurisdiction
 
-_LEVEL_BY_LENGTH = {6: Jurisdiction.Level.DISTRICT, 9: Jurisdiction.Level.STREET, 12: Jurisdiction.Level.COMMUNITY}
+_LEVEL_BY_LENGTH = {
+    6: Jurisdiction.Level.DISTRICT,
+    9: Jurisdiction.Level.STREET,
+    12: Jurisdiction.Level.COMMUNITY,
+}
 
 
 def jurisdiction_ensure(*, code: str, name: str, boundary: dict | None = None) -> Jurisdiction:

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 
 from cases.models import Category
 from dispatch.models import Department, RoutingRule
-from grids import services as grid_services
 from gridmgmt.roles import Role
+from grids import services as grid_services
 
 _counter = itertools.count(1)
 
@@ -28,7 +28,9 @@ def district() -> dict:
     a = grid_services.jurisdiction_ensure(code="360102001001", name="渊明社区")
     b = grid_services.jurisdiction_ensure(code="360102001002", name="孺子社区")
     grids = [
-        grid_services.grid_save(code="36010200100101", name="渊明第一网格", boundary=square(ORIGIN_LAT, ORIGIN_LNG)),
+        grid_services.grid_save(
+            code="36010200100101", name="渊明第一网格", boundary=square(ORIGIN_LAT, ORIGIN_LNG)
+        ),
         grid_services.grid_save(
             code="36010200100102", name="渊明第二网格", boundary=square(ORIGIN_LAT, ORIGIN_LNG + STEP)
         ),
@@ -47,9 +49,13 @@ def centre(grid) -> tuple[float, float]:
     return (grid.min_lat + grid.max_lat) / 2, (grid.min_lng + grid.max_lng) / 2
 
 
-def user(username: str | None = None, *, roles: tuple[str, ...] = (), grids=(), departments=(), email: str = ""):
+def user(
+    username: str | None = None, *, roles: tuple[str, ...] = (), grids=(), departments=(), email: str = ""
+):
     username = username or f"user{next(_counter)}"
-    u = get_user_model().objects.create_user(username=username, password="pw", email=email or f"{username}@example.org")
+    u = get_user_model().objects.create_user(
+        username=username, password="pw", email=email or f"{username}@example.org"
+    )
     for role in roles:
         u.groups.add(Group.objects.get_or_create(name=role)[0])
     for grid in grids:
@@ -61,28 +67,45 @@ def user(username: str | None = None, *, roles: tuple[str, ...] = (), grids=(), 
 
 def department(code: str = "", name: str = "") -> Department:
     n = next(_counter)
-    return Department.objects.create(code=code or f"dept{n}", name=name or f"Department {n}", email=f"dept{n}@example.org")
+    return Department.objects.create(
+        code=code or f"dept{n}", name=name or f"Department {n}", email=f"dept{n}@example.org"
+    )
 
 
 def categories() -> dict:
     """A major class with two minor classes, and an around-the-clock hazard class."""
     major = Category.objects.create(code="01", name="市容环境", kind=Category.Kind.EVENT)
     waste = Category.objects.create(
-        code="0101", name="暴露垃圾", kind=Category.Kind.EVENT, parent=major,
-        filing_minutes=30, dispatch_minutes=30, handling_minutes=240, verification_minutes=120,
+        code="0101",
+        name="暴露垃圾",
+        kind=Category.Kind.EVENT,
+        parent=major,
+        filing_minutes=30,
+        dispatch_minutes=30,
+        handling_minutes=240,
+        verification_minutes=120,
     )
     ads = Category.objects.create(code="0102", name="非法小广告", kind=Category.Kind.EVENT, parent=major)
     facilities = Category.objects.create(code="02", name="公用设施", kind=Category.Kind.COMPONENT)
     manhole = Category.objects.create(
-        code="0201", name="井盖破损", kind=Category.Kind.COMPONENT, parent=facilities,
-        around_the_clock=True, default_priority=1, handling_minutes=60,
+        code="0201",
+        name="井盖破损",
+        kind=Category.Kind.COMPONENT,
+        parent=facilities,
+        around_the_clock=True,
+        default_priority=1,
+        handling_minutes=60,
     )
     return {"major": major, "waste": waste, "ads": ads, "facilities": facilities, "manhole": manhole}
 
 
 def rule(*, department, category=None, jurisdiction=None, grid=None, auto_dispatch=False) -> RoutingRule:
     return RoutingRule.objects.create(
-        department=department, category=category, jurisdiction=jurisdiction, grid=grid, auto_dispatch=auto_dispatch
+        department=department,
+        category=category,
+        jurisdiction=jurisdiction,
+        grid=grid,
+        auto_dispatch=auto_dispatch,
     )
 
 

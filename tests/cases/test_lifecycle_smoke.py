@@ -12,7 +12,12 @@ def test_it_takes_a_case_from_report_to_closure(world, django_capture_on_commit_
     lat, lng = centre(world.g1)
     with django_capture_on_commit_callbacks(execute=False):
         case = services.case_report(
-            actor=world.gridadmin, source="patrol", lat=lat, lng=lng, category=world.cats.waste, description="垃圾堆放"
+            actor=world.gridadmin,
+            source="patrol",
+            lat=lat,
+            lng=lng,
+            category=world.cats.waste,
+            description="垃圾堆放",
         )
     assert case.grid == world.g1 and case.state == CaseState.REPORTED and case.deadline_stage == "filing"
     case_route(case_id=case.pk)

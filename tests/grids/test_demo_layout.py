@@ -43,7 +43,9 @@ def test_the_district_is_the_real_donghu_outline(layout: DemoLayout) -> None:
     district = geom(layout.district)
     assert layout.district.code == DISTRICT_CODE == "360102"
     assert layout.district.parent_code is None
-    assert area_m2(district.symmetric_difference(raw)) < GAP_M2
+    # Redrawn through the snapped points where grid edges cross it: it may move by centimetres, no more.
+    assert shapely.hausdorff_distance(district.boundary, raw.boundary) < 1e-6
+    assert area_m2(district.symmetric_difference(raw)) < 100.0
     # Donghu is about 56 km²; the equirectangular area should land there.
     assert 55e6 < layout.district.area_m2 < 58e6
 
