@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("gridmgmt.api_urls")),
+    path("grids/", include("grids.urls")),
     path("", include("cases.urls")),
 ]
 

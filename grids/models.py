@@ -73,3 +73,14 @@ class GridAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.grid.code}"
+
+
+class GridLayerVersion(models.Model):
+    """A single row whose number goes up with every change to the grid layer, so each process can tell
+    cheaply whether its in-memory spatial index is stale."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"grid layer v{self.version}"

@@ -7,18 +7,18 @@ import threading
 from dataclasses import dataclass
 
 import shapely
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 from shapely import STRtree
 
 from gridmgmt.roles import Role, has_role
 
 from .geometry import to_shape
-from .models import Grid, Jurisdiction
+from .models import Grid, GridLayerVersion, Jurisdiction
 
 
 @dataclass(frozen=True)
 class _LayerIndex:
-    version: tuple
+    version: int
     tree: STRtree | None
     grid_ids: list[int]
     codes: list[str]
@@ -29,10 +29,9 @@ _index_lock = threading.Lock()
 _index: _LayerIndex | None = None
 
 
-def grid_layer_version() -> tuple:
-    """Changes whenever a grid is added, edited or removed, in any process."""
-    agg = Grid.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    return (agg["n"], agg["latest"])
+def grid_layer_version() -> int:
+    """Goes up whenever a grid is added, edited or removed (grids.services bumps it), in any process."""
+    return GridLayerVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
 
 
 def _layer_index() -> _LayerIndex:

@@ -1,11 +1,12 @@
 """Writes to the grid layer and its assignments."""
 
 from django.db import transaction
+from django.db.models import F
 
 from gridmgmt.errors import InvalidInput
 
 from .geometry import area_m2, bbox, to_shape
-from .models import Grid, GridAssignment, Jurisdiction
+from .models import Grid, GridAssignment, GridLayerVersion, Jurisdiction
 
 _LEVEL_BY_LENGTH = {
     6: Jurisdiction.Level.DISTRICT,
@@ -56,7 +57,14 @@ def grid_save(*, code: str, name: str, boundary: dict, properties: dict | None =
             "properties": properties or {},
         },
     )
+    grid_layer_bump()
     return grid
+
+
+def grid_layer_bump() -> None:
+    """Mark the grid layer changed (in the caller's transaction): every process rebuilds its index."""
+    if not GridLayerVersion.objects.filter(pk=1).update(version=F("version") + 1):
+        GridLayerVersion.objects.get_or_create(pk=1, defaults={"version": 1})
 
 
 def grid_assign(*, grid: Grid, user) -> GridAssignment:

@@ -1,0 +1,3 @@
+"""Browser pages for grids: partition report, administrator workload, resident registry."""
+
+urlpatterns: list = []

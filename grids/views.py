@@ -1,0 +1,1 @@
+"""Browser pages for grids: partition report, administrator workload, resident registry."""
