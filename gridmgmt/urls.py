@@ -4,6 +4,7 @@ import django.contrib.auth.admin  # noqa: F401
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import cases.admin  # noqa: F401 - registers models (no admin autodiscovery, see settings)
 import dispatch.admin  # noqa: F401
@@ -16,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("gridmgmt.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("grids/", include("grids.urls")),
     path("", include("cases.urls")),
 ]
