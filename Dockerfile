@@ -19,6 +19,7 @@ RUN mkdir -p var \
  && DEBUG=0 \
     SECRET_KEY=build-only-not-secret \
     FIELD_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    FIELD_HASH_KEY=build-only-not-secret \
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput --verbosity 0
 

@@ -1,6 +1,6 @@
 """Reads of cases for pages, the API and tasks: scoped by policy and query-optimised."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from gridmgmt.policy import can_view_case, cases_visible_q, role_covers_case
@@ -53,3 +53,43 @@ def case_actions_for(user, case: Case) -> list[str]:
 
 def categories_minor() -> QuerySet[Category]:
     return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent")
+
+
+def cases_filter(
+    cases: QuerySet[Case],
+    *,
+    now,
+    state: str | None = None,
+    category: str | None = None,
+    grid: str | None = None,
+    community: str | None = None,
+    street: str | None = None,
+    department: str | None = None,
+    reported_after=None,
+    reported_before=None,
+    overdue: bool | None = None,
+) -> QuerySet[Case]:
+    """Narrow an already scoped queryset by codes, a report window [after, before) and overdue-ness.
+
+    A major category code covers its minor classes. Overdue means open, past the running deadline and not
+    suspended (a suspended clock does not run)."""
+    if state:
+        cases = cases.filter(state=state)
+    if category:
+        cases = cases.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if grid:
+        cases = cases.filter(grid__code=grid)
+    if community:
+        cases = cases.filter(grid__community__code=community)
+    if street:
+        cases = cases.filter(grid__community__parent__code=street)
+    if department:
+        cases = cases.filter(department__code=department)
+    if reported_after is not None:
+        cases = cases.filter(reported_at__gte=reported_after)
+    if reported_before is not None:
+        cases = cases.filter(reported_at__lt=reported_before)
+    if overdue is not None:
+        late = Q(state__in=OPEN_STATES, suspended_at__isnull=True, deadline_at__lt=now)
+        cases = cases.filter(late) if overdue else cases.exclude(late)
+    return cases

@@ -153,7 +153,13 @@ def _apply(
 ) -> Case:
     """The transition engine every action goes through."""
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("category", "department").get(pk=case.pk)
+        # of=("self",): lock the case row only; PostgreSQL refuses FOR UPDATE across the LEFT JOIN that the
+        # nullable department needs.
+        locked = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("category", "department")
+            .get(pk=case.pk)
+        )
         if expected_version is not None and locked.version != expected_version:
             raise Conflict("the case was changed by someone else meanwhile; reload it and try again")
         transition = transition_for(locked.state, action)
@@ -558,7 +564,11 @@ def case_verify_fail(
     def change(c: Case, now) -> dict:
         photos_attach(case=c, uploads=uploads, kind=CasePhoto.Kind.VERIFICATION, actor=actor, at=now)
         c.rework_count += 1
-        return {"department": c.department.code if c.department_id else None, "rework": c.rework_count}
+        return {
+            "department": c.department.code if c.department_id else None,
+            "rework": c.rework_count,
+            "photos": len(uploads),
+        }
 
     def after(c: Case, event: CaseEvent) -> None:
         notification_queue(

@@ -32,7 +32,10 @@ def case_route(*, case_id: int) -> Case | None:
     """
     auto_department = None
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("category").filter(pk=case_id).first()
+        # of=("self",): lock the case only, not its category row (shared by every case of that category).
+        case = (
+            Case.objects.select_for_update(of=("self",)).select_related("category").filter(pk=case_id).first()
+        )
         if case is None or case.routed_at is not None:
             return case
         now = clock.now()
@@ -103,8 +106,9 @@ def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 def _alert_fire(*, case_id: int, field: str, flag: str, action: str, audience: str, now: dt.datetime) -> int:
     with transaction.atomic():
+        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to department.
         case = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("department", "category")
             .filter(pk=case_id)
             .first()

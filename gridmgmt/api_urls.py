@@ -2,6 +2,11 @@
 
 from django.urls import include, path
 
+from .api import ObtainTokenView
+
 urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("grids.api.urls")),
+    path("", include("cases.api.urls")),
+    path("", include("dispatch.api.urls")),
 ]

@@ -62,3 +62,108 @@ def cases_visible_q(user) -> Q:
     if Role.DEPARTMENT_STAFF in roles:
         q |= Q(department_id__in=_department_ids(user))
     return q
+
+
+# --- Residents (PII) ------------------------------------------------------------------------------------
+# Grid administrators keep the registry of their own grids: they see, edit and reveal those residents only.
+# Anyone else sees individual residents only through an explicit grant (a permission given in the admin).
+# Dispatchers and supervisors see counts per grid; department staff, residents and outsiders see nothing.
+# A superuser holds every permission, so the has_perm checks below let the system administrator in.
+RESIDENT_VIEW_PERM = "grids.view_resident"
+RESIDENT_CHANGE_PERM = "grids.change_resident"
+RESIDENT_REVEAL_PERM = "grids.reveal_resident_pii"
+_RESIDENT_COUNTS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+
+
+def resident_grid_scope(user) -> set[int] | None:
+    """Grid ids whose residents `user` may see one by one (masked); None means every grid."""
+    if not user.is_authenticated:
+        return set()
+    if user.has_perm(RESIDENT_VIEW_PERM) or user.has_perm(RESIDENT_REVEAL_PERM):
+        return None
+    if Role.GRID_ADMIN in user_roles(user):
+        return set(_grid_ids(user))
+    return set()
+
+
+def resident_count_scope(user) -> set[int] | None:
+    """Grid ids whose resident counts `user` may see; None means every grid."""
+    scope = resident_grid_scope(user)
+    if scope is None or user_roles(user) & _RESIDENT_COUNTS:
+        return None
+    return scope
+
+
+def residents_visible_q(user) -> Q:
+    """A filter for the residents `user` may see individually; an empty match for nobody."""
+    scope = resident_grid_scope(user)
+    if scope is None:
+        return Q()
+    return Q(grid_id__in=scope) if scope else Q(pk__in=[])
+
+
+def can_view_resident(user, resident) -> bool:
+    scope = resident_grid_scope(user)
+    return scope is None or resident.grid_id in scope
+
+
+def resident_editable_grid_ids(user) -> set[int] | None:
+    """Grids in which `user` may register, edit and move out residents; None means every grid."""
+    if not user.is_authenticated:
+        return set()
+    if user.has_perm(RESIDENT_CHANGE_PERM):
+        return None
+    if Role.GRID_ADMIN in user_roles(user):
+        return set(_grid_ids(user))
+    return set()
+
+
+def can_edit_resident_in(user, grid_id: int | None) -> bool:
+    editable = resident_editable_grid_ids(user)
+    return editable is None or (grid_id is not None and grid_id in editable)
+
+
+def resident_reveal_basis(user, resident) -> str | None:
+    """Why `user` may reveal this resident's ID number or phone ("grid_admin" / "permission"), or None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if Role.GRID_ADMIN in user_roles(user) and resident.grid_id in _grid_ids(user):
+        return "grid_admin"
+    if user.has_perm(RESIDENT_REVEAL_PERM):
+        return "permission"
+    return None
+
+
+# --- Grid layer reports -----------------------------------------------------------------------------------
+_LAYER_REPORTS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+
+
+def can_view_partition_report(user) -> bool:
+    """Coverage, gaps and balance of the grid layer: for the dispatch centre and supervisors (they may see
+    resident counts per grid, see resident_count_scope); grid administrators and staff get 403."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(user_roles(user) & _LAYER_REPORTS)
+
+
+# --- Administrator workload -------------------------------------------------------------------------------
+# The dispatch centre and supervisors see every administrator's workload; a grid administrator sees their
+# own row; department staff, residents and outsiders get 403. Only superusers and dispatchers (who run the
+# grid teams day to day) change who holds a grid.
+_WORKLOAD_EVERYONE = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+
+
+def workload_scope(user) -> str | None:
+    """Which workload rows `user` may see: "all", "own" (a grid administrator's row) or None (403)."""
+    if not user.is_authenticated:
+        return None
+    roles = user_roles(user)
+    if user.is_superuser or roles & _WORKLOAD_EVERYONE:
+        return "all"
+    if Role.GRID_ADMIN in roles:
+        return "own"
+    return None
+
+
+def can_assign_grids(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or Role.DISPATCHER in user_roles(user))

@@ -19,19 +19,30 @@ DEBUG = env.bool("DEBUG", default=True)
 _DEV_SECRET = "dev-only-insecure-secret-key-for-local-runs-never-in-production-0123456789"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="")
 if not DEBUG:
     missing = [
         name
-        for name, value in (("SECRET_KEY", SECRET_KEY), ("FIELD_ENCRYPTION_KEY", FIELD_ENCRYPTION_KEY))
+        for name, value in (
+            ("SECRET_KEY", SECRET_KEY),
+            ("FIELD_ENCRYPTION_KEY", FIELD_ENCRYPTION_KEY),
+            ("FIELD_HASH_KEY", FIELD_HASH_KEY),
+        )
         if not value
     ]
     if missing:
         raise ImproperlyConfigured(f"DEBUG is off, so these settings must be set: {', '.join(missing)}")
 SECRET_KEY = SECRET_KEY or _DEV_SECRET
 # A Fernet key is 32 url-safe base64 bytes; the development key is derived so it is stable between runs.
+# Several comma-separated keys rotate: the first encrypts, all decrypt (see grids/pii.py, rotate_pii_key).
 FIELD_ENCRYPTION_KEY = (
     FIELD_ENCRYPTION_KEY
     or base64.urlsafe_b64encode(hashlib.sha256(b"gridmgmt-development-field-key").digest()).decode()
+)
+# HMAC key for the searchable hash of resident ID numbers. It is separate from the encryption keys so that
+# rotating those never invalidates the stored hashes; changing it needs every hash recomputed.
+FIELD_HASH_KEY = (
+    FIELD_HASH_KEY or hashlib.sha256(b"gridmgmt-field-hash-key:" + SECRET_KEY.encode()).hexdigest()
 )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -47,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files: no CDN
     "leaflet",
@@ -54,6 +66,7 @@ INSTALLED_APPS = [
     "grids",
     "dispatch",
     "cases",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +107,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-gridmgmt.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -130,6 +142,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
@@ -190,10 +203,14 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Installations (or test runs) sharing one Redis keep their tasks apart by queue: a worker consumes it
+# (`-Q`) and publishes the follow-up tasks it sends to it as well.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE = {
     "enforce-deadlines": {"task": "dispatch.tasks.enforce_deadlines_task", "schedule": 60.0},
     "reconcile-unrouted": {"task": "dispatch.tasks.reconcile_task", "schedule": 120.0},
     "send-notifications": {"task": "dispatch.tasks.send_pending_notifications_task", "schedule": 60.0},
+    "reconcile-resident-imports": {"task": "grids.tasks.reconcile_resident_imports_task", "schedule": 120.0},
 }
 
 # --- workflow knobs ---
@@ -204,10 +221,32 @@ DUPLICATE_WINDOW_HOURS = env.float("DUPLICATE_WINDOW_HOURS", default=72.0)
 RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=60)
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
 
+# --- grid layer ---
+# Point → grid: each process re-reads the grid layer's version at most this often (seconds), so a layer change
+# reaches every process within it; 0 checks on every lookup (tests). See grids/selectors.py.
+GRID_INDEX_CHECK_SECONDS = env.float("GRID_INDEX_CHECK_SECONDS", default=1.0)
+# Workload: an administrator holding more than this many grids is flagged as overloaded (/grids/workload/).
+ADMIN_LOAD_THRESHOLD = env.int("ADMIN_LOAD_THRESHOLD", default=3)
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: an unauthenticated request then gets 401 with `WWW-Authenticate: Token`, not a bare 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "gridmgmt.api.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["gridmgmt.throttling.UserThrottle", "gridmgmt.throttling.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="3000/hour"),
+        "anon": env.str("API_THROTTLE_ANON", default="300/hour"),
+        "login": env.str("API_THROTTLE_LOGIN", default="10/minute"),  # password attempts per address
+    },
+    # Proxies in front of gunicorn: throttles then key on the client address from X-Forwarded-For.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grid management API",
@@ -217,6 +256,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,  # file uploads: request bodies get their own (binary) components
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.models.CaseState",
+        "CaseSourceEnum": "cases.models.Case.Source",
+        "ReportSourceEnum": ["patrol", "resident", "hotline"],
+        "DeadlineStageEnum": "cases.models.Case.Stage",
+        "ExtensionStateEnum": "cases.models.ExtensionRequest.State",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "gridmgmt.api.schema_add_common_errors",
+    ],
 }
 
 LEAFLET_CONFIG = {

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 import cases.admin  # noqa: F401 - registers models (no admin autodiscovery, see settings)
 import dispatch.admin  # noqa: F401
 import grids.admin  # noqa: F401
+import open311.admin  # noqa: F401
 
 from . import health
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("grids/", include("grids.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from . import pii
+
 
 class Jurisdiction(models.Model):
     """One level of the administrative hierarchy; codes nest by prefix (6 + 3 + 3 digits)."""
@@ -84,3 +86,126 @@ class GridLayerVersion(models.Model):
 
     def __str__(self) -> str:
         return f"grid layer v{self.version}"
+
+
+class Resident(models.Model):
+    """A registered resident (实有人口) of a grid. Name, ID number and phone are stored only as Fernet
+    ciphertext (grids.pii); the ID number also as a keyed hash for uniqueness and exact search. Writes go
+    through grids.services (resident_create/update/move_out), reads of the clear values through reveal."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", "male"
+        FEMALE = "F", "female"
+
+    class CareTag(models.TextChoices):
+        ELDERLY_ALONE = "elderly_alone", "elderly living alone"
+        DISABILITY = "disability", "disability"
+        LEFT_BEHIND_CHILD = "left_behind_child", "left-behind child"
+        LOW_INCOME = "low_income", "low income"
+        VETERAN = "veteran", "veteran"
+
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="residents")
+    household_no = models.CharField("household number", max_length=30, blank=True)
+    address = models.CharField(max_length=200)
+    name_encrypted = models.TextField()
+    id_number_encrypted = models.TextField()
+    id_number_hash = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256 of the ID number")
+    phone_encrypted = models.TextField(blank=True)
+    gender = models.CharField(max_length=1, choices=Gender.choices)
+    birth_date = models.DateField()
+    moved_in_on = models.DateField()
+    moved_out_on = models.DateField(null=True, blank=True)
+    care_tags = models.JSONField(default=list, blank=True, help_text="codes from Resident.CareTag")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["grid", "household_no", "id"]
+        indexes = [models.Index(fields=["grid", "moved_out_on"], name="resident_grid_current_idx")]
+        permissions = [("reveal_resident_pii", "Can reveal resident ID numbers and phone numbers")]
+
+    def __str__(self) -> str:
+        # The plain name must not leak into logs or admin titles.
+        return f"{pii.mask_name(self.name)} ({self.grid_id})"
+
+    @property
+    def name(self) -> str:
+        return pii.decrypt(self.name_encrypted)
+
+    @property
+    def id_number_masked(self) -> str:
+        return pii.mask_id_number(pii.decrypt(self.id_number_encrypted))
+
+    @property
+    def phone_masked(self) -> str:
+        return pii.mask_phone(pii.decrypt(self.phone_encrypted))
+
+    @property
+    def care_tag_labels(self) -> list[str]:
+        labels = dict(self.CareTag.choices)
+        return [labels.get(tag, tag) for tag in self.care_tags]
+
+
+class ResidentAccessLog(models.Model):
+    """One deliberate reveal of a resident's ID number or phone: who, which field, when, from where, why."""
+
+    class Field(models.TextChoices):
+        ID_NUMBER = "id_number", "ID number"
+        PHONE = "phone", "phone"
+
+    class Basis(models.TextChoices):
+        GRID_ADMIN = "grid_admin", "administrator of the resident's grid"
+        PERMISSION = "permission", "granted grids.reveal_resident_pii"
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="access_logs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="resident_reveals"
+    )
+    username = models.CharField(max_length=150, help_text="kept if the account is deleted")
+    roles = models.CharField(max_length=200, blank=True, help_text="the user's roles at the time")
+    basis = models.CharField(max_length=20, choices=Basis.choices)
+    field = models.CharField(max_length=20, choices=Field.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    forwarded_for = models.CharField(max_length=200, blank=True, help_text="X-Forwarded-For as received")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.username} revealed {self.field} of resident {self.resident_id}"
+
+
+class ResidentImportJob(models.Model):
+    """A bulk import uploaded in the browser and run by a Celery task; the page polls its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "waiting for a worker"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        REJECTED = "rejected", "rejected: nothing imported"
+        FAILED = "failed", "failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="resident_imports"
+    )
+    filename = models.CharField(max_length=200)
+    # The upload holds PII in clear, so it is stored Fernet-encrypted and deleted once the job has run.
+    upload = models.FileField(upload_to="resident-imports/", blank=True)
+    partial = models.BooleanField(default=False, help_text="import the good rows even if some are bad")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], the first 1000")
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.filename}): {self.status}"

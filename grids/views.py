@@ -1,1 +1,415 @@
 """Browser pages for grids: partition report, administrator workload, resident registry."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gridmgmt import policy
+from gridmgmt.errors import DomainError, InvalidInput
+from gridmgmt.policy import can_view_partition_report
+from gridmgmt.roles import Role, user_roles
+
+from . import residents_import, selectors, services
+from .models import Grid, Jurisdiction, Resident, ResidentAccessLog, ResidentImportJob
+from .partition import BALANCE_BAND, partition_report
+
+
+def _partition_check(request) -> None:
+    if not can_view_partition_report(request.user):
+        raise PermissionDenied("partition reports are for dispatchers and supervisors")
+
+
+@login_required
+def partition_index(request):
+    """The districts to report on; with only one, go straight to it."""
+    _partition_check(request)
+    districts = list(Jurisdiction.objects.filter(parent__isnull=True).order_by("code"))
+    if len(districts) == 1:
+        return redirect("grid-partition", code=districts[0].code)
+    return render(request, "grids/partition.html", {"districts": districts, "report": None})
+
+
+@login_required
+def partition_page(request, code: str):
+    """Coverage, gaps, overlaps and size balance of one district, street or community."""
+    _partition_check(request)
+    jurisdiction = get_object_or_404(Jurisdiction.objects.select_related("parent"), code=code)
+    report = partition_report(jurisdiction=jurisdiction)
+    context = {
+        "jurisdiction": jurisdiction,
+        "report": report,
+        "children": jurisdiction.children.order_by("code"),
+        "band_percent": round(BALANCE_BAND * 100),
+    }
+    return render(request, "grids/partition.html", context)
+
+
+# --- Resident registry ----------------------------------------------------------------------------------
+# Who sees what is decided in gridmgmt.policy; these views only ask it. Identity data is masked on every
+# page; a clear value appears only in the response to a deliberate, logged POST (resident_reveal).
+
+RESIDENTS_PER_PAGE = 50
+
+
+def _forbid_unless(allowed: bool, why: str) -> None:
+    if not allowed:
+        raise PermissionDenied(why)
+
+
+def _scope_nonempty(scope: set[int] | None) -> bool:
+    return scope is None or bool(scope)
+
+
+@login_required
+def resident_list(request):
+    """Residents in the viewer's scope (masked); viewers with counts only get the per-grid counts."""
+    user = request.user
+    scope = policy.resident_grid_scope(user)
+    if not _scope_nonempty(scope):
+        return resident_counts(request)
+    grids = Grid.objects.all() if scope is None else Grid.objects.filter(id__in=scope)
+    grid = None
+    if request.GET.get("grid"):
+        grid = get_object_or_404(grids, code=request.GET["grid"])
+    id_number = request.GET.get("q", "").strip()
+    residents = selectors.residents_visible_to(
+        user,
+        grid_id=grid.id if grid else None,
+        id_number=id_number,
+        include_moved_out=request.GET.get("moved_out") == "1",
+    )
+    page = Paginator(residents, RESIDENTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "grids": grids.order_by("code"),
+        "grid": grid,
+        "q": id_number,
+        "moved_out": request.GET.get("moved_out") == "1",
+        "can_register": _scope_nonempty(policy.resident_editable_grid_ids(user)),
+    }
+    return render(request, "grids/residents_list.html", context)
+
+
+@login_required
+def resident_counts(request):
+    """Current and moved-out residents per grid: all a dispatcher or supervisor sees without a grant."""
+    _forbid_unless(
+        _scope_nonempty(policy.resident_count_scope(request.user)), "you may not see the resident registry"
+    )
+    counts = selectors.resident_counts_by_grid(request.user)
+    return render(request, "grids/residents_counts.html", {"counts": counts})
+
+
+def _resident_detail_context(request, resident: Resident, revealed: dict | None = None) -> dict:
+    basis = policy.resident_reveal_basis(request.user, resident)
+    return {
+        "resident": resident,
+        "revealed": revealed or {},
+        "can_reveal": basis is not None,
+        "can_edit": policy.can_edit_resident_in(request.user, resident.grid_id),
+        "reveals": resident.access_logs.all()[:20] if basis is not None else [],
+        "today": timezone.localdate(),
+    }
+
+
+@login_required
+def resident_detail(request, pk: int):
+    resident = selectors.resident_get_for(request.user, pk)
+    return render(request, "grids/residents_detail.html", _resident_detail_context(request, resident))
+
+
+@login_required
+@require_POST
+def resident_reveal(request, pk: int, field: str):
+    """Show one field in clear, once, to the grid's administrators or a granted user; always logged."""
+    resident = Resident.objects.select_related("grid").filter(pk=pk).first()
+    # Not found and not allowed answer alike (403), so the endpoint cannot be used to probe which ids exist.
+    _forbid_unless(
+        resident is not None and policy.resident_reveal_basis(request.user, resident) is not None,
+        "only the administrators of this resident's grid, or people granted it, may reveal this",
+    )
+    if field not in ResidentAccessLog.Field.values:
+        raise Http404("No such field")
+    value = services.resident_reveal(
+        actor=request.user,
+        resident=resident,
+        field=field,
+        ip=request.META.get("REMOTE_ADDR"),
+        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+    )
+    response = render(
+        request, "grids/residents_detail.html", _resident_detail_context(request, resident, {field: value})
+    )
+    response["Cache-Control"] = "no-store"  # a revealed value must not sit in a browser or proxy cache
+    return response
+
+
+def _resident_form_input(request) -> dict:
+    post = request.POST
+    data = {
+        "name": post.get("name", ""),
+        "address": post.get("address", ""),
+        "household_no": post.get("household_no", ""),
+        "care_tags": post.getlist("care_tags"),
+    }
+    # Blank ID number / phone on the edit form mean "keep": the form never shows them in clear.
+    for key in ("id_number", "phone"):
+        if post.get(key, "").strip() or post.get(f"clear_{key}"):
+            data[key] = post.get(key, "")
+    raw_date = post.get("moved_in_on", "")
+    try:
+        data["moved_in_on"] = date.fromisoformat(raw_date)
+    except ValueError:
+        raise InvalidInput("the moved-in date must be a date (YYYY-MM-DD)", field="moved_in_on") from None
+    return data
+
+
+def _editable_grids(user):
+    editable = policy.resident_editable_grid_ids(user)
+    grids = Grid.objects.order_by("code")
+    return grids if editable is None else grids.filter(id__in=editable)
+
+
+def _resident_form(request, *, resident: Resident | None, status: int = 200):
+    context = {
+        "resident": resident,
+        "grids": _editable_grids(request.user),
+        "care_tag_choices": Resident.CareTag.choices,
+        "form": request.POST if request.method == "POST" else None,
+    }
+    return render(request, "grids/residents_form.html", context, status=status)
+
+
+@login_required
+def resident_create(request):
+    _forbid_unless(
+        _scope_nonempty(policy.resident_editable_grid_ids(request.user)),
+        "only grid administrators register residents",
+    )
+    if request.method != "POST":
+        return _resident_form(request, resident=None)
+    try:
+        grid = _editable_grids(request.user).filter(code=request.POST.get("grid", "")).first()
+        if grid is None:
+            raise InvalidInput("choose one of your grids", field="grid")
+        resident = services.resident_create(actor=request.user, grid=grid, **_resident_form_input(request))
+    except DomainError as exc:
+        messages.error(request, _field_message(exc))
+        return _resident_form(request, resident=None, status=exc.status)
+    messages.success(request, f"Resident registered in {grid.name}.")
+    return redirect("resident-detail", pk=resident.pk)
+
+
+@login_required
+def resident_edit(request, pk: int):
+    resident = selectors.resident_get_for(request.user, pk)
+    _forbid_unless(
+        policy.can_edit_resident_in(request.user, resident.grid_id), "you may not edit this resident"
+    )
+    if request.method != "POST":
+        return _resident_form(request, resident=resident)
+    try:
+        changes = _resident_form_input(request)
+        grid_code = request.POST.get("grid", "")
+        if grid_code and grid_code != resident.grid.code:
+            changes["grid"] = _editable_grids(request.user).filter(code=grid_code).first()
+            if changes["grid"] is None:
+                raise InvalidInput("choose one of your grids", field="grid")
+        services.resident_update(actor=request.user, resident=resident, **changes)
+    except DomainError as exc:
+        messages.error(request, _field_message(exc))
+        resident.refresh_from_db()
+        return _resident_form(request, resident=resident, status=exc.status)
+    messages.success(request, "Resident updated.")
+    return redirect("resident-detail", pk=resident.pk)
+
+
+@login_required
+@require_POST
+def resident_move_out(request, pk: int):
+    resident = selectors.resident_get_for(request.user, pk)
+    _forbid_unless(
+        policy.can_edit_resident_in(request.user, resident.grid_id), "you may not edit this resident"
+    )
+    try:
+        raw = request.POST.get("moved_out_on", "")
+        try:
+            moved_out_on = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise InvalidInput(
+                "the moved-out date must be a date (YYYY-MM-DD)", field="moved_out_on"
+            ) from None
+        services.resident_move_out(actor=request.user, resident=resident, moved_out_on=moved_out_on)
+    except DomainError as exc:
+        messages.error(request, _field_message(exc))
+        context = _resident_detail_context(request, resident)
+        return render(request, "grids/residents_detail.html", context, status=exc.status)
+    messages.success(request, "Move-out recorded.")
+    return redirect("resident-detail", pk=resident.pk)
+
+
+def _field_message(exc: DomainError) -> str:
+    return f"{exc.field}: {exc.message}" if exc.field else exc.message
+
+
+@login_required
+def resident_import(request):
+    """Upload a CSV/XLSX file; a Celery worker imports it and the progress page follows the job."""
+    _forbid_unless(
+        _scope_nonempty(policy.resident_editable_grid_ids(request.user)),
+        "only grid administrators import residents",
+    )
+    context = {
+        "columns": residents_import.COLUMNS,
+        "required": residents_import.REQUIRED_COLUMNS,
+        "care_tag_choices": Resident.CareTag.choices,
+        "jobs": ResidentImportJob.objects.filter(created_by=request.user)[:10],
+    }
+    if request.method != "POST":
+        return render(request, "grids/residents_import.html", context)
+    try:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidInput("choose a file", field="file")
+        job = residents_import.resident_import_job_create(
+            actor=request.user, upload=upload, partial=request.POST.get("partial") == "1"
+        )
+    except DomainError as exc:
+        messages.error(request, _field_message(exc))
+        return render(request, "grids/residents_import.html", context, status=exc.status)
+    return redirect("resident-import-job", pk=job.pk)
+
+
+@login_required
+def resident_import_job(request, pk: int):
+    job = selectors.resident_import_job_get_for(request.user, pk)
+    return render(request, "grids/residents_import_progress.html", {"job": job})
+
+
+@login_required
+def resident_import_job_status(request, pk: int):
+    """The small JSON document the progress page polls."""
+    job = selectors.resident_import_job_get_for(request.user, pk)
+    finished = job.status not in (ResidentImportJob.Status.PENDING, ResidentImportJob.Status.RUNNING)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "finished": finished,
+            "total": job.total,
+            "processed": job.processed,
+            "imported": job.imported,
+            "error_count": job.error_count,
+            "errors": job.errors[:200] if finished else [],
+            "message": job.message,
+        }
+    )
+
+
+# --- Administrator workload -------------------------------------------------------------------------------
+# GET: the table (everyone for dispatchers, supervisors and superusers; a grid administrator's own row).
+# POST (superusers, dispatchers): assign or unassign one administrator and one grid, then back to the page.
+
+
+def _workload_scope(request) -> str:
+    scope = policy.workload_scope(request.user)
+    if scope is None:
+        raise PermissionDenied(
+            "the workload page is for the dispatch centre, supervisors and grid administrators"
+        )
+    return scope
+
+
+def _assignable_administrators() -> list:
+    """Every active grid administrator (idle ones too, whatever jurisdiction is shown), with grids held."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.GRID_ADMIN)
+        .annotate(load=Count("grid_assignments", distinct=True))
+        .order_by("username")
+    )
+
+
+def _workload_context(request, scope: str) -> dict:
+    jurisdiction = None
+    code = request.GET.get("jurisdiction", "").strip()
+    if scope == "all" and code:
+        jurisdiction = Jurisdiction.objects.filter(code=code).first() if code.isdigit() else None
+        if jurisdiction is None:
+            raise Http404(f"There is no jurisdiction {code[:20]}.")
+    workload = selectors.administrator_workload(
+        jurisdiction=jurisdiction, administrator=request.user if scope == "own" else None
+    )
+    can_assign = scope == "all" and policy.can_assign_grids(request.user)
+    return {
+        "workload": workload,
+        "jurisdiction": jurisdiction,
+        "own": scope == "own",
+        "can_assign": can_assign,
+        "assignable": _assignable_administrators() if can_assign else [],
+        "jurisdictions": (
+            Jurisdiction.objects.exclude(level=Jurisdiction.Level.COMMUNITY).order_by("code")
+            if scope == "all"
+            else []
+        ),
+    }
+
+
+def _assignment_input(data) -> tuple[str, Grid, object]:
+    """(action, grid, user) from the posted form, or InvalidInput naming what is wrong."""
+    action = data.get("action", "")
+    if action not in ("assign", "unassign"):
+        raise InvalidInput("choose to assign or to unassign", field="action")
+    code = data.get("grid", "").strip()
+    if not (len(code) == 14 and code.isdigit()):
+        raise InvalidInput("enter a 14-digit grid code", field="grid")
+    grid = Grid.objects.filter(code=code).first()
+    if grid is None:
+        raise InvalidInput(f"there is no grid {code}", field="grid")
+    username = data.get("user", "").strip()
+    if not username or len(username) > 150 or "\x00" in username:
+        raise InvalidInput("choose an administrator", field="user")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise InvalidInput(f"there is no user {username}", field="user")
+    if action == "assign" and not (user.is_active and Role.GRID_ADMIN in user_roles(user)):
+        raise InvalidInput(f"{username} is not an active grid administrator", field="user")
+    return action, grid, user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workload(request):
+    """Per administrator: grids, area, residents, open and overdue cases; grids nobody patrols."""
+    scope = _workload_scope(request)
+    if request.method == "POST":
+        if not policy.can_assign_grids(request.user):
+            raise PermissionDenied("only dispatchers and system administrators assign grids")
+        try:
+            action, grid, user = _assignment_input(request.POST)
+            if action == "assign":
+                held = grid.assignments.filter(user=user).exists()
+                services.grid_assign(grid=grid, user=user)
+                done = f"{user.username} already holds grid {grid.code}." if held else None
+            else:
+                if not services.grid_unassign(grid=grid, user=user):
+                    raise InvalidInput(f"{user.username} does not hold grid {grid.code}", field="user")
+                done = None
+        except DomainError as exc:
+            messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
+            return render(
+                request, "grids/workload.html", _workload_context(request, scope), status=exc.status
+            )
+        verb = "now holds" if action == "assign" else "no longer holds"
+        messages.success(request, done or f"{user.username} {verb} grid {grid.code} ({grid.name}).")
+        return redirect(request.get_full_path())
+    return render(request, "grids/workload.html", _workload_context(request, scope))

@@ -1,0 +1,444 @@
+"""REST views for cases: list and report, detail, the timeline, one endpoint per workflow action, categories.
+
+Views are thin: scope comes from cases.selectors (the same reads as the web pages), every write is one
+call of the same service the web pages call, and errors are the services' DomainErrors, which
+gridmgmt.api turns into the shared JSON error shape.
+"""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gridmgmt import clock
+from gridmgmt.api import CursorPagination, error_responses
+from gridmgmt.errors import InvalidInput, NotAllowed
+from gridmgmt.roles import Role, user_roles
+
+from .. import services
+from ..audit import chain_verify
+from ..models import Case, CaseState, Category
+from ..selectors import case_actions_for, case_events, case_get_for, cases_filter, cases_visible_to
+from ..workflow import TRANSITIONS, Action
+from . import serializers as s
+
+# The URL segment of each action under /api/v1/cases/{number}/ (urls.py and the detail's links use it).
+ACTION_PATHS = {
+    Action.FILE: "file/",
+    Action.REJECT: "reject/",
+    Action.DISPATCH: "dispatch/",
+    Action.ACCEPT: "accept/",
+    Action.RETURN: "return/",
+    Action.REQUEST_EXTENSION: "extension-requests/",
+    Action.APPROVE_EXTENSION: "extension/approve/",
+    Action.DENY_EXTENSION: "extension/deny/",
+    Action.SUSPEND: "suspend/",
+    Action.RESUME: "resume/",
+    Action.RESOLVE: "resolve/",
+    Action.VERIFY_PASS: "verify-pass/",
+    Action.VERIFY_FAIL: "verify-fail/",
+}
+
+# The source a report gets from the reporter's role when the caller names none; an explicit source must
+# be one of these for a role the caller holds ("open311" belongs to the Open311 endpoint alone).
+ROLE_SOURCES = {
+    Role.GRID_ADMIN: Case.Source.PATROL,
+    Role.DISPATCHER: Case.Source.HOTLINE,
+    Role.RESIDENT: Case.Source.RESIDENT,
+}
+
+_DETAIL_RELATED = ("category__parent", "grid__community__parent", "department", "suggested_department")
+_CASE_ERRORS = error_responses(400, 403, 404, 409)
+NUMBER = OpenApiParameter(
+    "number",
+    str,
+    OpenApiParameter.PATH,
+    pattern=r"^[0-9]{1,20}$",
+    description="Case number, e.g. 20240501000042 (report date and a serial)",
+)
+
+
+def case_for(request: Request, number: str) -> Case:
+    """The case with this number if the caller may see it; 404 otherwise, exactly like the web pages."""
+    if not (number.isascii() and number.isdigit() and len(number) <= 20):
+        raise Http404("No such case")
+    pk = Case.objects.filter(number=number).values_list("pk", flat=True).first()
+    if pk is None:
+        raise Http404("No such case")
+    return case_get_for(request.user, pk)
+
+
+def case_detail_data(request: Request, case: Case) -> dict:
+    case = Case.objects.select_related(*_DETAIL_RELATED, "duplicate_of").get(pk=case.pk)
+    actions = [
+        {"action": action, "path": reverse(f"api-case-{action}", kwargs={"number": case.number})}
+        for action in case_actions_for(request.user, case)
+        if action in ACTION_PATHS
+    ]
+    return s.CaseDetailSerializer(case, context={"request": request, "actions": actions}).data
+
+
+class CaseCursorPagination(CursorPagination):
+    ordering = ("-reported_at", "id")
+
+
+_FILTERS = [
+    OpenApiParameter("state", str, enum=CaseState.values, description="Current state"),
+    OpenApiParameter("category", str, description="Category code; a major class code covers its minors"),
+    OpenApiParameter("grid", str, description="14-digit grid code"),
+    OpenApiParameter("community", str, description="12-digit community code"),
+    OpenApiParameter("street", str, description="9-digit street code"),
+    OpenApiParameter("department", str, description="Code of the responsible department"),
+    OpenApiParameter(
+        "reported_after", str, description="ISO 8601 date or date-time; reported at or after it"
+    ),
+    OpenApiParameter(
+        "reported_before",
+        str,
+        description="ISO 8601 date or date-time; reported before it (a bare date includes that day)",
+    ),
+    OpenApiParameter("overdue", bool, description="true: open, past the running deadline, not suspended"),
+]
+
+
+class CaseListView(GenericAPIView):
+    pagination_class = CaseCursorPagination
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        tags=["cases"],
+        operation_id="cases_list",
+        summary="Cases in the caller's scope, newest first",
+        description="Scoped like the web pages: grid administrators see their grids, department staff "
+        "their department's cases, residents their own reports, dispatchers and supervisors everything.",
+        parameters=_FILTERS,
+        responses={200: s.CaseSummarySerializer(many=True), **error_responses(400)},
+    )
+    def get(self, request: Request) -> Response:
+        # An empty value (`?state=`) means "no filter", as a web form sends it.
+        params = {key: value for key, value in request.query_params.items() if value != ""}
+        filters = s.CaseFilterSerializer(data=params)
+        filters.is_valid(raise_exception=True)
+        now = clock.now()
+        cases = cases_filter(cases_visible_to(request.user), now=now, **filters.validated_data)
+        page = self.paginate_queryset(cases)
+        data = s.CaseSummarySerializer(page, many=True, context={"request": request, "now": now}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        tags=["cases"],
+        operation_id="cases_report",
+        summary="Report a new case",
+        description="Located to its grid and routed after commit. Grid administrators report in their own "
+        "grids only. Photos need multipart/form-data.",
+        request={
+            "application/json": s.CaseCreateInputSerializer,
+            "multipart/form-data": s.CaseCreateInputSerializer,
+        },
+        responses={201: s.CaseDetailSerializer, **error_responses(400, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = s.CaseCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = services.case_report(
+            actor=request.user,
+            source=_report_source(request.user, data.get("source")),
+            lat=data["lat"],
+            lng=data["lng"],
+            category=data["category"],
+            description=data["description"],
+            address=data["address"],
+            priority=data.get("priority"),
+            reporter_name=data["reporter_name"],
+            reporter_contact=data["reporter_contact"],
+            photos=data.get("photos", []),
+        )
+        location = reverse("api-case-detail", kwargs={"number": case.number})
+        return Response(case_detail_data(request, case), status=201, headers={"Location": location})
+
+
+def _report_source(user, requested: str | None) -> str:
+    allowed = [source for role, source in ROLE_SOURCES.items() if role in user_roles(user)]
+    if not allowed:
+        # No reporting role: the service refuses with the roles that may report (403).
+        return requested or Case.Source.RESIDENT
+    if requested is None:
+        return allowed[0]
+    if requested not in allowed:
+        raise InvalidInput(
+            f"your role reports with source {' or '.join(allowed)}, not {requested}", field="source"
+        )
+    return requested
+
+
+class CaseDetailView(APIView):
+    @extend_schema(
+        tags=["cases"],
+        operation_id="cases_detail",
+        summary="One case, with the actions the caller may take now",
+        parameters=[NUMBER],
+        responses={200: s.CaseDetailSerializer, **error_responses(404)},
+    )
+    def get(self, request: Request, number: str) -> Response:
+        return Response(case_detail_data(request, case_for(request, number)))
+
+
+class CaseEventsView(APIView):
+    @extend_schema(
+        tags=["cases"],
+        operation_id="cases_events",
+        summary="The case's timeline: hash-chained events, oldest first",
+        parameters=[NUMBER],
+        responses={200: s.CaseTimelineSerializer, **error_responses(404)},
+    )
+    def get(self, request: Request, number: str) -> Response:
+        case = case_for(request, number)
+        events = list(case_events(case))
+        broken = chain_verify(case.number, events)
+        timeline = {
+            "case": case.number,
+            "chain_intact": broken is None,
+            "broken_link": str(broken) if broken else None,
+            "events": events,
+        }
+        return Response(s.CaseTimelineSerializer(timeline).data)
+
+
+# --- workflow actions -------------------------------------------------------------------------------------
+
+
+def _roles_for(action: str) -> frozenset[str]:
+    return frozenset().union(*(t.roles for (_, a), t in TRANSITIONS.items() if a == action))
+
+
+class _CaseActionView(APIView):
+    """POST an action's input; answers with the case as it is now. Order of refusals: a case the caller
+    cannot see is 404, a role that never takes this action 403, bad input 400, then the service decides
+    (403 out of scope, 409 wrong state or stale `version`)."""
+
+    action: str
+    input_serializer: type[serializers.Serializer]
+    parser_classes = [JSONParser, FormParser]
+    success_status = 200
+
+    def post(self, request: Request, number: str) -> Response:
+        case = case_for(request, number)
+        roles = _roles_for(self.action)
+        if not user_roles(request.user) & roles:
+            allowed = " or ".join(sorted(Role.LABELS[r] for r in roles if r != Role.SYSTEM))
+            raise NotAllowed(f"only a {allowed} may {services.ACTION_VERBS[self.action]} a case")
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        expected_version = data.pop("version", None)
+        result = self.perform(case=case, actor=request.user, expected_version=expected_version, **data)
+        return Response(self.output(request, case, result), status=self.success_status)
+
+    def perform(self, **kwargs):
+        raise NotImplementedError
+
+    def output(self, request: Request, case: Case, result) -> dict:
+        return case_detail_data(request, case)
+
+
+def _action_schema(summary: str, *, responses=None):
+    """Document an action view: its own input serializer, as JSON or (for photos) multipart."""
+
+    def decorate(view: type[_CaseActionView]) -> type[_CaseActionView]:
+        form = MultiPartParser in view.parser_classes
+        media = ("application/json", "multipart/form-data" if form else "application/x-www-form-urlencoded")
+        return extend_schema_view(
+            post=extend_schema(
+                tags=["case actions"],
+                operation_id=f"cases_{view.action}",
+                summary=summary,
+                parameters=[NUMBER],
+                request={m: view.input_serializer for m in media},
+                responses=responses or {200: s.CaseDetailSerializer, **_CASE_ERRORS},
+            )
+        )(view)
+
+    return decorate
+
+
+@_action_schema("File a reported case (立案); the category and priority may be corrected")
+class CaseFileView(_CaseActionView):
+    action, input_serializer = Action.FILE, s.FileInputSerializer
+
+    def perform(self, *, case, actor, expected_version, note, category=None, priority=None):
+        return services.case_file(
+            case=case,
+            actor=actor,
+            note=note,
+            category=category,
+            priority=priority,
+            expected_version=expected_version,
+        )
+
+
+@_action_schema("Reject a report as invalid or as a duplicate of another case")
+class CaseRejectView(_CaseActionView):
+    action, input_serializer = Action.REJECT, s.RejectInputSerializer
+
+    def perform(self, *, case, actor, expected_version, reason, duplicate_of=None):
+        return services.case_reject(
+            case=case,
+            actor=actor,
+            reason=reason,
+            duplicate_of=duplicate_of,
+            expected_version=expected_version,
+        )
+
+
+@_action_schema("Dispatch a filed or returned case to a department (派遣)")
+class CaseDispatchView(_CaseActionView):
+    action, input_serializer = Action.DISPATCH, s.DispatchInputSerializer
+
+    def perform(self, *, case, actor, expected_version, department, note):
+        return services.case_dispatch(
+            case=case, actor=actor, department=department, note=note, expected_version=expected_version
+        )
+
+
+@_action_schema("Accept a dispatched case (the department starts handling it)")
+class CaseAcceptView(_CaseActionView):
+    action, input_serializer = Action.ACCEPT, s.AcceptInputSerializer
+
+    def perform(self, *, case, actor, expected_version):
+        return services.case_accept(case=case, actor=actor, expected_version=expected_version)
+
+
+@_action_schema("Return a mis-routed case to the dispatch center")
+class CaseReturnView(_CaseActionView):
+    action, input_serializer = Action.RETURN, s.ReasonInputSerializer
+
+    def perform(self, *, case, actor, expected_version, reason):
+        return services.case_return(case=case, actor=actor, reason=reason, expected_version=expected_version)
+
+
+@_action_schema(
+    "Request more handling time (延期); the dispatch center decides",
+    responses={201: s.ExtensionRequestCreatedSerializer, **_CASE_ERRORS},
+)
+class CaseExtensionRequestView(_CaseActionView):
+    action, input_serializer = Action.REQUEST_EXTENSION, s.ExtensionRequestInputSerializer
+    success_status = 201
+
+    def perform(self, *, case, actor, expected_version, minutes, reason):
+        return services.case_request_extension(
+            case=case, actor=actor, minutes=minutes, reason=reason, expected_version=expected_version
+        )
+
+    def output(self, request: Request, case: Case, result) -> dict:
+        return s.ExtensionRequestCreatedSerializer(result).data
+
+
+@_action_schema("Approve the pending extension request: the deadline moves")
+class CaseApproveExtensionView(_CaseActionView):
+    action, input_serializer = Action.APPROVE_EXTENSION, s.NoteInputSerializer
+
+    def perform(self, *, case, actor, expected_version, note):
+        return services.case_approve_extension(
+            case=case, actor=actor, note=note, expected_version=expected_version
+        )
+
+
+@_action_schema("Deny the pending extension request")
+class CaseDenyExtensionView(_CaseActionView):
+    action, input_serializer = Action.DENY_EXTENSION, s.ReasonInputSerializer
+
+    def perform(self, *, case, actor, expected_version, reason):
+        return services.case_deny_extension(
+            case=case, actor=actor, reason=reason, expected_version=expected_version
+        )
+
+
+@_action_schema("Suspend a case (挂账): its clock stops")
+class CaseSuspendView(_CaseActionView):
+    action, input_serializer = Action.SUSPEND, s.ReasonInputSerializer
+
+    def perform(self, *, case, actor, expected_version, reason):
+        return services.case_suspend(case=case, actor=actor, reason=reason, expected_version=expected_version)
+
+
+@_action_schema("Resume a suspended case: its clock restarts with the time left")
+class CaseResumeView(_CaseActionView):
+    action, input_serializer = Action.RESUME, s.NoteInputSerializer
+
+    def perform(self, *, case, actor, expected_version, note):
+        return services.case_resume(case=case, actor=actor, note=note, expected_version=expected_version)
+
+
+@_action_schema("Report the fix, with evidence photos (反馈)")
+class CaseResolveView(_CaseActionView):
+    action, input_serializer = Action.RESOLVE, s.ResolveInputSerializer
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def perform(self, *, case, actor, expected_version, notes, photos=()):
+        return services.case_resolve(
+            case=case, actor=actor, notes=notes, photos=photos, expected_version=expected_version
+        )
+
+
+@_action_schema("Verification passed: close the case (核查结案)")
+class CaseVerifyPassView(_CaseActionView):
+    action, input_serializer = Action.VERIFY_PASS, s.VerifyPassInputSerializer
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def perform(self, *, case, actor, expected_version, note, photos=()):
+        return services.case_verify_pass(
+            case=case, actor=actor, note=note, photos=photos, expected_version=expected_version
+        )
+
+
+@_action_schema("Verification failed: back to the department for rework")
+class CaseVerifyFailView(_CaseActionView):
+    action, input_serializer = Action.VERIFY_FAIL, s.VerifyFailInputSerializer
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def perform(self, *, case, actor, expected_version, reason, photos=()):
+        return services.case_verify_fail(
+            case=case, actor=actor, reason=reason, photos=photos, expected_version=expected_version
+        )
+
+
+ACTION_VIEWS = {
+    Action.FILE: CaseFileView,
+    Action.REJECT: CaseRejectView,
+    Action.DISPATCH: CaseDispatchView,
+    Action.ACCEPT: CaseAcceptView,
+    Action.RETURN: CaseReturnView,
+    Action.REQUEST_EXTENSION: CaseExtensionRequestView,
+    Action.APPROVE_EXTENSION: CaseApproveExtensionView,
+    Action.DENY_EXTENSION: CaseDenyExtensionView,
+    Action.SUSPEND: CaseSuspendView,
+    Action.RESUME: CaseResumeView,
+    Action.RESOLVE: CaseResolveView,
+    Action.VERIFY_PASS: CaseVerifyPassView,
+    Action.VERIFY_FAIL: CaseVerifyFailView,
+}
+
+
+# --- categories -------------------------------------------------------------------------------------------
+
+
+class CategoryListView(APIView):
+    @extend_schema(
+        tags=["categories"],
+        operation_id="categories_list",
+        summary="The active category tree: major classes with their minor classes and SLA limits",
+        responses={200: s.MajorCategorySerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        minors = Category.objects.filter(is_active=True).order_by("code")
+        majors = Category.objects.filter(parent__isnull=True, is_active=True).prefetch_related(
+            Prefetch("children", queryset=minors, to_attr="active_children")
+        )
+        return Response(s.MajorCategorySerializer(majors, many=True).data)

@@ -1,0 +1,9 @@
+"""REST API routes for dispatch (mounted under /api/v1/)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("departments/", views.DepartmentListView.as_view(), name="api-departments"),
+]

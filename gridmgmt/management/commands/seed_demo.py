@@ -1,0 +1,62 @@
+"""`manage.py seed_demo`: fill an empty database with the Donghu District demo (development only)."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from gridmgmt import demo
+from gridmgmt.demo_data import PASSWORD
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed the demo: Donghu District cut into grids, the case taxonomy, departments, routing rules, "
+        "demo users and two months of case history. Refused when DEBUG is off."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (but still print the logins) if the database already has grids",
+        )
+        parser.add_argument("--cases", type=int, default=360, help="how many cases of history (default 360)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same demo")
+
+    def handle(self, *args, if_empty: bool, cases: int, seed: int, **options):
+        if not settings.DEBUG:
+            raise CommandError("demo data is refused when DEBUG is off")
+        if cases < 0:
+            raise CommandError("--cases must be zero or more")
+        if if_empty and demo.demo_present():
+            self.stdout.write("The demo is already there: nothing seeded.")
+            self._print_logins()
+            return
+        started = time.monotonic()
+        try:
+            summary = demo.demo_seed(cases=cases, seed=seed)
+        except demo.DemoRefused as exc:
+            raise CommandError(str(exc)) from exc
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            f"Seeded in {elapsed:.1f} s: {summary.grids} grids in {summary.communities} communities and "
+            f"{summary.streets} streets; {summary.categories} categories; {summary.departments} departments "
+            f"with {summary.routing_rules} routing rules; {summary.users} users."
+        )
+        states = ", ".join(f"{state} {n}" for state, n in sorted(summary.cases_by_state.items()))
+        self.stdout.write(f"{sum(summary.cases_by_state.values())} cases: {states}.")
+        events = ", ".join(f"{action} {n}" for action, n in sorted(summary.events_by_action.items()))
+        self.stdout.write(f"{sum(summary.events_by_action.values())} case events: {events}.")
+        self.stdout.write(f"{summary.notifications} notifications, all marked sent (history, not news).")
+        for error in summary.step_errors:
+            self.stderr.write(f"skipped: {error}")
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        self.stdout.write(f"Demo logins (password: {PASSWORD}): {', '.join(demo.demo_logins())}")
+        administrators = demo.demo_grid_administrators()
+        if len(administrators) > 2:
+            self.stdout.write(
+                f"Grid administrators: {administrators[0]} … {administrators[-1]} (each holds 2–4 grids)."
+            )

@@ -1,0 +1,500 @@
+"""Bulk import of residents from CSV or XLSX: every row checked, errors by row and column, then one write.
+
+The same `residents_import` serves `manage.py import_residents` and the browser upload (a Celery task runs
+a ResidentImportJob). A file with any bad row imports nothing unless `partial` is asked for; then only the
+good rows are written. Problems with the file itself (unreadable, header) always import nothing.
+"""
+
+import csv
+import io
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+
+from gridmgmt import policy
+from gridmgmt.errors import InvalidInput, NotAllowed
+from gridmgmt.tasking import enqueue, enqueue_on_commit
+
+from . import pii, services
+from .models import Grid, Resident, ResidentImportJob
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("grid_code", "name", "id_number", "address", "moved_in_on")
+OPTIONAL_COLUMNS = ("phone", "household", "care_tags")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Headers as Chinese spreadsheets usually name them; any case and surrounding spaces are accepted.
+HEADER_ALIASES = {
+    "网格编码": "grid_code",
+    "网格编号": "grid_code",
+    "网格代码": "grid_code",
+    "姓名": "name",
+    "身份证号": "id_number",
+    "身份证号码": "id_number",
+    "公民身份号码": "id_number",
+    "电话": "phone",
+    "手机": "phone",
+    "手机号": "phone",
+    "联系电话": "phone",
+    "地址": "address",
+    "住址": "address",
+    "户号": "household",
+    "household_no": "household",
+    "入住日期": "moved_in_on",
+    "迁入日期": "moved_in_on",
+    "关怀标签": "care_tags",
+    "关爱对象": "care_tags",
+}
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_STORED_ERRORS = 1000
+BATCH_SIZE = 2000
+PROGRESS_EVERY = 1000
+Progress = Callable[[int, int], None]
+
+
+class ImportFileError(InvalidInput):
+    """The file as a whole cannot be read (not CSV/XLSX, not UTF-8/GB18030, empty)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    total: int = 0  # data rows read (blank rows are skipped)
+    imported: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    fatal: bool = False  # a problem with the file itself: nothing imported, whatever `partial` says
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+
+@dataclass(frozen=True)
+class _GoodRow:
+    row: int
+    grid_id: int
+    household_no: str
+    address: str
+    name_encrypted: str
+    id_number_encrypted: str
+    id_number_hash: str
+    phone_encrypted: str
+    gender: str
+    birth_date: date
+    moved_in_on: date
+    care_tags: list[str]
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    # Excel on Chinese Windows saves CSV as GBK (GB18030 is its superset); elsewhere UTF-8, often with a BOM.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("the CSV file is neither UTF-8 nor GB18030 text")
+
+
+def _open_rows(data: bytes, filename: str) -> tuple[int, Iterator]:
+    """(expected number of data rows, 0 if unknown; iterator over rows as sequences of cell values)."""
+    lower = filename.lower()
+    if data[:4] == b"PK\x03\x04":
+        return _open_xlsx(data)
+    if lower.endswith(".xlsx"):
+        raise ImportFileError("the file is named .xlsx but is not an XLSX workbook")
+    if lower.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFileError("old Excel .xls files are not read: save the sheet as .xlsx or .csv")
+    text = _decode(data)
+    try:
+        records = sum(1 for _ in csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ImportFileError(f"the CSV file cannot be parsed: {exc}") from None
+    return max(records - 1, 0), csv.reader(io.StringIO(text))
+
+
+def _open_xlsx(data: bytes) -> tuple[int, Iterator]:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        # read_only streams the sheet instead of building every cell object: 100k rows stay cheap.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportFileError(f"the XLSX workbook cannot be read: {exc}") from None
+    if not workbook.worksheets:
+        raise ImportFileError("the XLSX workbook has no sheet")
+    sheet = workbook.worksheets[0]
+
+    def rows() -> Iterator:
+        try:
+            yield from sheet.iter_rows(values_only=True)
+        finally:
+            workbook.close()
+
+    # The size comes from the sheet's <dimension> tag, which some writers leave out: then it is unknown (0).
+    return max((sheet.max_row or 1) - 1, 0), rows()
+
+
+def _header(cells) -> tuple[dict[str, int], list[RowError]]:
+    index: dict[str, int] = {}
+    errors = []
+    for position, raw in enumerate(cells or ()):
+        text = _text(raw)
+        if not text:
+            continue
+        name = HEADER_ALIASES.get(text, text.lower().replace(" ", "_"))
+        name = HEADER_ALIASES.get(name, name)
+        if name not in COLUMNS:
+            errors.append(RowError(1, text, f"unknown column (known: {', '.join(COLUMNS)})"))
+        elif name in index:
+            errors.append(RowError(1, name, "the column appears twice"))
+        else:
+            index[name] = position
+    errors += [RowError(1, name, "missing required column") for name in REQUIRED_COLUMNS if name not in index]
+    return index, errors
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _date(value, column: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    if not text:
+        raise InvalidInput("a date is required", field=column)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f"{text!r} is not a date (use YYYY-MM-DD)", field=column)
+
+
+# --- the import ---------------------------------------------------------------------------------------
+
+
+def residents_import(
+    *,
+    data: bytes,
+    filename: str = "",
+    partial: bool = False,
+    actor=None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Check every row of a CSV/XLSX file and register the residents (see the module docstring).
+
+    `actor=None` is the system (the management command): every grid. A user may import into the grids
+    they may edit (policy.resident_editable_grid_ids); other rows are errors.
+    """
+    expected, rows = _open_rows(data, filename)
+    header = next(rows, None)
+    if header is None:
+        raise ImportFileError("the file is empty: no header row")
+    columns, header_errors = _header(header)
+    if header_errors:
+        return ImportResult(errors=header_errors, fatal=True)
+
+    result = ImportResult()
+    good = _check_rows(rows, columns, actor=actor, result=result, expected=expected, progress=progress)
+    _check_registered(good, result)
+    result.errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else 99))
+    if result.errors and not partial:
+        return result
+    if progress:
+        progress(result.total, result.total)
+    try:
+        result.imported = _write(good)
+    except IntegrityError:
+        # Someone registered one of these ID numbers between our check and the insert.
+        result.errors.append(
+            RowError(0, "id_number", "an ID number was registered meanwhile; nothing imported, run it again")
+        )
+        result.fatal = True
+        result.imported = 0
+    return result
+
+
+def _check_rows(rows, columns, *, actor, result: ImportResult, expected: int, progress) -> list[_GoodRow]:
+    grid_ids = dict(Grid.objects.values_list("code", "id"))
+    editable = None if actor is None else policy.resident_editable_grid_ids(actor)
+    today = timezone.localdate()
+    first_row_of: dict[str, int] = {}
+    good: list[_GoodRow] = []
+
+    def cell(values, name):
+        position = columns.get(name)
+        return values[position] if position is not None and position < len(values) else None
+
+    for row_no, values in enumerate(rows, start=2):
+        if not values or all(_text(v) == "" for v in values):
+            continue
+        result.total += 1
+        if progress and result.total % PROGRESS_EVERY == 0:
+            progress(result.total, expected if expected >= result.total else 0)  # 0: total not known yet
+        errors: list[RowError] = []
+
+        def check(name, fn, *args, errors=errors, row_no=row_no):
+            try:
+                return fn(*args)
+            except InvalidInput as exc:
+                errors.append(RowError(row_no, name, exc.message))
+                return None
+
+        grid_code = _text(cell(values, "grid_code"))
+        grid_id = grid_ids.get(grid_code)
+        if not grid_code:
+            errors.append(RowError(row_no, "grid_code", "a grid code is required"))
+        elif grid_id is None:
+            errors.append(RowError(row_no, "grid_code", f"unknown grid code {grid_code}"))
+        elif editable is not None and grid_id not in editable:
+            errors.append(RowError(row_no, "grid_code", f"grid {grid_code} is not one of your grids"))
+
+        name = check("name", services.resident_name_clean, _text(cell(values, "name")))
+        raw_id = cell(values, "id_number")
+        if isinstance(raw_id, float):
+            errors.append(
+                RowError(
+                    row_no,
+                    "id_number",
+                    "stored as a number, which spreadsheets round to 15 digits: format the column as text",
+                )
+            )
+            id_info = None
+        else:
+            id_info = check("id_number", lambda raw: pii.id_number_validate(raw, today=today), _text(raw_id))
+        id_hash = None
+        if id_info is not None:
+            id_hash = pii.hash_id_number(id_info.number)
+            first = first_row_of.setdefault(id_hash, row_no)
+            if first != row_no:
+                errors.append(RowError(row_no, "id_number", f"the same ID number as row {first}"))
+        phone = check("phone", pii.phone_validate, _text(cell(values, "phone")))
+        address = check("address", services.resident_address_clean, _text(cell(values, "address")))
+        household = check("household", services.resident_household_clean, _text(cell(values, "household")))
+        moved_in_on = check("moved_in_on", _date, cell(values, "moved_in_on"), "moved_in_on")
+        if moved_in_on is not None and id_info is not None:
+            check(
+                "moved_in_on",
+                lambda d, b: services.resident_moved_in_check(d, birth_date=b, today=today),
+                moved_in_on,
+                id_info.birth_date,
+            )
+        tags = check("care_tags", services.care_tags_clean, _text(cell(values, "care_tags")))
+
+        if errors:
+            result.errors.extend(errors)
+            continue
+        good.append(
+            _GoodRow(
+                row=row_no,
+                grid_id=grid_id,
+                household_no=household,
+                address=address,
+                name_encrypted=pii.encrypt(name),
+                id_number_encrypted=pii.encrypt(id_info.number),
+                id_number_hash=id_hash,
+                phone_encrypted=pii.encrypt(phone),
+                gender=id_info.gender,
+                birth_date=id_info.birth_date,
+                moved_in_on=moved_in_on,
+                care_tags=tags,
+            )
+        )
+    return good
+
+
+def _check_registered(good: list[_GoodRow], result: ImportResult) -> None:
+    """Rows whose ID number is already in the registry become errors (and leave `good`)."""
+    registered: set[str] = set()
+    for start in range(0, len(good), 900):  # stays under SQLite's bound-parameter limit
+        hashes = [g.id_number_hash for g in good[start : start + 900]]
+        registered.update(
+            Resident.objects.filter(id_number_hash__in=hashes).values_list("id_number_hash", flat=True)
+        )
+    if not registered:
+        return
+    kept = []
+    for g in good:
+        if g.id_number_hash in registered:
+            result.errors.append(RowError(g.row, "id_number", "this ID number is already registered"))
+        else:
+            kept.append(g)
+    good[:] = kept
+
+
+def _write(good: list[_GoodRow]) -> int:
+    now = timezone.now()
+    with transaction.atomic():
+        for start in range(0, len(good), BATCH_SIZE):
+            Resident.objects.bulk_create(
+                [
+                    Resident(
+                        grid_id=g.grid_id,
+                        household_no=g.household_no,
+                        address=g.address,
+                        name_encrypted=g.name_encrypted,
+                        id_number_encrypted=g.id_number_encrypted,
+                        id_number_hash=g.id_number_hash,
+                        phone_encrypted=g.phone_encrypted,
+                        gender=g.gender,
+                        birth_date=g.birth_date,
+                        moved_in_on=g.moved_in_on,
+                        care_tags=g.care_tags,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    for g in good[start : start + BATCH_SIZE]
+                ]
+            )
+    return len(good)
+
+
+# --- browser uploads run as jobs ----------------------------------------------------------------------
+
+
+def resident_import_job_create(*, actor, upload, partial: bool) -> ResidentImportJob:
+    """Store an upload (encrypted: it holds PII in clear) and have a worker import it after commit."""
+    from .tasks import import_residents_task
+
+    editable = policy.resident_editable_grid_ids(actor)
+    if editable is not None and not editable:
+        raise NotAllowed("you may import residents into your own grids only")
+    name = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:200]
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise InvalidInput("upload a .csv or .xlsx file", field="file")
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
+    job = ResidentImportJob(created_by=actor, filename=name, partial=partial)
+    job.upload.save(f"{uuid.uuid4().hex}.bin", ContentFile(pii.encrypt_bytes(upload.read())), save=False)
+    job.save()
+    enqueue_on_commit(import_residents_task, job.id)
+    return job
+
+
+def _progress_saver(job_id: int) -> Progress:
+    def save(processed: int, total: int) -> None:
+        ResidentImportJob.objects.filter(pk=job_id).update(processed=processed, total=total)
+
+    return save
+
+
+def resident_import_job_run(*, job_id: int) -> str:
+    """Run one job; safe to call twice (a redelivered task finds the job claimed or finished)."""
+    # Claim it: only one worker moves a job from pending to running.
+    if not ResidentImportJob.objects.filter(pk=job_id, status=ResidentImportJob.Status.PENDING).update(
+        status=ResidentImportJob.Status.RUNNING, started_at=timezone.now()
+    ):
+        return ResidentImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
+    job = ResidentImportJob.objects.select_related("created_by").get(pk=job_id)
+    try:
+        if job.created_by is None:
+            raise InvalidInput("the account that uploaded this file no longer exists")
+        with job.upload.open("rb") as handle:
+            data = pii.decrypt_bytes(handle.read())
+        result = residents_import(
+            data=data,
+            filename=job.filename,
+            partial=job.partial,
+            actor=job.created_by,
+            progress=_progress_saver(job.id),
+        )
+    except OperationalError:
+        # The database hiccupped: give the job back so the task's retry can claim it again.
+        ResidentImportJob.objects.filter(pk=job.id).update(status=ResidentImportJob.Status.PENDING)
+        raise
+    except (InvalidInput, pii.PiiKeyError, FileNotFoundError) as exc:
+        _job_finish(job, status=ResidentImportJob.Status.FAILED, message=str(exc))
+        return job.status
+    except BaseException:
+        logger.exception("resident import job %s failed", job.id)
+        _job_finish(job, status=ResidentImportJob.Status.FAILED, message="internal error: see the worker log")
+        raise
+    rejected = result.fatal or (result.errors and not job.partial)
+    job.total = result.total
+    job.processed = result.total
+    job.imported = result.imported
+    job.error_count = len(result.errors)
+    job.errors = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
+    _job_finish(
+        job,
+        status=ResidentImportJob.Status.REJECTED if rejected else ResidentImportJob.Status.DONE,
+        message=_summary(result, partial=job.partial),
+        fields=["total", "processed", "imported", "error_count", "errors"],
+    )
+    return job.status
+
+
+def _summary(result: ImportResult, *, partial: bool) -> str:
+    if result.fatal:
+        return "the file cannot be imported: nothing was imported"
+    if not result.errors:
+        return f"{result.imported} residents imported"
+    if partial:
+        return f"{result.imported} residents imported; {result.bad_rows} bad rows skipped"
+    return f"{result.bad_rows} of {result.total} rows are bad: nothing was imported"
+
+
+def _job_finish(
+    job: ResidentImportJob, *, status: str, message: str, fields: list[str] | None = None
+) -> None:
+    if job.upload:
+        job.upload.delete(save=False)  # the clear-text PII has no business on disk any longer
+    job.status = status
+    job.message = message[:2000]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["upload", "status", "message", "finished_at", *(fields or [])])
+
+
+def resident_import_jobs_reconcile(*, grace_seconds: int = 60, stale_seconds: int = 1800) -> list[int]:
+    """Re-enqueue jobs no worker took (broker down) or whose worker died mid-run; returns their ids."""
+    from .tasks import import_residents_task
+
+    now = timezone.now()
+    stale = ResidentImportJob.objects.filter(
+        status=ResidentImportJob.Status.RUNNING, started_at__lt=now - timedelta(seconds=stale_seconds)
+    )
+    # The import writes in one transaction, so a dead worker left nothing half-written: run it again.
+    stale.update(status=ResidentImportJob.Status.PENDING)
+    ids = list(
+        ResidentImportJob.objects.filter(
+            status=ResidentImportJob.Status.PENDING, created_at__lt=now - timedelta(seconds=grace_seconds)
+        ).values_list("id", flat=True)
+    )
+    for job_id in ids:
+        enqueue(import_residents_task, job_id)
+    return ids

@@ -1,0 +1,11 @@
+"""App config for the Open311 GeoReport v2 server."""
+
+from django.apps import AppConfig
+
+
+class Open311Config(AppConfig):
+    name = "open311"
+    verbose_name = "Open311"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the deploy check on the demo key

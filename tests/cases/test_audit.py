@@ -1,0 +1,225 @@
+"""The tamper-evident history: a real lifecycle verifies clean, and each kind of tampering is named."""
+
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from cases import services
+from cases.audit import GENESIS_HASH, chain_verify, chains_verify, event_hash
+from cases.models import CaseEvent, CaseState
+from dispatch.services import case_route, deadlines_enforce
+from gridmgmt.clock import frozen_at
+
+from .helpers import drive, event_actions, png_upload, report
+
+S = CaseState
+T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+HOUR = dt.timedelta(hours=1)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def full_lifecycle(world):
+    """Every kind of event a case can collect: routing, extension, suspension, alerts, rework, closure."""
+    with frozen_at(T0):
+        case = report(world, photos=[png_upload()])
+        case_route(case_id=case.pk)
+        case = services.case_file(case=case, actor=world.dispatcher, note="立案")
+        case = services.case_dispatch(case=case, actor=world.dispatcher, department=world.sanitation)
+    with frozen_at(T0 + HOUR):
+        case = services.case_accept(case=case, actor=world.staff)
+        services.case_request_extension(case=case, actor=world.staff, minutes=60, reason="需要调车")
+        case = services.case_approve_extension(case=case, actor=world.dispatcher)
+        case = services.case_suspend(case=case, actor=world.dispatcher, reason="等待批复")
+    with frozen_at(T0 + 2 * HOUR):
+        case = services.case_resume(case=case, actor=world.dispatcher)
+    deadlines_enforce(now=T0 + 7 * HOUR)  # warning and overdue fire, as system events
+    with frozen_at(T0 + 8 * HOUR):
+        case = services.case_resolve(case=case, actor=world.staff, notes="已清运", photos=[png_upload()])
+        case = services.case_verify_fail(case=case, actor=world.gridadmin, reason="未清干净")
+        case = services.case_accept(case=case, actor=world.staff)
+        case = services.case_resolve(case=case, actor=world.staff, notes="复清")
+        case = services.case_verify_pass(case=case, actor=world.gridadmin, note="合格")
+    assert case.state == S.CLOSED
+    return case
+
+
+def first_break(case):
+    return chain_verify(case.number, CaseEvent.objects.filter(case=case).order_by("seq"))
+
+
+def seq_of(case, action: str) -> int:
+    return case.events.filter(action=action).order_by("seq").values_list("seq", flat=True)[0]
+
+
+def test_a_full_lifecycle_verifies_clean(world):
+    case = full_lifecycle(world)
+    assert event_actions(case) == [
+        "report",
+        "route",
+        "file",
+        "dispatch",
+        "accept",
+        "request_extension",
+        "approve_extension",
+        "suspend",
+        "resume",
+        "deadline_warning",
+        "deadline_overdue",
+        "resolve",
+        "verify_fail",
+        "accept",
+        "resolve",
+        "verify_pass",
+    ]
+    events = list(case.events.order_by("seq"))
+    assert events[0].prev_hash == GENESIS_HASH
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+    assert first_break(case) is None
+    assert chains_verify() == (1, [])
+
+
+def test_it_detects_a_note_edited_with_a_queryset_update(world):
+    case = full_lifecycle(world)
+    seq = seq_of(case, "file")
+    CaseEvent.objects.filter(case=case, seq=seq).update(note="补录的说明")
+    link = first_break(case)
+    assert (link.case_number, link.seq) == (case.number, seq)
+    assert "was altered" in link.reason
+
+
+def test_it_detects_a_deleted_middle_event(world):
+    case = full_lifecycle(world)
+    seq = seq_of(case, "verify_fail")  # the embarrassing one
+    CaseEvent.objects.filter(case=case, seq=seq).delete()
+    link = first_break(case)
+    assert link.seq == seq and link.reason == f"is missing (found #{seq + 1} next)"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("data", {"department": "roads", "previous_department": None}),
+        ("to_state", S.CLOSED),
+        ("actor_username", "someone_else"),
+        ("actor_role", "supervisor"),
+        ("created_at", T0 - HOUR),
+    ],
+)
+def test_it_detects_any_edited_field(world, field, value):
+    case = full_lifecycle(world)
+    seq = seq_of(case, "dispatch")
+    CaseEvent.objects.filter(case=case, seq=seq).update(**{field: value})
+    link = first_break(case)
+    assert link.seq == seq and "was altered" in link.reason
+
+
+def test_re_hashing_an_edited_event_breaks_the_link_to_its_successor(world):
+    case = full_lifecycle(world)
+    seq = seq_of(case, "verify_fail")
+    event = CaseEvent.objects.get(case=case, seq=seq)
+    event.note = "合格"
+    event.hash = event_hash(event, case.number)  # a careful forger recomputes the edited event's hash
+    event.save(update_fields=["note", "hash"])
+    link = first_break(case)
+    assert link.seq == seq + 1 and "does not link to the previous event" in link.reason
+
+
+def test_it_flags_a_case_whose_history_is_gone(world):
+    case = report(world)
+    CaseEvent.objects.filter(case=case).delete()
+    link = first_break(case)
+    assert link.seq == 1 and "no history" in link.reason
+
+
+def test_chains_verify_names_only_the_broken_cases(world):
+    intact, tampered = drive(world, S.CLOSED), drive(world, S.DISPATCHED)
+    CaseEvent.objects.filter(case=tampered, seq=2).update(note="改")
+    checked, broken = chains_verify(batch_size=1)  # batches of one: the chunking must not mix cases
+    assert checked == 2
+    assert [(b.case_number, b.seq) for b in broken] == [(tampered.number, 2)]
+    assert intact.number not in str(broken)
+
+
+# --- the verify_audit command ---
+
+
+def run_verify_audit(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("verify_audit", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_the_command_reports_all_chains_intact(world):
+    drive(world, S.CLOSED)
+    drive(world, S.REJECTED)
+    out, _ = run_verify_audit()
+    assert out.strip() == "2 cases checked, all chains intact"
+
+
+def test_the_command_names_each_broken_case_and_fails(world):
+    intact = drive(world, S.CLOSED)
+    tampered = drive(world, S.IN_PROGRESS)
+    CaseEvent.objects.filter(case=tampered, seq=3).update(note="改")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 2 cases have a broken event chain"):
+        call_command("verify_audit", stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert lines == [f"case {tampered.number}: event #3 was altered: its content no longer matches its hash"]
+    assert intact.number not in out.getvalue()
+
+
+def test_the_command_checks_one_case(world):
+    intact = drive(world, S.CLOSED)
+    tampered = drive(world, S.IN_PROGRESS)
+    CaseEvent.objects.filter(case=tampered, seq=2).delete()
+    out, _ = run_verify_audit("--case", intact.number)
+    assert out.strip() == "1 case checked, all chains intact"
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", "--case", tampered.number, stdout=out)
+    assert f"case {tampered.number}: event #2 is missing" in out.getvalue()
+    with pytest.raises(CommandError, match="there is no case 19990101000000"):
+        call_command("verify_audit", "--case", "19990101000000")
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_manage_py_verify_audit_exits_0_when_clean_and_1_when_broken(world):
+    """The real exit status, from a separate process reading the (committed) test database."""
+    case = drive(world, S.RESOLVED)
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "gridmgmt.settings"}
+    env.pop("PYTHONPATH", None)
+
+    def verify_audit() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", "verify_audit"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    clean = verify_audit()
+    assert clean.returncode == 0, clean.stderr
+    assert "1 case checked, all chains intact" in clean.stdout
+    CaseEvent.objects.filter(case=case, seq=2).update(note="改")
+    broken = verify_audit()
+    assert broken.returncode == 1
+    assert f"case {case.number}: event #2 was altered" in broken.stdout
+    assert "broken event chain" in broken.stderr

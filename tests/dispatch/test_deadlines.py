@@ -1,0 +1,281 @@
+"""Deadline enforcement (warning, overdue, escalation: each once per running deadline) and sending notices."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
+
+from cases import services as case_services
+from cases.models import Case
+from dispatch.models import Notification
+from dispatch.services import deadlines_enforce, notifications_send
+from gridmgmt import clock, tasking
+from gridmgmt.roles import Role
+
+from .. import factories
+from ..conftest import requires_postgres
+from .helpers import T0, report
+
+# The waste category's handling limit is 240 minutes; with the default shares (0.8 and 1.5) the warning
+# falls at 192 minutes, the deadline at 240 and the escalation at 360.
+WARN, DUE, ESCALATE = 192, 240, 360
+NOTHING = {"deadline_warning": 0, "deadline_overdue": 0, "escalated": 0}
+ALERTS = tuple(NOTHING)
+
+
+@pytest.fixture(autouse=True)
+def _default_shares(settings):
+    settings.DEADLINE_WARNING_SHARE = 0.8
+    settings.DEADLINE_ESCALATION_SHARE = 1.5
+
+
+def _dispatched(world, *, at: dt.datetime = T0) -> Case:
+    """A case reported, filed and dispatched to sanitation at `at`: its handling clock starts then."""
+    case = report(world, at=at)
+    with clock.frozen_at(at), tasking.suppressed():
+        case = case_services.case_file(case=case, actor=world.dispatcher)
+        return case_services.case_dispatch(case=case, actor=world.dispatcher, department=world.sanitation)
+
+
+def _enforce(minutes: float) -> dict[str, int]:
+    with clock.frozen_at(T0 + dt.timedelta(minutes=minutes)):
+        return deadlines_enforce()
+
+
+def _events(case, action: str) -> list:
+    return list(case.events.filter(action=action).order_by("seq"))
+
+
+def _recipients(case, kind: str) -> list[str]:
+    return sorted(Notification.objects.filter(case=case, kind=kind).values_list("recipient", flat=True))
+
+
+def _sanitation_recipients(world) -> list[str]:
+    return [world.staff.email, world.sanitation.email]
+
+
+def test_nothing_fires_before_the_warning_point(world):
+    case = _dispatched(world)
+
+    assert _enforce(WARN - 1) == NOTHING
+
+    case.refresh_from_db()
+    assert case.warned_at is case.overdue_at is case.escalated_at is None
+    assert not case.events.filter(action__in=ALERTS).exists()
+    assert not Notification.objects.filter(kind__in=ALERTS).exists()
+
+
+def test_the_warning_fires_once_at_its_share_of_the_limit_and_tells_the_department(world):
+    case = _dispatched(world)
+
+    runs = [_enforce(WARN) for _ in range(3)]
+
+    assert [r["deadline_warning"] for r in runs] == [1, 0, 0]
+    assert runs[0] == {**NOTHING, "deadline_warning": 1}
+    case.refresh_from_db()
+    assert case.warned_at == T0 + dt.timedelta(minutes=WARN)
+    (event,) = _events(case, "deadline_warning")
+    assert event.actor_role == Role.SYSTEM and event.from_state == event.to_state == "dispatched"
+    assert event.data["stage"] == "handling"
+    assert event.data["deadline"] == (T0 + dt.timedelta(minutes=DUE)).isoformat()
+    assert _recipients(case, "deadline_warning") == sorted(_sanitation_recipients(world))
+
+
+def test_the_warning_point_follows_the_configured_share(world, settings):
+    settings.DEADLINE_WARNING_SHARE = 0.5
+    case = _dispatched(world)
+
+    assert _enforce(119)["deadline_warning"] == 0
+    assert _enforce(120)["deadline_warning"] == 1
+    assert len(_events(case, "deadline_warning")) == 1
+
+
+def test_the_overdue_mark_fires_once_and_tells_the_department_and_the_dispatch_center(world):
+    case = _dispatched(world)
+    second_dispatcher = factories.user("dispatcher2", roles=(Role.DISPATCHER,))
+
+    runs = [_enforce(DUE) for _ in range(3)]
+
+    assert [r["deadline_overdue"] for r in runs] == [1, 0, 0]
+    case.refresh_from_db()
+    assert case.overdue_at == T0 + dt.timedelta(minutes=DUE) and case.escalated_at is None
+    assert len(_events(case, "deadline_overdue")) == 1
+    assert len(_events(case, "deadline_warning")) == 1  # a late run still records the missed warning once
+    assert _recipients(case, "deadline_overdue") == sorted(
+        [*_sanitation_recipients(world), world.dispatcher.email, second_dispatcher.email]
+    )
+
+
+def test_the_escalation_fires_once_and_tells_every_supervisor(world):
+    case = _dispatched(world)
+    second_supervisor = factories.user("supervisor2", roles=(Role.SUPERVISOR,))
+
+    assert _enforce(ESCALATE - 1)["escalated"] == 0
+    runs = [_enforce(ESCALATE) for _ in range(3)]
+
+    assert [r["escalated"] for r in runs] == [1, 0, 0]
+    case.refresh_from_db()
+    assert case.escalated_at == T0 + dt.timedelta(minutes=ESCALATE)
+    assert [len(_events(case, action)) for action in ALERTS] == [1, 1, 1]
+    assert _recipients(case, "escalated") == sorted([world.supervisor.email, second_supervisor.email])
+
+
+def test_a_warning_before_dispatch_goes_to_the_dispatch_center(world):
+    case = report(world, at=T0)  # the filing clock: 30 minutes, so the warning is due at 24
+
+    assert _enforce(24)["deadline_warning"] == 1
+
+    assert _recipients(case, "deadline_warning") == [world.dispatcher.email]
+
+
+def test_a_suspended_case_fires_nothing(world):
+    case = _dispatched(world)
+    with clock.frozen_at(T0 + dt.timedelta(minutes=10)):
+        case_services.case_suspend(case=case, actor=world.dispatcher, reason="等待天气好转")
+
+    assert _enforce(ESCALATE * 10) == NOTHING
+    assert not case.events.filter(action__in=ALERTS).exists()
+
+
+def test_a_closed_case_fires_nothing(world):
+    case = _dispatched(world)
+    with clock.frozen_at(T0 + dt.timedelta(minutes=30)), tasking.suppressed():
+        case = case_services.case_accept(case=case, actor=world.staff)
+        case = case_services.case_resolve(case=case, actor=world.staff, notes="已清运")
+        case = case_services.case_verify_pass(case=case, actor=world.gridadmin)
+    # Even with stale alert points left behind, the state alone must stop enforcement.
+    Case.objects.filter(pk=case.pk).update(
+        deadline_warn_at=T0, deadline_at=T0, deadline_escalate_at=T0, deadline_stage="handling"
+    )
+
+    assert _enforce(ESCALATE * 10) == NOTHING
+    assert not case.events.filter(action__in=ALERTS).exists()
+
+
+def test_an_approved_extension_lets_the_alerts_fire_again_for_the_new_deadline(world):
+    case = _dispatched(world)
+    assert _enforce(DUE)["deadline_overdue"] == 1
+    with clock.frozen_at(T0 + dt.timedelta(minutes=DUE + 10)):
+        case_services.case_request_extension(case=case, actor=world.staff, minutes=120, reason="设备维修")
+        case = case_services.case_approve_extension(case=case, actor=world.dispatcher)
+    # New limit 360 minutes from the same start: warning 288, deadline 360, escalation 540.
+    assert case.deadline_at == T0 + dt.timedelta(minutes=360)
+    assert case.warned_at is None and case.overdue_at is None
+
+    assert _enforce(300) == {**NOTHING, "deadline_warning": 1}
+    assert _enforce(359)["deadline_overdue"] == 0
+    assert [_enforce(360)["deadline_overdue"] for _ in range(2)] == [1, 0]
+
+    overdue = _events(case, "deadline_overdue")
+    assert [e.data["deadline"] for e in overdue] == [
+        (T0 + dt.timedelta(minutes=DUE)).isoformat(),
+        (T0 + dt.timedelta(minutes=360)).isoformat(),
+    ]
+    assert len(_events(case, "deadline_warning")) == 2
+
+
+def test_enforcement_leaves_the_audit_chain_intact(world):
+    from cases.audit import chains_verify
+
+    _dispatched(world)
+    _enforce(ESCALATE)
+
+    assert chains_verify() == (1, [])
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_enforcers_fire_each_alert_once(world):
+    cases = [_dispatched(world, at=T0 + dt.timedelta(seconds=i)) for i in range(3)]
+    start = threading.Barrier(2)
+    results: list[dict] = []
+    errors: list[BaseException] = []
+
+    def enforcer():
+        try:
+            with tasking.suppressed():  # thread-local: publish nothing from this thread either
+                start.wait(timeout=10)
+                results.append(deadlines_enforce(now=T0 + dt.timedelta(minutes=ESCALATE + 1)))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=enforcer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert errors == []
+    assert {action: sum(r[action] for r in results) for action in ALERTS} == dict.fromkeys(ALERTS, 3)
+    for case in cases:
+        assert [len(_events(case, action)) for action in ALERTS] == [1, 1, 1]
+        assert _recipients(case, "escalated") == [world.supervisor.email]
+
+
+# --- sending notifications ---
+
+
+class FailingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("mail relay unreachable")
+
+
+def _note(recipient: str, **fields) -> Notification:
+    return Notification.objects.create(
+        kind="dispatched", recipient=recipient, subject="Case 1", body="…", created_at=T0, **fields
+    )
+
+
+@pytest.mark.django_db
+def test_it_sends_each_notification_once():
+    first, second = _note("a@example.org"), _note("b@example.org")
+
+    with clock.frozen_at(T0 + dt.timedelta(minutes=1)):
+        assert notifications_send() == 2
+    assert notifications_send() == 0
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@example.org", "b@example.org"]
+    for note in (first, second):
+        note.refresh_from_db()
+        assert note.sent_at == T0 + dt.timedelta(minutes=1) and note.attempts == 1 and note.last_error == ""
+
+
+@pytest.mark.django_db
+def test_it_sends_only_the_notifications_it_is_given():
+    wanted, other = _note("a@example.org"), _note("b@example.org")
+
+    assert notifications_send(ids=[wanted.pk]) == 1
+
+    assert [m.to for m in mail.outbox] == [["a@example.org"]]
+    other.refresh_from_db()
+    assert other.sent_at is None
+
+
+@pytest.mark.django_db
+def test_a_failing_mail_backend_releases_the_claim_for_a_later_try(settings):
+    note = _note("a@example.org")
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+
+    assert notifications_send() == 0
+
+    note.refresh_from_db()
+    assert note.sent_at is None and note.attempts == 1 and "mail relay unreachable" in note.last_error
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notifications_send() == 1
+    note.refresh_from_db()
+    assert note.sent_at is not None and note.attempts == 2
+    assert [m.to for m in mail.outbox] == [["a@example.org"]]
+
+
+@pytest.mark.django_db
+def test_it_gives_up_on_a_notification_after_five_attempts():
+    _note("a@example.org", attempts=5, last_error="mail relay unreachable")
+
+    assert notifications_send() == 0
+    assert mail.outbox == []

@@ -1,0 +1,218 @@
+"""Routing: which rule suggests the department, and what case_route does with it."""
+
+import datetime as dt
+
+from cases import services as case_services
+from cases.models import Case, CaseState
+from dispatch.selectors import routing_rule_for
+from dispatch.services import case_route
+from gridmgmt import clock
+from gridmgmt.roles import Role
+
+from .. import factories
+from .helpers import T0, report
+
+
+def _actions(case) -> list[str]:
+    return list(case.events.order_by("seq").values_list("action", flat=True))
+
+
+# --- routing_rule_for: precedence ---
+
+
+def test_minor_category_rule_beats_major_class_rule_beats_any_category_rule(world):
+    minor_dept, major_dept, any_dept = (factories.department() for _ in range(3))
+    # Each less specific category gets the most specific area, so only category precedence can win.
+    minor = factories.rule(department=minor_dept, category=world.cats.waste)
+    major = factories.rule(department=major_dept, category=world.cats.major, grid=world.g1)
+    anything = factories.rule(department=any_dept, grid=world.g1)
+
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) == minor
+    minor.delete()
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) == major
+    major.delete()
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) == anything
+
+
+def test_a_major_class_rule_covers_its_minor_classes_only(world):
+    factories.rule(department=world.sanitation, category=world.cats.major)
+
+    assert routing_rule_for(category=world.cats.ads, grid=world.g1).department == world.sanitation
+    assert routing_rule_for(category=world.cats.manhole, grid=world.g1) is None
+
+
+def test_within_a_category_level_grid_beats_community_street_district_anywhere(world):
+    community_a = world.communities[0]
+    areas = [
+        {"grid": world.g1},
+        {"jurisdiction": community_a},
+        {"jurisdiction": world.street},
+        {"jurisdiction": world.district},
+        {},
+    ]
+    # Created least specific first, so the oldest-rule tie-break cannot be what picks the winner.
+    rules = [
+        factories.rule(department=factories.department(), category=world.cats.waste, **a) for a in areas[::-1]
+    ]
+    rules.reverse()
+
+    for expected in rules:
+        assert routing_rule_for(category=world.cats.waste, grid=world.g1) == expected
+        expected.delete()
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) is None
+
+
+def test_it_ignores_rules_for_other_grids_and_communities(world):
+    community_b = world.communities[1]
+    factories.rule(department=world.roads, category=world.cats.waste, grid=world.g3)
+    factories.rule(department=world.roads, category=world.cats.waste, jurisdiction=community_b)
+    anywhere = factories.rule(department=world.sanitation, category=world.cats.waste)
+
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) == anywhere
+    assert routing_rule_for(category=world.cats.waste, grid=world.g3).department == world.roads
+
+
+def test_without_a_grid_only_rules_for_anywhere_apply(world):
+    factories.rule(department=world.roads, category=world.cats.waste, grid=world.g1)
+    factories.rule(department=world.roads, category=world.cats.waste, jurisdiction=world.district)
+    anywhere = factories.rule(department=world.sanitation, category=world.cats.waste)
+
+    assert routing_rule_for(category=world.cats.waste, grid=None) == anywhere
+
+
+def test_it_ignores_inactive_rules_and_rules_of_inactive_departments(world):
+    closed_down = factories.department()
+    closed_down.is_active = False
+    closed_down.save(update_fields=["is_active"])
+    factories.rule(department=closed_down, category=world.cats.waste, grid=world.g1)
+    switched_off = factories.rule(department=world.roads, category=world.cats.waste, grid=world.g1)
+    switched_off.is_active = False
+    switched_off.save(update_fields=["is_active"])
+    fallback = factories.rule(department=world.sanitation, category=world.cats.waste)
+
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) == fallback
+
+
+def test_the_oldest_rule_wins_a_tie(world):
+    oldest = factories.rule(department=world.sanitation, category=world.cats.waste, grid=world.g1)
+    factories.rule(department=world.roads, category=world.cats.waste, grid=world.g1)
+
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) == oldest
+
+
+def test_no_matching_rule_gives_no_suggestion(world):
+    factories.rule(department=world.roads, category=world.cats.manhole)
+
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) is None
+
+    case = report(world)
+    case = case_route(case_id=case.pk)
+    assert case.suggested_department is None and case.routed_at is not None
+    route = case.events.get(action="route")
+    assert route.data["suggested_department"] is None and route.data["rule"] is None
+
+
+# --- case_route ---
+
+
+def test_it_routes_a_case_once_recording_grid_suggestion_and_time(world):
+    rule = factories.rule(department=world.sanitation, category=world.cats.waste, jurisdiction=world.district)
+    case = report(world, at=T0)
+
+    with clock.frozen_at(T0 + dt.timedelta(seconds=5)):
+        routed = case_route(case_id=case.pk)
+
+    routed.refresh_from_db()
+    assert routed.grid == world.g1
+    assert routed.suggested_department == world.sanitation
+    assert routed.routed_at == T0 + dt.timedelta(seconds=5)
+    assert routed.state == CaseState.REPORTED and routed.department is None
+    assert _actions(routed) == ["report", "route"]
+    event = routed.events.get(action="route")
+    assert event.actor_role == Role.SYSTEM and event.actor is None
+    assert event.data == {
+        "grid": world.g1.code,
+        "suggested_department": "sanitation",
+        "rule": rule.pk,
+        "duplicates": [],
+    }
+
+
+def test_it_locates_the_grid_of_a_case_that_had_none(world):
+    factories.rule(department=world.roads, category=world.cats.waste, grid=world.g2)
+    case = report(world, grid=world.g2)
+    Case.objects.filter(pk=case.pk).update(grid=None)
+
+    case_route(case_id=case.pk)
+
+    case.refresh_from_db()
+    assert case.grid == world.g2 and case.suggested_department == world.roads
+    assert case.events.get(action="route").data["grid"] == world.g2.code
+
+
+def test_routing_twice_changes_nothing_the_second_time(world):
+    factories.rule(department=world.sanitation, category=world.cats.waste)
+    case = report(world, at=T0)
+    with clock.frozen_at(T0 + dt.timedelta(seconds=5)):
+        case_route(case_id=case.pk)
+    case.refresh_from_db()
+    before = (case.routed_at, case.suggested_department_id, case.version, case.state)
+
+    # A new rule in between must not re-route: routing happens once, a person re-dispatches.
+    factories.rule(department=world.roads, category=world.cats.waste, grid=world.g1)
+    with clock.frozen_at(T0 + dt.timedelta(minutes=5)):
+        case_route(case_id=case.pk)
+
+    case.refresh_from_db()
+    assert (case.routed_at, case.suggested_department_id, case.version, case.state) == before
+    assert _actions(case) == ["report", "route"]
+
+
+def test_routing_an_unknown_case_does_nothing(world):
+    assert case_route(case_id=987654) is None
+
+
+def test_an_auto_dispatch_rule_files_and_dispatches_as_the_system(world):
+    factories.rule(department=world.sanitation, category=world.cats.waste, auto_dispatch=True)
+    case = report(world, at=T0)
+
+    with clock.frozen_at(T0 + dt.timedelta(seconds=5)):
+        case_route(case_id=case.pk)
+
+    case.refresh_from_db()
+    assert case.state == CaseState.DISPATCHED
+    assert case.department == world.sanitation
+    assert case.deadline_stage == Case.Stage.HANDLING
+    assert case.deadline_at == T0 + dt.timedelta(seconds=5, minutes=world.cats.waste.handling_minutes)
+    events = list(case.events.order_by("seq"))
+    assert [e.action for e in events] == ["report", "route", "file", "dispatch"]
+    assert all(e.actor_role == Role.SYSTEM and e.actor is None for e in events[1:])
+    assert events[3].data["department"] == "sanitation"
+
+
+def test_it_does_not_auto_dispatch_a_likely_duplicate(world):
+    factories.rule(department=world.sanitation, category=world.cats.waste, auto_dispatch=True)
+    first = report(world, at=T0)
+    second = report(world, at=T0 + dt.timedelta(minutes=10))
+
+    case_route(case_id=second.pk)
+
+    second.refresh_from_db()
+    assert second.state == CaseState.REPORTED and second.department is None
+    assert second.suggested_department == world.sanitation
+    assert second.events.get(action="route").data["duplicates"] == [first.number]
+    assert _actions(second) == ["report", "route"]
+
+
+def test_a_case_filed_before_routing_ran_is_only_annotated(world):
+    factories.rule(department=world.roads, category=world.cats.waste, auto_dispatch=True)
+    case = report(world, at=T0)
+    case = case_services.case_file(case=case, actor=world.dispatcher)
+
+    case_route(case_id=case.pk)
+
+    case.refresh_from_db()
+    assert case.state == CaseState.FILED and case.department is None
+    assert case.suggested_department == world.roads and case.routed_at is not None
+    assert _actions(case) == ["report", "file", "route"]
+    assert case.events.get(action="file").actor == world.dispatcher

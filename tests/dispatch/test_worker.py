@@ -1,0 +1,231 @@
+"""The real thing: a Celery worker process on Redis and PostgreSQL routes, dispatches and reconciles cases.
+
+The worker is a subprocess started once for this module, consuming a queue no other run uses and
+publishing its own follow-up tasks to it (CELERY_TASK_DEFAULT_QUEUE), so parallel runs and a `make run`
+worker on the same Redis can't steal each other's tasks. Tests are transactional: the worker, on its own
+connection, sees only committed rows.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from cases import services as case_services
+from cases.models import Case, CaseState
+from dispatch.models import Notification
+from dispatch.tasks import reconcile_task
+from gridmgmt.celery import app as celery_app
+from gridmgmt.roles import Role
+
+from .. import factories
+from ..conftest import requires_postgres, requires_redis
+from ..factories import centre
+
+pytestmark = [requires_postgres, requires_redis, pytest.mark.celery_worker]
+
+TIMEOUT_S = 30
+
+
+class Worker:
+    def __init__(self, queue: str, log_path: Path):
+        self.queue = queue
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def log(self, tail: int = 200) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-tail:])
+
+    def wait_until(self, what: str, predicate, timeout: float = TIMEOUT_S):
+        """Poll `predicate` until it returns something truthy; fail with the worker's log otherwise."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            if self.process is not None and self.process.poll() is not None:
+                pytest.fail(
+                    f"the worker exited ({self.process.returncode}) waiting for {what}:\n{self.log()}"
+                )
+            time.sleep(0.1)
+        pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; worker log:\n{self.log()}")
+
+
+def _test_database_url() -> str:
+    """The URL of the test database (pytest-django has renamed NAME to it by now)."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
+
+
+def _forget_queue(broker_url: str, queue: str) -> None:
+    """Remove what kombu left in Redis for the throwaway queue (its list and its binding set)."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        client.delete(queue, *client.keys(f"_kombu.binding*.{queue}"))
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, tmp_path_factory):
+    broker_url = celery_app.conf.broker_url
+    assert broker_url.startswith("redis://"), f"the worker tests need a Redis broker, not {broker_url!r}"
+    queue = f"gridmgmt-test-{uuid.uuid4().hex[:12]}"
+    w = Worker(queue, tmp_path_factory.mktemp("celery") / "worker.log")
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "RECONCILE_GRACE_SECONDS": "0",
+        # Close connections after each task: the test database is truncated between tests and dropped at
+        # the end of the session, which an idle connection held by the worker would block.
+        "CONN_MAX_AGE": "0",
+        "EMAIL_URL": "consolemail://",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "gridmgmt",
+        "worker",
+        "--pool",
+        "solo",
+        "--loglevel",
+        "info",
+        "--queues",
+        queue,
+        "--hostname",
+        f"{queue}@%h",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    previous_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue  # what this process publishes goes to the worker's queue
+    with w.log_path.open("wb") as log:
+        w.process = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        w.wait_until("the worker to start", lambda: " ready." in w.log(tail=1000))
+        yield w
+    finally:
+        celery_app.conf.task_default_queue = previous_queue
+        w.process.terminate()
+        try:
+            w.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            w.process.kill()
+            w.process.wait(timeout=5)
+        _forget_queue(broker_url, queue)
+
+
+@pytest.fixture(autouse=True)
+def _worker_log_on_failure(request, worker):
+    yield
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        print(f"--- celery worker log ({worker.log_path}) ---\n{worker.log()}")
+
+
+def _report(world) -> Case:
+    lat, lng = centre(world.g1)
+    return case_services.case_report(
+        actor=world.gridadmin,
+        source="patrol",
+        lat=lat,
+        lng=lng,
+        category=world.cats.waste,
+        description="垃圾堆放",
+    )
+
+
+def _routed(case_id: int) -> Case | None:
+    return Case.objects.filter(pk=case_id, routed_at__isnull=False).first()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_routes_a_reported_case(world, worker):
+    factories.rule(department=world.sanitation, category=world.cats.waste)
+
+    case = _report(world)  # commits; the on-commit hook publishes route_case_task to the real broker
+
+    routed = worker.wait_until("the case to be routed", lambda: _routed(case.pk))
+    assert routed.suggested_department == world.sanitation and routed.state == CaseState.REPORTED
+    assert list(routed.events.values_list("action", flat=True)) == ["report", "route"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_dispatches_under_an_auto_dispatch_rule_and_sends_the_notice(world, worker):
+    factories.rule(department=world.roads, category=world.cats.waste, auto_dispatch=True)
+
+    case = _report(world)
+
+    dispatched = worker.wait_until(
+        "the case to be dispatched",
+        lambda: Case.objects.filter(pk=case.pk, state=CaseState.DISPATCHED).first(),
+    )
+    assert dispatched.department == world.roads and dispatched.deadline_stage == Case.Stage.HANDLING
+    events = list(dispatched.events.order_by("seq"))
+    assert [e.action for e in events] == ["report", "route", "file", "dispatch"]
+    assert {e.actor_role for e in events[1:]} == {Role.SYSTEM}
+    # The worker published the notice task to its own queue and then sent it.
+    worker.wait_until(
+        "the dispatch notice to be sent",
+        lambda: (
+            Notification.objects.filter(case=case, kind="dispatched").exists()
+            and not Notification.objects.filter(case=case, kind="dispatched", sent_at__isnull=True).exists()
+        ),
+    )
+    assert sorted(Notification.objects.filter(case=case).values_list("recipient", flat=True)) == sorted(
+        [world.other_staff.email, world.roads.email]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reconcile_on_a_worker_routes_a_case_reported_while_the_broker_was_down(world, worker, monkeypatch):
+    factories.rule(department=world.sanitation, category=world.cats.waste)
+    real_send_task = type(celery_app).send_task
+    broker_down = True
+
+    def send_task(app, *args, **kwargs):
+        if broker_down:
+            from kombu.exceptions import OperationalError
+
+            raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+        return real_send_task(app, *args, **kwargs)
+
+    monkeypatch.setattr(type(celery_app), "send_task", send_task)
+
+    case = _report(world)  # commits; the publish fails and is only logged
+    assert Case.objects.get(pk=case.pk).routed_at is None
+
+    broker_down = False
+    reconcile_task.delay()  # what beat sends every two minutes
+
+    routed = worker.wait_until("reconcile to route the case", lambda: _routed(case.pk))
+    assert routed.suggested_department == world.sanitation
+    assert routed.events.filter(action="route").count() == 1

@@ -1,0 +1,150 @@
+"""The demo seed: a working Donghu District, logins that authenticate, a history in every state with intact
+audit chains, and refusals when DEBUG is off or the database already holds data."""
+
+import statistics
+from io import StringIO
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.db.models import Count
+from django.test import override_settings
+
+from cases.audit import chains_verify
+from cases.models import Case, CaseEvent, CaseState, Category
+from dispatch.models import Department, Notification, RoutingRule
+from gridmgmt.roles import Role
+from grids.models import Grid, GridAssignment
+from grids.selectors import grid_locate
+
+# The real hasher is deliberately slow; the seed hashes once, but every authenticate() would pay for it.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """One small seed (40 cases) shared by the module, rolled back at its end."""
+    out, err = StringIO(), StringIO()
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
+        call_command("seed_demo", "--cases", "40", "--seed", "3", stdout=out, stderr=err)
+        yield SimpleNamespace(out=out.getvalue(), err=err.getvalue())
+        transaction.set_rollback(True)
+
+
+def _login_line(output: str) -> str:
+    return next(line for line in output.splitlines() if line.startswith("Demo logins"))
+
+
+def test_it_refuses_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="demo data is refused when DEBUG is off"):
+        call_command("seed_demo", stdout=StringIO())
+
+
+def test_it_cuts_donghu_into_about_sixty_grids_around_the_demo_point(demo, db):
+    assert 55 <= Grid.objects.count() <= 65
+    grid = grid_locate(lat=28.6800, lng=115.8900)
+    assert grid is not None and grid.code.startswith("360102")
+
+
+def test_every_grid_has_an_administrator_and_most_hold_two_to_four(demo, db):
+    assert not Grid.objects.filter(assignments=None).exists()
+    held = list(
+        get_user_model()
+        .objects.filter(groups__name=Role.GRID_ADMIN)
+        .annotate(n=Count("grid_assignments"))
+        .values_list("n", flat=True)
+    )
+    assert min(held) >= 2 and 2 <= statistics.median(held) <= 4
+    assert GridAssignment.objects.filter(user__username="gridadmin1").count() >= 2
+    assert GridAssignment.objects.filter(user__username="gridadmin2").count() >= 2
+
+
+def test_gridadmin1_patrols_the_grid_the_map_opens_on(demo, db):
+    grid = grid_locate(lat=28.6800, lng=115.8900)
+    assert grid.assignments.filter(user__username="gridadmin1").exists()
+
+
+def test_the_printed_logins_exist_and_authenticate_with_griddemo(demo, db):
+    line = _login_line(demo.out)
+    assert "griddemo" in line
+    names = line.split("): ", 1)[1].split(", ")
+    expected = {"admin", "dispatcher", "supervisor", "gridadmin1", "gridadmin2"}
+    expected |= {f"staff_{code}" for code in Department.objects.values_list("code", flat=True)}
+    assert expected <= set(names)
+    for name in names:
+        assert authenticate(username=name, password="griddemo") is not None, name
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert get_user_model().objects.get(username="dispatcher").groups.filter(name=Role.DISPATCHER).exists()
+
+
+def test_each_department_has_exactly_one_staff_account(demo, db):
+    departments = list(Department.objects.all())
+    assert len(departments) >= 6
+    for department in departments:
+        members = list(department.members.all())
+        assert [m.username for m in members] == [f"staff_{department.code}"]
+        assert members[0].groups.filter(name=Role.DEPARTMENT_STAFF).exists()
+        assert department.email
+
+
+def test_the_taxonomy_is_two_levels_and_every_major_class_routes(demo, db):
+    minors = Category.objects.filter(parent__isnull=False)
+    assert 30 <= minors.count() <= 45
+    assert not Category.objects.filter(name_en="").exists()
+    assert {c.kind for c in minors} == {Category.Kind.COMPONENT, Category.Kind.EVENT}
+    assert all(c.code.startswith(c.parent.code) and len(c.code) == 4 for c in minors.select_related("parent"))
+    for major in Category.objects.filter(parent__isnull=True):
+        assert RoutingRule.objects.filter(category=major, jurisdiction=None, grid=None).exists(), major.code
+    assert RoutingRule.objects.filter(auto_dispatch=True).exists()
+    assert RoutingRule.objects.filter(jurisdiction__isnull=False).exists()
+    assert Category.objects.filter(around_the_clock=True, default_priority=1).exists()
+
+
+def test_the_history_holds_every_case_state(demo, db):
+    states = set(Case.objects.values_list("state", flat=True))
+    assert states == set(CaseState.values)
+    assert Case.objects.count() == 40
+    assert Case.objects.filter(duplicate_of__isnull=False).exists()
+    assert Case.objects.filter(return_count__gt=0, state=CaseState.CLOSED).exists()
+    assert Case.objects.filter(rework_count__gt=0).exists()
+    assert Case.objects.filter(extension_count__gt=0).exists()
+    assert Case.objects.filter(suspended_at__isnull=False).exists()
+
+
+def test_every_step_went_through_the_services_without_a_refusal(demo, db):
+    assert "skipped" not in demo.err
+    assert chains_verify() == (40, [])
+
+
+def test_deadline_alerts_are_part_of_the_history(demo, db):
+    actions = set(CaseEvent.objects.values_list("action", flat=True))
+    assert {"deadline_warning", "deadline_overdue", "route", "deny_extension", "verify_fail"} <= actions
+
+
+def test_no_notification_is_left_to_send(demo, db):
+    assert Notification.objects.exists()
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_it_seeds_nothing_a_second_time_with_if_empty(demo, db):
+    before = (Grid.objects.count(), Case.objects.count(), get_user_model().objects.count())
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert (Grid.objects.count(), Case.objects.count(), get_user_model().objects.count()) == before
+    assert "already there" in out.getvalue()
+    assert _login_line(out.getvalue()) == _login_line(demo.out)
+
+
+def test_it_refuses_a_non_empty_database_without_if_empty(demo, db):
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("seed_demo", "--cases", "1", stdout=StringIO())
+    assert Case.objects.count() == 40
