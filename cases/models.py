@@ -165,6 +165,10 @@ class CasePhoto(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to="cases/%Y/%m/")
+    # Copies made by cases.tasks after commit: EXIF (GPS, device) stripped, orientation applied. Pages serve
+    # these, never `image` (the upload as it came, kept as evidence).
+    display = models.ImageField(upload_to="cases/display/%Y/%m/", blank=True)
+    thumbnail = models.ImageField(upload_to="cases/thumbs/%Y/%m/", blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

@@ -1,13 +1,16 @@
 """Reads of cases for pages, the API and tasks: scoped by policy and query-optimised."""
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from gridmgmt.policy import can_view_case, cases_visible_q, role_covers_case
-from gridmgmt.roles import user_roles
+from gridmgmt.roles import Role, user_roles
 
-from .models import OPEN_STATES, Case, CaseEvent, Category
-from .workflow import TRANSITIONS
+from .models import OPEN_STATES, Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
+from .workflow import TRANSITIONS, Action
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -40,7 +43,9 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
 
 
 def case_actions_for(user, case: Case) -> list[str]:
-    """Exactly the actions this viewer may take on this case now (table, role and scope)."""
+    """Exactly the actions this viewer may take on this case now (table, role and scope), leaving out the
+    ones its services would refuse anyway: resume when not suspended, suspend when suspended, deciding an
+    extension when none is pending, asking for one when one is."""
     roles = user_roles(user)
     actions = []
     for (state, action), transition in TRANSITIONS.items():
@@ -48,7 +53,12 @@ def case_actions_for(user, case: Case) -> list[str]:
             continue
         if any(role_covers_case(user, role, case) for role in roles & transition.roles):
             actions.append(action)
-    return actions
+    suspended = case.suspended_at is not None
+    skip = {Action.RESUME} if not suspended else {Action.SUSPEND}
+    if {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION} & set(actions):
+        pending = case.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists()
+        skip |= {Action.REQUEST_EXTENSION} if pending else {Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
+    return [action for action in actions if action not in skip]
 
 
 def categories_minor() -> QuerySet[Category]:
@@ -93,3 +103,129 @@ def cases_filter(
         late = Q(state__in=OPEN_STATES, suspended_at__isnull=True, deadline_at__lt=now)
         cases = cases.filter(late) if overdue else cases.exclude(late)
     return cases
+
+
+# --- console pages (queues of each role, the report form's duplicate check) --------------------------------
+
+
+def duplicate_candidates_near(*, lat: float, lng: float, category_id: int, now) -> list[tuple[Case, float]]:
+    """Open cases of a category near a point that is not reported yet, nearest first, with their distance in
+    metres: dispatch.selectors.duplicate_candidates for a report still on the form (same radius, and the
+    window reaches back from now)."""
+    from grids.geometry import degree_box, distance_m
+
+    radius = settings.DUPLICATE_RADIUS_M
+    min_lat, min_lng, max_lat, max_lng = degree_box(lat, lng, radius)
+    nearby = Case.objects.filter(
+        category_id=category_id,
+        state__in=OPEN_STATES,
+        reported_at__gte=now - dt.timedelta(hours=settings.DUPLICATE_WINDOW_HOURS),
+        lat__range=(min_lat, max_lat),
+        lng__range=(min_lng, max_lng),
+    ).select_related("category__parent", "grid")
+    # The box is a cheap indexed prefilter; the exact great-circle distance decides.
+    scored = [(case, distance_m(lat, lng, case.lat, case.lng)) for case in nearby]
+    return sorted(((c, d) for c, d in scored if d <= radius), key=lambda pair: pair[1])
+
+
+def cases_reported_by(user) -> QuerySet[Case]:
+    """A reporter's own cases ("my reports"), newest first."""
+    return (
+        Case.objects.filter(reporter_id=user.pk)
+        .select_related("category__parent", "grid", "department")
+        .order_by("-reported_at")
+    )
+
+
+def cases_to_verify(user) -> QuerySet[Case]:
+    """Resolved cases this viewer may verify: a grid administrator's grids; everything for a dispatcher.
+    Each carries the fix report (`resolve_note`) and the evidence photos (`evidence`)."""
+    roles = user_roles(user)
+    cases = Case.objects.filter(state=CaseState.RESOLVED)
+    if Role.DISPATCHER not in roles:
+        grid_ids = user.grid_assignments.values_list("grid_id", flat=True) if Role.GRID_ADMIN in roles else []
+        cases = cases.filter(grid_id__in=grid_ids)
+    resolve_note = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.RESOLVE)
+        .order_by("-seq")
+        .values("note")[:1]
+    )
+    return (
+        cases.select_related("category__parent", "grid", "department")
+        .annotate(resolve_note=Subquery(resolve_note))
+        .prefetch_related(
+            Prefetch(
+                "photos", queryset=CasePhoto.objects.filter(kind=CasePhoto.Kind.EVIDENCE), to_attr="evidence"
+            )
+        )
+        .order_by("deadline_at", "pk")
+    )
+
+
+def cases_department_queue(user) -> QuerySet[Case]:
+    """The cases a department's staff hold now (dispatched or in progress), most urgent first."""
+    return (
+        cases_visible_to(user)
+        .filter(
+            state__in=(CaseState.DISPATCHED, CaseState.IN_PROGRESS),
+            department_id__in=user.departments.filter(is_active=True).values("id"),
+        )
+        .annotate(
+            pending_extension=Exists(
+                ExtensionRequest.objects.filter(case=OuterRef("pk"), state=ExtensionRequest.State.PENDING)
+            )
+        )
+        .order_by("priority", "deadline_at", "reported_at")
+    )
+
+
+def cases_triage_queue(user) -> QuerySet[Case]:
+    """New reports and filed cases waiting for the dispatch center, most urgent first, with the likely
+    duplicates routing found."""
+    return cases_open_queue(user, states=(CaseState.REPORTED, CaseState.FILED)).prefetch_related(
+        Prefetch("duplicate_candidates", queryset=Case.objects.only("id", "number"))
+    )
+
+
+def cases_returned_queue(user) -> QuerySet[Case]:
+    """Cases departments handed back, with the reason and the department that returned them."""
+    last_return = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.RETURN).order_by("-seq")
+    return cases_open_queue(user, states=(CaseState.RETURNED,)).annotate(
+        return_reason=Subquery(last_return.values("note")[:1]),
+        returned_by=Subquery(last_return.values("data__department")[:1]),
+    )
+
+
+def extension_requests_pending(user) -> QuerySet[ExtensionRequest]:
+    """Extension requests waiting for the dispatch center's decision, oldest first."""
+    return (
+        ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING, case__in=cases_visible_to(user))
+        .select_related("case__category__parent", "case__grid", "case__department", "requested_by")
+        .order_by("created_at")
+    )
+
+
+def cases_overdue(user, *, now) -> QuerySet[Case]:
+    """Open cases past their running deadline (a suspended clock does not run), longest overdue first."""
+    return cases_filter(cases_visible_to(user), now=now, overdue=True).order_by("deadline_at")
+
+
+def cases_escalated(user) -> QuerySet[Case]:
+    """Open cases whose current stage ran past its escalation point."""
+    return (
+        cases_visible_to(user)
+        .filter(state__in=OPEN_STATES, escalated_at__isnull=False)
+        .order_by("escalated_at", "pk")
+    )
+
+
+def cases_search(user, *, text: str = "", **filters) -> QuerySet[Case]:
+    """The viewer's cases matching a case number (exact or prefix) or text in the description or address,
+    narrowed by cases_filter's codes."""
+    cases = cases_visible_to(user)
+    text = text.strip()
+    if text:
+        cases = cases.filter(
+            Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text)
+        )
+    return cases_filter(cases, **filters)

@@ -1,34 +1,435 @@
-"""Browser pages for cases: role home with queues, case detail with its timeline, workflow actions."""
+"""Browser pages for cases: each role's home, the report form, queues, search, case detail and actions.
+
+Views stay thin: reads come from cases.selectors, every write goes through cases.services, and a refused
+action (DomainError) is shown next to the field it concerns with the status the error carries, never a 500.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dispatch.models import Department
+from dispatch.selectors import duplicate_candidates
+from gridmgmt import clock
 from gridmgmt.errors import DomainError, InvalidInput
+from gridmgmt.policy import can_view_case, role_covers_grid
+from gridmgmt.roles import Role, user_roles
+from grids.models import Grid
+from grids.selectors import grid_locate, grids_for_user
 
+from . import photos as case_photos
 from . import services
-from .models import Case
-from .selectors import case_actions_for, case_events, case_get_for, cases_open_queue, cases_visible_to
-from .workflow import Action
+from .forms import CaseSearchForm, ReportForm
+from .models import OPEN_STATES, Case, CasePhoto, CaseState, ExtensionRequest
+from .selectors import (
+    case_actions_for,
+    case_events,
+    case_get_for,
+    cases_department_queue,
+    cases_escalated,
+    cases_overdue,
+    cases_reported_by,
+    cases_search,
+    cases_to_verify,
+    cases_visible_to,
+    categories_minor,
+    duplicate_candidates_near,
+)
+from .ui import EVENT_LABELS, category_label, deadline_clock, domain_message, primary_role
+from .workflow import REPORTERS, Action
+
+FILE_AND_DISPATCH = "file_dispatch"  # the dispatch center's one-step "file and dispatch" of a new report
+
+
+def _require(request, *roles: str) -> None:
+    if request.user.is_superuser or user_roles(request.user) & set(roles):
+        return
+    raise PermissionDenied(_("This page is not part of your role."))
+
+
+def _safe_next(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def grid_features(grids) -> dict:
+    """Grid polygons as a GeoJSON FeatureCollection for the page's map (json_script)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": grid.boundary,
+                "properties": {
+                    "id": grid.pk,
+                    "code": grid.code,
+                    "name": grid.name,
+                    "community": grid.community.name if grid.community_id else "",
+                    "centre": [(grid.min_lat + grid.max_lat) / 2, (grid.min_lng + grid.max_lng) / 2],
+                },
+            }
+            for grid in grids
+        ],
+    }
+
+
+def case_points(cases, now) -> list[dict]:
+    """Cases as map points (json_script): position, label, state and where they stand against the clock."""
+    language = get_language()
+    points = []
+    for case in cases:
+        clk = deadline_clock(case, now)
+        points.append(
+            {
+                "id": case.pk,
+                "number": case.number,
+                "lat": case.lat,
+                "lng": case.lng,
+                "grid": case.grid_id,
+                "state": case.state,
+                "label": f"{case.number} · {category_label(case.category, language)}",
+                "status": clk.status,
+                "url": reverse("case-detail", args=[case.pk]),
+            }
+        )
+    return points
+
+
+def map_config() -> dict:
+    from django.conf import settings
+
+    leaflet = getattr(settings, "LEAFLET_CONFIG", {})
+    return {
+        "tiles": settings.MAP_TILES_URL,
+        "center": list(leaflet.get("DEFAULT_CENTER", (28.68, 115.89))),
+        "zoom": leaflet.get("DEFAULT_ZOOM", 13),
+    }
+
+
+# --- login lands here: one home per role ---------------------------------------------------------------
 
 
 @login_required
 def home(request):
-    queue = cases_open_queue(request.user)[:100]
-    recent = cases_visible_to(request.user)[:20]
-    return render(request, "cases/home.html", {"queue": queue, "recent": recent})
+    role = primary_role(request.user)
+    if role == Role.DISPATCHER:
+        from dispatch.views import queue_page
+
+        return queue_page(request)
+    if role == Role.SUPERVISOR:
+        return supervisor_overview(request)
+    if role == Role.DEPARTMENT_STAFF:
+        return department_queue(request)
+    if role == Role.GRID_ADMIN:
+        return _grid_admin_home(request)
+    if role == Role.RESIDENT:
+        return my_reports(request)
+    return render(request, "cases/home_norole.html")
 
 
-def _detail_context(request, case: Case) -> dict:
-    return {
+def _grid_admin_home(request):
+    user, now = request.user, clock.now()
+    grids = list(grids_for_user(user).order_by("code"))
+    open_cases = list(cases_visible_to(user).filter(state__in=OPEN_STATES, grid__in=grids)[:300])
+    to_verify = list(cases_to_verify(user)[:5])
+    mine = list(cases_reported_by(user)[:8])
+    context = {
+        "now": now,
+        "grids": grids,
+        "grid_geojson": grid_features(grids),
+        "case_points": case_points(open_cases, now),
+        "map_config": map_config(),
+        "to_verify": to_verify,
+        "to_verify_count": cases_to_verify(user).count(),
+        "mine": mine,
+        "mine_open_count": cases_reported_by(user).filter(state__in=OPEN_STATES).count(),
+    }
+    return render(request, "cases/home_gridadmin.html", context)
+
+
+# --- reporting (grid administrators, residents; the dispatch center for hotline calls) ---------------------
+
+
+def _report_source(user) -> str:
+    roles = user_roles(user)
+    if Role.GRID_ADMIN in roles:
+        return Case.Source.PATROL
+    if Role.RESIDENT in roles:
+        return Case.Source.RESIDENT
+    return Case.Source.HOTLINE
+
+
+def _report_grids(user):
+    """The polygons the report map shows: an administrator's own grids, everyone else the whole layer."""
+    if Role.GRID_ADMIN in user_roles(user) and not user.is_superuser:
+        return grids_for_user(user).order_by("code")
+    return Grid.objects.select_related("community").order_by("code")
+
+
+# services.case_report names the field it refuses; the form shows the message next to that input.
+_REPORT_FIELDS = {"location": "lat", "category": "category", "description": "description", "photos": "photos"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_report(request):
+    _require(request, *(set(REPORTERS) - {Role.SYSTEM}))
+    categories = list(categories_minor().order_by("code"))
+    status = 200
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, categories=categories)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = services.case_report(
+                    actor=request.user,
+                    source=_report_source(request.user),
+                    lat=data["lat"],
+                    lng=data["lng"],
+                    category=data["category"],
+                    description=data["description"],
+                    address=data["address"],
+                    photos=data["photos"],
+                )
+            except DomainError as exc:
+                form.add_error(_REPORT_FIELDS.get(exc.field or ""), domain_message(exc))
+                status = exc.status
+            else:
+                return redirect("case-receipt", pk=case.pk)
+        else:
+            status = 400
+    else:
+        initial = {k: request.GET[k] for k in ("lat", "lng") if request.GET.get(k)}
+        form = ReportForm(initial=initial, categories=categories)
+    grids = list(_report_grids(request.user))
+    context = {"form": form, "grid_geojson": grid_features(grids), "map_config": map_config()}
+    return render(request, "cases/report.html", context, status=status)
+
+
+def _float(raw) -> float | None:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None  # NaN and ∞ are not places
+
+
+@login_required
+@require_GET
+def case_report_check(request):
+    """htmx: where the chosen point lies (which grid; may this user report there) and likely duplicates."""
+    user, now = request.user, clock.now()
+    lat, lng = _float(request.GET.get("lat")), _float(request.GET.get("lng"))
+    context: dict = {"now": now, "located": lat is not None and lng is not None}
+    if context["located"] and -90 <= lat <= 90 and -180 <= lng <= 180:
+        grid = grid_locate(lat=lat, lng=lng)
+        context["grid"] = grid
+        if grid is not None:
+            reporter_roles = user_roles(user) & set(REPORTERS)
+            context["may_report"] = user.is_superuser or any(
+                role_covers_grid(user, role, grid.pk) for role in reporter_roles
+            )
+        raw_category = request.GET.get("category", "")
+        if raw_category.isdigit():
+            near = duplicate_candidates_near(lat=lat, lng=lng, category_id=int(raw_category), now=now)
+            context["duplicates"] = [
+                {"case": case, "metres": round(metres), "visible": can_view_case(user, case)}
+                for case, metres in near[:10]
+            ]
+    else:
+        context["located"] = False
+    return render(request, "cases/_report_check.html", context)
+
+
+@login_required
+def case_receipt(request, pk: int):
+    case = case_get_for(request.user, pk)
+    return render(request, "cases/receipt.html", {"case": case, "now": clock.now()})
+
+
+@login_required
+def my_reports(request):
+    show = request.GET.get("show", "open")
+    cases = cases_reported_by(request.user)
+    if show != "all":
+        cases = cases.filter(state__in=OPEN_STATES)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "show": show, "now": clock.now()}
+    return render(request, "cases/my_reports.html", context)
+
+
+# --- verification (grid administrators; the dispatch center may verify too) --------------------------------
+
+
+@login_required
+def verification_queue(request):
+    _require(request, Role.GRID_ADMIN, Role.DISPATCHER)
+    page = Paginator(cases_to_verify(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "cases/verify.html", {"page": page, "now": clock.now()})
+
+
+# --- department staff --------------------------------------------------------------------------------------
+
+
+@login_required
+def department_queue(request):
+    _require(request, Role.DEPARTMENT_STAFF)
+    cases = list(cases_department_queue(request.user)[:200])
+    departments = list(request.user.departments.filter(is_active=True).order_by("name"))
+    context = {"cases": cases, "departments": departments, "now": clock.now()}
+    return render(request, "cases/home_staff.html", context)
+
+
+def _parse_ref(raw: str) -> tuple[int, int | None] | None:
+    """ "<pk>:<version>" (or a bare pk) from a queue checkbox."""
+    pk, _sep, version = (raw or "").partition(":")
+    if not pk.isdigit():
+        return None
+    return int(pk), int(version) if version.isdigit() else None
+
+
+@login_required
+@require_POST
+def case_bulk_accept(request):
+    """Accept several dispatched cases at once (each through case_accept; one refusal stops no other)."""
+    _require(request, Role.DEPARTMENT_STAFF)
+    raw = [request.POST["only"]] if request.POST.get("only") else request.POST.getlist("cases")
+    refs = [ref for ref in map(_parse_ref, raw) if ref is not None]
+    if not refs:
+        messages.error(request, _("Select at least one case to accept."))
+    accepted = []
+    for pk, version in refs:
+        case = Case.objects.select_related("department").filter(pk=pk).first()
+        if case is None or not can_view_case(request.user, case):
+            messages.error(request, _("Case #%(pk)s is not in your queue.") % {"pk": pk})
+            continue
+        try:
+            services.case_accept(case=case, actor=request.user, expected_version=version)
+        except DomainError as exc:
+            messages.error(request, f"{case.number}: {domain_message(exc)}")
+        else:
+            accepted.append(case.number)
+    if accepted:
+        messages.success(
+            request,
+            ngettext(
+                "Accepted %(count)d case: %(numbers)s.",
+                "Accepted %(count)d cases: %(numbers)s.",
+                len(accepted),
+            )
+            % {"count": len(accepted), "numbers": ", ".join(accepted)},
+        )
+    return redirect(_safe_next(request, reverse("department-queue")))
+
+
+# --- supervisor ------------------------------------------------------------------------------------------
+
+
+@login_required
+def supervisor_overview(request):
+    _require(request, Role.SUPERVISOR, Role.DISPATCHER)
+    user, now = request.user, clock.now()
+    open_cases = cases_visible_to(user).filter(state__in=OPEN_STATES)
+    context = {
+        "now": now,
+        "overdue": list(cases_overdue(user, now=now)[:50]),
+        "overdue_count": cases_overdue(user, now=now).count(),
+        "escalated": list(cases_escalated(user)[:50]),
+        "escalated_count": cases_escalated(user).count(),
+        "open_count": open_cases.count(),
+        "verify_count": open_cases.filter(state=CaseState.RESOLVED).count(),
+        "suspended_count": open_cases.filter(suspended_at__isnull=False).count(),
+        "pending_extensions": ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING).count(),
+    }
+    return render(request, "cases/home_supervisor.html", context)
+
+
+@login_required
+def case_search(request):
+    form = CaseSearchForm(request.GET)
+    page = None
+    if form.is_valid():
+        data = form.cleaned_data
+        cases = cases_search(
+            request.user,
+            text=data["q"],
+            now=clock.now(),
+            state=data["state"] or None,
+            street=data["street"] or None,
+            category=data["category"] or None,
+            overdue=True if data["overdue"] else None,
+        )
+        page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "now": clock.now(), "query": query.urlencode()}
+    return render(request, "cases/search.html", context)
+
+
+# --- case detail and actions --------------------------------------------------------------------------------
+
+
+# Shown folded away (a <details>) on the detail page: the side paths, not the next step of the main flow.
+_SECONDARY_ACTIONS = {
+    Action.REJECT,
+    Action.RETURN,
+    Action.REQUEST_EXTENSION,
+    Action.DENY_EXTENSION,
+    Action.SUSPEND,
+    Action.VERIFY_FAIL,
+}
+EXTENSION_CHOICES = (120, 240, 480, 24 * 60, 2 * 24 * 60, 3 * 24 * 60, 7 * 24 * 60)
+
+
+def _detail_context(request, case: Case, *, error: dict | None = None) -> dict:
+    actions = case_actions_for(request.user, case)
+    departments = list(Department.objects.filter(is_active=True).order_by("name"))
+    shown = [a for a in actions if a != Action.FILE]  # "file" lives in the file-and-dispatch form
+    context = {
+        "now": clock.now(),
         "case": case,
         "events": case_events(case),
         "photos": case.photos.all(),
-        "actions": case_actions_for(request.user, case),
-        "departments": Department.objects.filter(is_active=True),
+        "actions": actions,
+        "primary_actions": [a for a in shown if a not in _SECONDARY_ACTIONS],
+        "secondary_actions": [a for a in shown if a in _SECONDARY_ACTIONS],
+        "departments": departments,
+        "department_names": {d.code: d.name for d in Department.objects.all()},
+        "extension_choices": EXTENSION_CHOICES,
+        "error": error or {},
+        "map_config": map_config(),
+        "show_contact": bool(user_roles(request.user) & {Role.DISPATCHER}),
+        "duplicate_visible": bool(case.duplicate_of_id and can_view_case(request.user, case.duplicate_of)),
     }
+    if case.grid_id:
+        context["grid_geojson"] = grid_features([case.grid])
+    if Action.APPROVE_EXTENSION in actions or Action.DENY_EXTENSION in actions:
+        context["pending_extension"] = case.extension_requests.filter(
+            state=ExtensionRequest.State.PENDING
+        ).first()
+    if Action.REJECT in actions:
+        # Routing stored its candidates at report time; newer reports nearby count too.
+        flagged = {c.pk: c for c in case.duplicate_candidates.select_related("category", "grid")}
+        for candidate in duplicate_candidates(case).select_related("category", "grid"):
+            flagged.setdefault(candidate.pk, candidate)
+        candidates = sorted(flagged.values(), key=lambda c: c.reported_at)
+        context["candidates"] = candidates
+    case_map = {"case": {"lat": case.lat, "lng": case.lng, "label": case.number or ""}, "others": []}
+    case_map["others"] = case_points(context.get("candidates", []), context["now"])
+    context["case_map"] = case_map
+    return context
 
 
 @login_required
@@ -45,8 +446,11 @@ def _version(request) -> int | None:
 def _department(request) -> Department:
     raw = request.POST.get("department", "")
     if not raw.isdigit():
-        raise InvalidInput("choose a department", field="department")
-    return get_object_or_404(Department, pk=int(raw), is_active=True)
+        raise InvalidInput(_("choose a department"), field="department")
+    department = Department.objects.filter(pk=int(raw), is_active=True).first()
+    if department is None:
+        raise InvalidInput(_("choose an active department"), field="department")
+    return department
 
 
 def _duplicate_of(request) -> Case | None:
@@ -55,14 +459,27 @@ def _duplicate_of(request) -> Case | None:
         return None
     duplicate = Case.objects.filter(number=number).first()
     if duplicate is None:
-        raise InvalidInput(f"there is no case {number}", field="duplicate_of")
+        raise InvalidInput(_("there is no case %(number)s") % {"number": number}, field="duplicate_of")
     return duplicate
+
+
+def _file_and_dispatch(request, case: Case, version: int | None) -> Case:
+    """One click for the dispatch center: file a new report and send it on. Two services, two events;
+    when the dispatch is refused the case stays filed, which is where the dispatcher would be anyway."""
+    department = _department(request)  # refuse a bad choice before anything is written
+    filed = services.case_file(
+        case=case, actor=request.user, note=request.POST.get("note", ""), expected_version=version
+    )
+    return services.case_dispatch(
+        case=filed, actor=request.user, department=department, expected_version=filed.version
+    )
 
 
 _ACTIONS = {
     Action.FILE: lambda r, c, v: services.case_file(
         case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=v
     ),
+    FILE_AND_DISPATCH: _file_and_dispatch,
     Action.REJECT: lambda r, c, v: services.case_reject(
         case=c,
         actor=r.user,
@@ -126,13 +543,46 @@ def case_action(request, pk: int, action: str):
     case = case_get_for(request.user, pk)
     handler = _ACTIONS.get(action)
     if handler is None:
-        messages.error(request, f"Unknown action {action!r}.")
-        return render(request, "cases/detail.html", _detail_context(request, case), status=404)
+        error = {
+            "action": action,
+            "field": None,
+            "message": _("Unknown action %(action)s.") % {"action": action},
+        }
+        return render(request, "cases/detail.html", _detail_context(request, case, error=error), status=404)
     try:
         handler(request, case, _version(request))
     except DomainError as exc:
-        messages.error(request, exc.message)
         case.refresh_from_db()
-        return render(request, "cases/detail.html", _detail_context(request, case), status=exc.status)
-    messages.success(request, f"Case {case.number}: {action.replace('_', ' ')} done.")
-    return redirect("case-detail", pk=case.pk)
+        error = {"action": action, "field": exc.field, "message": domain_message(exc)}
+        context = _detail_context(request, case, error=error)
+        return render(request, "cases/detail.html", context, status=exc.status)
+    case.refresh_from_db(fields=["state", "version"])
+    done = EVENT_LABELS.get(Action.DISPATCH if action == FILE_AND_DISPATCH else action, action)
+    messages.success(request, _("Case %(number)s: %(done)s.") % {"number": case.number, "done": done})
+    return redirect(_safe_next(request, reverse("case-detail", args=[case.pk])))
+
+
+# --- photos: only the EXIF-free copies leave the server ---------------------------------------------------
+
+
+@login_required
+@require_GET
+def case_photo(request, pk: int, photo_pk: int, variant: str):
+    case = case_get_for(request.user, pk)
+    photo = get_object_or_404(CasePhoto, pk=photo_pk, case=case)
+    if variant not in ("thumb", "display"):
+        raise Http404("No such photo variant")
+    if not (photo.display and photo.thumbnail):
+        # The task had not run yet (no worker, broker down): make the copies now rather than show nothing.
+        try:
+            photo = case_photos.photo_derivatives_make(photo_id=photo.pk)
+        except OSError as exc:
+            raise Http404("The photo cannot be read") from exc
+    field = photo.thumbnail if variant == "thumb" else photo.display
+    try:
+        handle = field.open("rb")
+    except (OSError, ValueError) as exc:
+        raise Http404("The photo file is missing") from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

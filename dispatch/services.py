@@ -9,12 +9,14 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cases import services as case_services
 from cases.audit import event_append
 from cases.models import Case, CaseState
 from gridmgmt import clock
+from gridmgmt.errors import DomainError
 from gridmgmt.roles import Role
 from grids.selectors import grid_locate
 
@@ -66,10 +68,14 @@ def case_route(*, case_id: int) -> Case | None:
         if rule and rule.auto_dispatch and not duplicates and case.state == CaseState.REPORTED:
             auto_department = rule.department
     if auto_department is not None:
-        case = case_services.case_file(case=case, actor=None, note="auto-filed by routing rule")
-        case = case_services.case_dispatch(
-            case=case, actor=None, department=auto_department, note="auto-dispatched"
-        )
+        try:
+            case = case_services.case_file(case=case, actor=None, note="auto-filed by routing rule")
+            case = case_services.case_dispatch(
+                case=case, actor=None, department=auto_department, note="auto-dispatched"
+            )
+        except DomainError as exc:
+            # A dispatcher acted on the case between routing and now: their decision stands.
+            logger.info("auto-dispatch of case %s skipped: %s", case.number, exc.message)
     return case
 
 
@@ -158,23 +164,36 @@ def cases_reconcile(*, now: dt.datetime | None = None) -> list[int]:
     return [case_id for case_id in stale if enqueue(route_case_task, case_id)]
 
 
+NOTIFICATION_MAX_ATTEMPTS = 5
+NOTIFICATION_LEASE = dt.timedelta(minutes=5)
+
+
 def notifications_send(*, ids: list[int] | None = None, limit: int = 200) -> int:
-    """Send unsent notifications; each row is claimed with a conditional update so it goes out once."""
-    pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=5)
+    """Send unsent notifications, each claimed by a lease so that only one worker sends it at a time.
+
+    A worker that dies mid-send leaves a lease that expires, and the row is sent again later: a notice
+    may (rarely) arrive twice, but it is never lost.
+    """
+    now = clock.now()
+    claimable = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    pending = Notification.objects.filter(
+        claimable, sent_at__isnull=True, attempts__lt=NOTIFICATION_MAX_ATTEMPTS
+    )
     if ids is not None:
         pending = pending.filter(pk__in=ids)
     sent = 0
     for note in pending.order_by("created_at")[:limit]:
-        claimed = Notification.objects.filter(pk=note.pk, sent_at__isnull=True).update(
-            sent_at=clock.now(), attempts=note.attempts + 1
+        claimed = Notification.objects.filter(claimable, pk=note.pk, sent_at__isnull=True).update(
+            claimed_until=now + NOTIFICATION_LEASE, attempts=F("attempts") + 1
         )
         if claimed != 1:
-            continue  # another worker sent it
+            continue  # another worker holds it or has sent it
         try:
             send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient])
         except Exception as exc:  # noqa: BLE001 - any mail failure: release the claim for a later try
             logger.warning("sending notification %s failed: %s", note.pk, exc)
-            Notification.objects.filter(pk=note.pk).update(sent_at=None, last_error=str(exc)[:500])
+            Notification.objects.filter(pk=note.pk).update(claimed_until=None, last_error=str(exc)[:500])
             continue
+        Notification.objects.filter(pk=note.pk).update(sent_at=clock.now(), claimed_until=None)
         sent += 1
     return sent

@@ -1,4 +1,4 @@
-"""Shared REST API plumbing: the one error shape, cursor pagination, throttles, token login, schema hooks."""
+"""Shared REST API plumbing: the one error shape, shared fields, cursor pagination, token login, schema hooks."""
 
 import math
 
@@ -15,8 +15,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from .api_policies import LoginThrottle
 from .errors import DomainError
-from .throttling import LoginThrottle
 
 # --- errors ----------------------------------------------------------------------------------------------
 

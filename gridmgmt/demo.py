@@ -33,6 +33,7 @@ from grids import services as grid_services
 from grids.demo_layout import build_layout
 from grids.geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, to_shape
 from grids.models import Grid, Jurisdiction
+from open311.demo import demo_questions_ensure
 
 HISTORY_DAYS = 60
 DEMO_POINT = (28.6800, 115.8900)  # (lat, lng): the map's centre; gridadmin1 holds the grid around it
@@ -240,6 +241,7 @@ def demo_seed(*, cases: int = 360, seed: int = 1, now: dt.datetime | None = None
     with tasking.suppressed(), transaction.atomic():
         grids, streets = _seed_layout(summary)
         categories = _seed_categories(summary)
+        demo_questions_ensure()  # Open311 clients meet services that ask extra questions
         departments = _seed_departments(summary, categories, streets)
         people = _seed_people(summary, grids, departments, rng)
         _History(rng=rng, now=now, grids=grids, categories=categories, people=people, summary=summary).run(

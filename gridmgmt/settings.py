@@ -181,17 +181,19 @@ SESSION_COOKIE_HTTPONLY = True
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),  # else Celery writes control/ into the cwd
         "store_processed": False,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+BROKER_DOWN_COOLDOWN_SECONDS = env.float("BROKER_DOWN_COOLDOWN_SECONDS", default=10.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -223,6 +225,14 @@ DUPLICATE_WINDOW_HOURS = env.float("DUPLICATE_WINDOW_HOURS", default=72.0)
 RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=60)
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
 
+# --- Open311 GeoReport v2 (open311/): what discovery tells clients, and an optional jurisdiction_id alias ---
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")  # e.g. the city's web domain
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="The dispatch center of the jurisdiction.")
+OPEN311_KEY_SERVICE = env.str(
+    "OPEN311_KEY_SERVICE",
+    default="API keys are issued by the system administrator of this installation (admin: Open311 keys).",
+)
+
 # --- grid layer ---
 # Point → grid: each process re-reads the grid layer's version at most this often (seconds), so a layer change
 # reaches every process within it; 0 checks on every lookup (tests). See grids/selectors.py.
@@ -240,7 +250,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gridmgmt.api.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["gridmgmt.throttling.UserThrottle", "gridmgmt.throttling.AnonThrottle"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "gridmgmt.api_policies.ContentNegotiation",
+    "DEFAULT_THROTTLE_CLASSES": ["gridmgmt.api_policies.UserThrottle", "gridmgmt.api_policies.AnonThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_THROTTLE_USER", default="3000/hour"),
         "anon": env.str("API_THROTTLE_ANON", default="300/hour"),
@@ -257,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: Swagger UI would fetch it from validator.swagger.io (nothing leaves the intranet).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,  # file uploads: request bodies get their own (binary) components
     "ENUM_NAME_OVERRIDES": {

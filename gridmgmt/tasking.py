@@ -3,11 +3,16 @@
 import contextlib
 import logging
 import threading
+import time
 
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 _state = threading.local()
+# After a failed publish, skip publishing for a short while: with the broker down each attempt blocks
+# for seconds, and every skipped task is picked up by reconcile (routing) or the pending-notices sweep.
+_broker_down_until = 0.0
 
 
 def enqueue(task, *args) -> bool:
@@ -16,14 +21,24 @@ def enqueue(task, *args) -> bool:
     The caller's data is already committed, and the periodic reconcile task re-enqueues whatever was
     not picked up, so a broker outage delays work instead of losing it or breaking the request.
     """
+    global _broker_down_until
     if getattr(_state, "suppressed", False):
+        return False
+    if time.monotonic() < _broker_down_until:
+        logger.info("broker marked down; not publishing %s%r (reconcile will)", task.name, args)
         return False
     try:
         task.apply_async(args=args, retry=False)
     except Exception:  # noqa: BLE001 - any broker/transport error means "not published"
         logger.warning("could not publish %s%r; reconcile will retry", task.name, args, exc_info=True)
+        _broker_down_until = time.monotonic() + settings.BROKER_DOWN_COOLDOWN_SECONDS
         return False
     return True
+
+
+def broker_cooldown_reset() -> None:
+    global _broker_down_until
+    _broker_down_until = 0.0
 
 
 def enqueue_on_commit(task, *args) -> None:

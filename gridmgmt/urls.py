@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("grids/", include("grids.urls")),
+    path("dispatch/", include("dispatch.urls")),
     path("open311/v2/", include("open311.urls")),
     path("", include("cases.urls")),
 ]

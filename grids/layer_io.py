@@ -133,7 +133,28 @@ def _geometry_problems(geometry: Any) -> list[str]:
     return problems
 
 
+def _read_geometry(geometry: Any, problems: list[str]) -> BaseGeometry | None:
+    """The shapely geometry, or None with the reasons appended to `problems`."""
+    structural = _geometry_problems(geometry)
+    problems.extend(structural)
+    if structural:
+        return None
+    try:
+        shape = to_shape(geometry)
+    except Exception as exc:  # whatever the reader raises is a problem of this feature
+        problems.append(f"has an unreadable geometry: {exc}")
+        return None
+    if shape.is_empty:
+        problems.append("has an empty geometry")
+        return None
+    if not shape.is_valid:
+        problems.append(f"has invalid geometry: {shapely.is_valid_reason(shape)}")
+        return None
+    return shape
+
+
 def _read_feature(raw: Any, number: int, check: LayerCheck) -> GridFeature | None:
+    """The feature, or None when it has no usable code; every problem found goes to check.errors."""
     if not isinstance(raw, dict) or raw.get("type") != "Feature":
         check.errors.append(f"{_label(None, number)} is not a GeoJSON Feature")
         return None
@@ -143,38 +164,26 @@ def _read_feature(raw: Any, number: int, check: LayerCheck) -> GridFeature | Non
     if isinstance(code, int) and not isinstance(code, bool):
         code = str(code)  # a grid code written as a JSON number loses nothing: none starts with 0
     name = properties.pop("name", None)
-    problems = []
+    problems: list[str] = []
     if code is None or code == "":
-        check.errors.append(f"{_label(None, number)} has no `code` property")
-        return None
-    if not isinstance(code, str) or len(code) != GRID_CODE_LENGTH or not code.isdigit():
-        check.errors.append(f"{_label(None, number)}: malformed code {code!r}; a grid code has 14 digits")
-        return None
+        problems.append("has no `code` property")
+        code = None
+    elif not isinstance(code, str) or len(code) != GRID_CODE_LENGTH or not code.isdigit():
+        problems.append(f"has a malformed code {code!r}; a grid code has 14 digits")
+        code = None
     if not isinstance(name, str) or not name.strip():
         problems.append("has no `name` property")
     elif len(name) > _NAME_MAX:
         problems.append(f"has a name longer than {_NAME_MAX} characters")
-    for length, key in LEVEL_NAME_PROPERTIES.items():
+    for key in LEVEL_NAME_PROPERTIES.values():
         value = properties.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > _NAME_MAX):
-            problems.append(f"has an unusable `{key}` for {code[:length]}: {value!r}")
+            problems.append(f"has an unusable `{key}`: {value!r}")
     geometry = raw.get("geometry")
-    shape = None
-    geometry_problems = _geometry_problems(geometry)
-    problems.extend(geometry_problems)
-    if not geometry_problems:
-        try:
-            shape = to_shape(geometry)
-        except Exception as exc:  # whatever the reader raises is a problem of this feature
-            problems.append(f"has an unreadable geometry: {exc}")
-        else:
-            if shape.is_empty:
-                problems.append("has an empty geometry")
-                shape = None
-            elif not shape.is_valid:
-                problems.append(f"has invalid geometry: {shapely.is_valid_reason(shape)}")
-                shape = None
+    shape = _read_geometry(geometry, problems)
     check.errors.extend(f"{_label(code, number)} {p}" for p in problems)
+    if code is None:
+        return None
     for key in DERIVED_PROPERTIES:
         properties.pop(key, None)
     return GridFeature(
@@ -351,7 +360,7 @@ def _replace_checks(check: LayerCheck) -> None:
     for code in check.absent_codes:
         if code in blocking:
             check.errors.append(
-                f"grid {code} is missing from the file but {', '.join(blocking[code])} refer to it: "
+                f"grid {code} is missing from the file but is referred to by {', '.join(blocking[code])}: "
                 "keep it in the file or move them to another grid first"
             )
         else:

@@ -1,4 +1,4 @@
-"""Admin for Open311 API keys, the extra questions of each service, and a read-only view of what clients sent."""
+"""Admin for Open311 API keys, each service's extra questions, and a read-only view of what clients sent."""
 
 from django.contrib import admin
 

@@ -19,7 +19,9 @@ MAX_RADIUS_M = 50_000.0
 MAX_IDS = PAGE_SIZE_MAX
 
 # W3C-DTF (www.w3.org/TR/NOTE-datetime) at minute precision or finer, with the zone the spec demands.
-_W3C_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$", re.ASCII)
+_W3C_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$", re.ASCII
+)
 _INTEGER = re.compile(r"^[0-9]{1,9}$", re.ASCII)
 _EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 _LATEST = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
@@ -87,7 +89,7 @@ def comma_list(data: QueryDict, name: str) -> list[str]:
 
 @dataclass(frozen=True)
 class RequestSearch:
-    """A validated GET requests query: the spec's filters plus the page, radius and updated_after extensions."""
+    """A validated GET requests query: the spec's filters, plus the page, radius and updated_after ones."""
 
     ids: tuple[str, ...] = ()
     service_codes: tuple[str, ...] = ()

@@ -34,7 +34,7 @@ def identifier_or_404(value: str, what: str) -> str:
 
 def jurisdiction_alias() -> str:
     """The deployment-wide jurisdiction_id (e.g. the city's web domain, as the spec suggests); optional."""
-    return getattr(settings, "OPEN311_JURISDICTION_ID", "")
+    return settings.OPEN311_JURISDICTION_ID
 
 
 def jurisdiction_resolve(jurisdiction_id: str | None) -> Jurisdiction | None:

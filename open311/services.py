@@ -217,7 +217,8 @@ def request_create(
         grid = grid_locate(lat=lat, lng=lng)
         if grid is None or district.pk not in jurisdiction_ancestor_ids(grid):
             raise bad_request(
-                f"the location lat={lat}, long={lng} is outside jurisdiction {district.code} ({district.name})"
+                f"the location lat={lat}, long={lng} is outside jurisdiction {district.code} "
+                f"({district.name})"
             )
     uploads = files.getlist("media") if files else []
     with transaction.atomic():

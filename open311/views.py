@@ -7,11 +7,11 @@ XML mapping) has nothing in common with the REST API's conventions.
 
 import functools
 
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.http.multipartparser import MultiPartParserError
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.db.models import Max
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -62,7 +62,9 @@ def endpoint(*methods: str):
                     raise not_found(f"format {fmt[:20]!r} is not offered: use .xml or .json")
                 allowed = (*methods, "HEAD") if "GET" in methods else methods
                 if request.method not in allowed:
-                    error = Open311Error(405, f"{request.method} is not allowed here; use {' or '.join(methods)}")
+                    error = Open311Error(
+                        405, f"{request.method} is not allowed here; use {' or '.join(methods)}"
+                    )
                     response = error_response(fmt, error)
                     response["Allow"] = ", ".join(allowed)
                     return response
@@ -100,16 +102,12 @@ def _form(request: HttpRequest) -> QueryDict:
 def discovery(request: HttpRequest, *, fmt: str, district, form) -> HttpResponse:
     latest = ServiceAttribute.objects.aggregate(latest=Max("updated_at"))["latest"]
     changeset = max(INTERFACE_CHANGESET, w3c(latest)) if latest else INTERFACE_CHANGESET
-    key_service = getattr(
-        settings,
-        "OPEN311_KEY_SERVICE",
-        "API keys are issued by the system administrator of this installation (admin → Open311 → API keys).",
-    )
+    key_service = settings.OPEN311_KEY_SERVICE
     if settings.DEBUG:
         key_service += f" This is a demo installation: the key {DEMO_KEY} works here."
     payload = {
         "changeset": changeset,
-        "contact": getattr(settings, "OPEN311_CONTACT", "The dispatch center of the jurisdiction."),
+        "contact": settings.OPEN311_CONTACT,
         "key_service": key_service,
         "endpoints": [
             {
@@ -163,7 +161,9 @@ def _request_create(request: HttpRequest, *, fmt: str, district, form: QueryDict
 
 
 @endpoint("GET")
-def request_detail(request: HttpRequest, service_request_id: str, *, fmt: str, district, form) -> HttpResponse:
+def request_detail(
+    request: HttpRequest, service_request_id: str, *, fmt: str, district, form
+) -> HttpResponse:
     case = selectors.request_get(service_request_id, district=district)
     return render(fmt, [request_dict(case, request.build_absolute_uri)], root="service_requests")
 

@@ -6,15 +6,31 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 
+import grids.selectors
+from gridmgmt import tasking
 from gridmgmt.roles import Role
 
 from . import factories
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(tmp_path, settings):
+def _isolated_test_settings(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The personas have passwords; the production hasher would spend ~0.2 s on each of them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    """Per-process caches must not leak between tests: the point → grid index is keyed by the layer
+    version, which each test's rollback resets (while PostgreSQL sequences hand out new grid ids), and a
+    test that took the broker down must not leave the publish cooldown running."""
+    grids.selectors._index = None
+    tasking.broker_cooldown_reset()
+    yield
+    grids.selectors._index = None
+    tasking.broker_cooldown_reset()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ gridmgmt.api turns into the shared JSON error shape.
 from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -109,6 +109,7 @@ _FILTERS = [
 
 class CaseListView(GenericAPIView):
     pagination_class = CaseCursorPagination
+    serializer_class = s.CaseCreateInputSerializer  # what OPTIONS describes
     parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(
@@ -141,6 +142,20 @@ class CaseListView(GenericAPIView):
             "application/json": s.CaseCreateInputSerializer,
             "multipart/form-data": s.CaseCreateInputSerializer,
         },
+        examples=[
+            OpenApiExample(
+                "A broken manhole cover",
+                value={
+                    "lat": 28.68,
+                    "lng": 115.89,
+                    "category": "0101",
+                    "description": "井盖破损，有行人跌落风险",
+                    "address": "八一大道 1 号",
+                    "priority": 1,
+                },
+                request_only=True,
+            )
+        ],
         responses={201: s.CaseDetailSerializer, **error_responses(400, 403)},
     )
     def post(self, request: Request) -> Response:
@@ -248,7 +263,7 @@ class _CaseActionView(APIView):
         return case_detail_data(request, case)
 
 
-def _action_schema(summary: str, *, responses=None):
+def _action_schema(summary: str, *, example: dict | None = None, responses=None):
     """Document an action view: its own input serializer, as JSON or (for photos) multipart."""
 
     def decorate(view: type[_CaseActionView]) -> type[_CaseActionView]:
@@ -261,6 +276,7 @@ def _action_schema(summary: str, *, responses=None):
                 summary=summary,
                 parameters=[NUMBER],
                 request={m: view.input_serializer for m in media},
+                examples=[OpenApiExample(summary, value=example, request_only=True)] if example else [],
                 responses=responses or {200: s.CaseDetailSerializer, **_CASE_ERRORS},
             )
         )(view)
@@ -268,7 +284,10 @@ def _action_schema(summary: str, *, responses=None):
     return decorate
 
 
-@_action_schema("File a reported case (立案); the category and priority may be corrected")
+@_action_schema(
+    "File a reported case (立案); the category and priority may be corrected",
+    example={"note": "情况属实，予以立案"},
+)
 class CaseFileView(_CaseActionView):
     action, input_serializer = Action.FILE, s.FileInputSerializer
 
@@ -283,7 +302,9 @@ class CaseFileView(_CaseActionView):
         )
 
 
-@_action_schema("Reject a report as invalid or as a duplicate of another case")
+@_action_schema(
+    "Reject a report as invalid or as a duplicate of another case", example={"reason": "重复上报"}
+)
 class CaseRejectView(_CaseActionView):
     action, input_serializer = Action.REJECT, s.RejectInputSerializer
 
@@ -297,7 +318,10 @@ class CaseRejectView(_CaseActionView):
         )
 
 
-@_action_schema("Dispatch a filed or returned case to a department (派遣)")
+@_action_schema(
+    "Dispatch a filed or returned case to a department (派遣)",
+    example={"department": "sanitation", "note": "请尽快处理"},
+)
 class CaseDispatchView(_CaseActionView):
     action, input_serializer = Action.DISPATCH, s.DispatchInputSerializer
 
@@ -315,7 +339,7 @@ class CaseAcceptView(_CaseActionView):
         return services.case_accept(case=case, actor=actor, expected_version=expected_version)
 
 
-@_action_schema("Return a mis-routed case to the dispatch center")
+@_action_schema("Return a mis-routed case to the dispatch center", example={"reason": "不属于本部门职责"})
 class CaseReturnView(_CaseActionView):
     action, input_serializer = Action.RETURN, s.ReasonInputSerializer
 
@@ -325,6 +349,7 @@ class CaseReturnView(_CaseActionView):
 
 @_action_schema(
     "Request more handling time (延期); the dispatch center decides",
+    example={"minutes": 240, "reason": "需要调配专用车辆"},
     responses={201: s.ExtensionRequestCreatedSerializer, **_CASE_ERRORS},
 )
 class CaseExtensionRequestView(_CaseActionView):
@@ -350,7 +375,7 @@ class CaseApproveExtensionView(_CaseActionView):
         )
 
 
-@_action_schema("Deny the pending extension request")
+@_action_schema("Deny the pending extension request", example={"reason": "现有时限足够"})
 class CaseDenyExtensionView(_CaseActionView):
     action, input_serializer = Action.DENY_EXTENSION, s.ReasonInputSerializer
 
@@ -360,7 +385,7 @@ class CaseDenyExtensionView(_CaseActionView):
         )
 
 
-@_action_schema("Suspend a case (挂账): its clock stops")
+@_action_schema("Suspend a case (挂账): its clock stops", example={"reason": "等待产权单位确认"})
 class CaseSuspendView(_CaseActionView):
     action, input_serializer = Action.SUSPEND, s.ReasonInputSerializer
 
@@ -376,7 +401,7 @@ class CaseResumeView(_CaseActionView):
         return services.case_resume(case=case, actor=actor, note=note, expected_version=expected_version)
 
 
-@_action_schema("Report the fix, with evidence photos (反馈)")
+@_action_schema("Report the fix, with evidence photos (反馈)", example={"notes": "已清运完毕"})
 class CaseResolveView(_CaseActionView):
     action, input_serializer = Action.RESOLVE, s.ResolveInputSerializer
     parser_classes = [JSONParser, MultiPartParser]
@@ -398,7 +423,7 @@ class CaseVerifyPassView(_CaseActionView):
         )
 
 
-@_action_schema("Verification failed: back to the department for rework")
+@_action_schema("Verification failed: back to the department for rework", example={"reason": "现场仍有垃圾"})
 class CaseVerifyFailView(_CaseActionView):
     action, input_serializer = Action.VERIFY_FAIL, s.VerifyFailInputSerializer
     parser_classes = [JSONParser, MultiPartParser]

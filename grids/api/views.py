@@ -1,7 +1,7 @@
 """REST API views for the grid layer: the layer as GeoJSON, in the reader's scope."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -83,8 +83,20 @@ class GridLocateView(APIView):
         summary="The grid containing a point",
         description="404 with error code `outside` when no grid of the jurisdiction contains the point.",
         parameters=[
-            OpenApiParameter("lat", float, required=True, description="Latitude (WGS84), -90…90"),
-            OpenApiParameter("lng", float, required=True, description="Longitude (WGS84), -180…180"),
+            OpenApiParameter(
+                "lat",
+                float,
+                required=True,
+                description="Latitude (WGS84), -90…90",
+                examples=[OpenApiExample("Donghu District", value=28.68)],
+            ),
+            OpenApiParameter(
+                "lng",
+                float,
+                required=True,
+                description="Longitude (WGS84), -180…180",
+                examples=[OpenApiExample("Donghu District", value=115.89)],
+            ),
         ],
         responses={200: LocatedGridSerializer, **error_responses(400, 404)},
     )

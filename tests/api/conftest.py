@@ -17,7 +17,9 @@ from ..factories import centre
 @pytest.fixture(autouse=True)
 def _api_cache(settings):
     """Throttle counters live in the cache: give every test a fresh in-memory one, never var/cache."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    }
     cache.clear()
     yield
     cache.clear()

@@ -1,6 +1,7 @@
 """The cases API: reporting, the detail, every workflow action over HTTP, the timeline, list filters."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -78,14 +79,27 @@ def test_it_refuses_a_report_outside_the_jurisdiction(api, world):
         ({"description": "   "}, "description"),
         ({"priority": 7}, "priority"),
         ({"source": "open311"}, "source"),
+        ({"description": "a\x00b"}, "description"),  # PostgreSQL cannot store NUL
+        ({"address": "\ud800"}, "address"),  # a lone surrogate cannot be stored as UTF-8
+        ({"lat": True}, "lat"),
     ],
 )
 def test_it_names_the_field_of_a_bad_report(api, world, change, field):
     lat, lng = centre(world.g1)
     payload = {"lat": lat, "lng": lng, "category": "0101", "description": "x", **change}
-    response = api(world.gridadmin).post("/api/v1/cases/", payload, format="json")
+    # json.dumps escapes what the test client's encoder would refuse (the lone surrogate)
+    body = json.dumps(payload)
+    response = api(world.gridadmin).post("/api/v1/cases/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["field"] == field
+
+
+def test_a_body_that_is_not_an_object_is_a_400(api, world, report):
+    case = report()
+    for path in ("/api/v1/cases/", f"/api/v1/cases/{case.number}/file/", "/api/v1/auth/token/"):
+        response = api(world.dispatcher).post(path, [1, 2], format="json")
+        assert response.status_code == 400, path
+        assert response.json()["error"]["code"] == "invalid_input"
 
 
 def test_it_attaches_report_photos_sent_as_multipart(api, world):
@@ -120,7 +134,9 @@ def test_it_takes_a_case_through_every_stage(api, world):
 
     filed = _post(dispatcher, number, "file", {"note": "立案", "priority": 2})
     assert filed.status_code == 200 and filed.json()["state"] == "filed" and filed.json()["priority"] == 2
-    dispatched = _post(dispatcher, number, "dispatch", {"department": "sanitation", "version": filed.json()["version"]})
+    dispatched = _post(
+        dispatcher, number, "dispatch", {"department": "sanitation", "version": filed.json()["version"]}
+    )
     assert dispatched.status_code == 200, dispatched.json()
     assert dispatched.json()["department"] == {"code": "sanitation", "name": "环卫局"}
     assert _post(staff, number, "accept").json()["state"] == "in_progress"
@@ -146,7 +162,9 @@ def test_it_takes_a_case_through_every_stage(api, world):
     _post(staff, number, "resolve", {"notes": "再次清运"})
     closed = _post(gridadmin, number, "verify-pass", {"note": "已核实"})
     assert closed.status_code == 200
-    assert closed.json()["state"] == "closed" and closed.json()["closed_at"] and closed.json()["actions"] == []
+    assert (
+        closed.json()["state"] == "closed" and closed.json()["closed_at"] and closed.json()["actions"] == []
+    )
 
     timeline = gridadmin.get(f"/api/v1/cases/{number}/events/").json()
     assert timeline["case"] == number and timeline["chain_intact"] is True and timeline["broken_link"] is None
@@ -315,9 +333,9 @@ def test_the_list_filters_by_report_date(api, world, report):
 
     assert listed(reported_after="2024-05-02") == {may_second.number}
     assert listed(reported_before="2024-05-01") == {may_first.number}  # a bare date includes the day
-    assert listed(reported_after="2024-05-01T10:00:00+08:00", reported_before="2024-05-01T10:00:01+08:00") == {
-        may_first.number
-    }
+    assert listed(
+        reported_after="2024-05-01T10:00:00+08:00", reported_before="2024-05-01T10:00:01+08:00"
+    ) == {may_first.number}
     assert listed(reported_after="2024-05-01T02:00:01Z") == {may_second.number}  # 10:00:01 in Shanghai
 
 

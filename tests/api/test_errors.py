@@ -20,7 +20,9 @@ def test_a_domain_error_keeps_its_status_code_and_field():
 
 
 def test_nested_validation_errors_name_the_dotted_field_and_list_them_all():
-    exc = ValidationError({"photos": {1: ["not a file"]}, "reason": ["required"], "non_field_errors": ["bad"]})
+    exc = ValidationError(
+        {"photos": {1: ["not a file"]}, "reason": ["required"], "non_field_errors": ["bad"]}
+    )
     response = api_exception_handler(exc, {})
     assert response.status_code == 400
     assert response.data["error"]["field"] == "photos.1"

@@ -35,7 +35,9 @@ def test_categories_come_as_a_tree_of_active_classes_with_their_limits(api, worl
 def test_departments_list_the_active_ones(api, world):
     world.roads.is_active = False
     world.roads.save(update_fields=["is_active"])
-    assert api(world.dispatcher).get("/api/v1/departments/").json() == [{"code": "sanitation", "name": "环卫局"}]
+    assert api(world.dispatcher).get("/api/v1/departments/").json() == [
+        {"code": "sanitation", "name": "环卫局"}
+    ]
 
 
 def test_locate_names_the_grid_its_community_and_street(api, world):
@@ -84,7 +86,9 @@ def test_a_token_is_obtained_with_username_and_password_and_then_works(world):
 
 
 def test_a_wrong_password_gets_no_token(world):
-    response = APIClient().post("/api/v1/auth/token/", {"username": "dispatcher", "password": "no"}, format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "dispatcher", "password": "no"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_input"
     assert not Token.objects.exists()

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -10,6 +11,12 @@ from cases.models import CaseState
 from .helpers import drive, report
 
 S = CaseState
+
+
+@pytest.fixture
+def client():
+    """A browser asking for English (the site's default is zh-hans), so messages can be matched as written."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def action_url(case, action: str) -> str:
@@ -27,7 +34,9 @@ def test_the_login_page_asks_for_username_and_password(client):
 def test_it_logs_a_user_in_with_the_form(client, world):
     response = client.post("/", {"username": "dispatcher", "password": "pw"})
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert int(client.session["_auth_user_id"]) == world.dispatcher.pk
+    refused = Client(HTTP_ACCEPT_LANGUAGE="en").post("/", {"username": "dispatcher", "password": "wrong"})
+    assert refused.status_code == 200 and "_auth_user_id" not in refused.wsgi_request.session
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(client, world):

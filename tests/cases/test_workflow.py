@@ -11,6 +11,7 @@ from django.test import override_settings
 
 from cases import services
 from cases.models import Case, CaseEvent, CaseState, ExtensionRequest
+from cases.selectors import case_actions_for
 from cases.workflow import TRANSITIONS, Action, actions_from, transition_for
 from gridmgmt.errors import DomainError, InvalidTransition, NotAllowed
 from gridmgmt.roles import Role
@@ -223,6 +224,29 @@ def test_each_persona_can_do_exactly_what_the_workflow_allows(world, case_in, st
             act(world, case, action, actor)
         assert raised.value.message  # a sentence the views can show
         assert snapshot(case) == before, "a refused action must write nothing"
+
+
+def _succeeds(world, case, action: str, actor) -> bool:
+    """Would the service do it? Tried in a savepoint that is always rolled back."""
+    try:
+        with transaction.atomic():
+            act(world, Case.objects.get(pk=case.pk), action, actor)
+            transaction.set_rollback(True)
+    except DomainError:
+        return False
+    return True
+
+
+PREPARED = sorted({(state, needs(state, action)) for state in STATES for action in CASE_ACTIONS})
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("state, need", PREPARED)
+def test_the_page_offers_exactly_the_actions_that_would_succeed(world, case_in, state, need, persona):
+    case, actor = case_in(state, need), getattr(world, persona)
+    offered = case_actions_for(actor, case)
+    assert len(offered) == len(set(offered))
+    assert set(offered) == {action for action in CASE_ACTIONS if _succeeds(world, case, action, actor)}
 
 
 # --- Reporting: the one action with no case before it ---

@@ -279,3 +279,18 @@ def test_it_gives_up_on_a_notification_after_five_attempts():
 
     assert notifications_send() == 0
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_notification_claimed_by_a_worker_that_died_is_sent_once_its_lease_expires():
+    # A worker claimed it (lease until T0 + 5 min) and was killed before sending.
+    note = _note("a@example.org", attempts=1, claimed_until=T0 + dt.timedelta(minutes=5))
+
+    with clock.frozen_at(T0 + dt.timedelta(minutes=4)):
+        assert notifications_send() == 0  # the lease still holds: someone may be sending it
+    with clock.frozen_at(T0 + dt.timedelta(minutes=6)):
+        assert notifications_send() == 1
+
+    note.refresh_from_db()
+    assert note.sent_at == T0 + dt.timedelta(minutes=6) and note.claimed_until is None and note.attempts == 2
+    assert [m.to for m in mail.outbox] == [["a@example.org"]]

@@ -29,17 +29,30 @@ class Broker:
     """
 
     def __init__(self, monkeypatch):
-        self.is_up = True
+        self._up = True
+        self.attempts = 0
         self.published: list[tuple[str, tuple]] = []
         broker = self
 
         def send_task(app, name, args=None, kwargs=None, **options):
+            broker.attempts += 1
             if not broker.is_up:
                 raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
             broker.published.append((name, tuple(args or ())))
             return app.tasks[name].apply(args=args, kwargs=kwargs)
 
         monkeypatch.setattr(type(celery_app), "send_task", send_task)
+
+    @property
+    def is_up(self) -> bool:
+        return self._up
+
+    @is_up.setter
+    def is_up(self, value: bool) -> None:
+        # Coming back stands for "a while later": the publisher's cooldown after a failure has run out.
+        if value and not self._up:
+            tasking.broker_cooldown_reset()
+        self._up = value
 
     def published_routes(self) -> list[int]:
         return [args[0] for name, args in self.published if name == route_case_task.name]
@@ -169,3 +182,14 @@ def test_the_periodic_reconcile_task_routes_what_was_missed(
 
     assert sorted(broker.published_routes()) == sorted([first.pk, second.pk])
     assert not Case.objects.filter(routed_at__isnull=True).exists()
+
+
+def test_after_a_failed_publish_it_stops_trying_for_the_cooldown(world, broker, settings):
+    """With the broker down each publish blocks for seconds; a report must not pay that every time."""
+    settings.BROKER_DOWN_COOLDOWN_SECONDS = 30
+    broker.is_up = False
+    assert tasking.enqueue(route_case_task, 1) is False
+    assert tasking.enqueue(route_case_task, 2) is False
+    assert broker.attempts == 1  # the second call did not touch the broker
+    broker.is_up = True  # (resets the cooldown, as if 30 s had passed)
+    assert tasking.enqueue(route_case_task, 3) is True

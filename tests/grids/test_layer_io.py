@@ -197,9 +197,9 @@ def test_replace_is_refused_when_cases_or_residents_refer_to_a_missing_grid(worl
     keep = [feature(g.code, g.boundary, name=g.name) for g in (world.g1, world.g2)]  # g3 and g4 left out
     lines = refused(write(tmp_path, collection(keep)), "--replace")
     assert lines == [
-        f"grid {world.g3.code} is missing from the file but 1 resident refer to it: "
+        f"grid {world.g3.code} is missing from the file but is referred to by 1 resident: "
         "keep it in the file or move them to another grid first",
-        f"grid {world.g4.code} is missing from the file but 1 case refer to it: "
+        f"grid {world.g4.code} is missing from the file but is referred to by 1 case: "
         "keep it in the file or move them to another grid first",
     ]
 
@@ -318,6 +318,7 @@ def test_it_refuses_bad_codes_and_features_each_on_its_own_line(tmp_path):
         feature(None, polygon(ring(0, 1))),  # no code
         feature("3601020010010", polygon(ring(0, 2))),  # 13 digits
         feature("36010200100A04", polygon(ring(0, 3))),  # a letter
+        feature(" ", None, name=None),  # three problems at once
         feature(code(5), None),  # no geometry
         feature(code(6), {"type": "Point", "coordinates": [LNG0, LAT0]}),
         feature(code(7), polygon(ring(0, 7)), name=None),
@@ -326,12 +327,15 @@ def test_it_refuses_bad_codes_and_features_each_on_its_own_line(tmp_path):
     lines = refused(write(tmp_path, collection(features)))
     assert lines == [
         "feature #3 has no `code` property",
-        "feature #4: malformed code '3601020010010'; a grid code has 14 digits",
-        "feature #5: malformed code '36010200100A04'; a grid code has 14 digits",
-        f"grid {code(5)} (feature #6) has no geometry",
-        f"grid {code(6)} (feature #7) has a Point geometry; a grid needs a Polygon or MultiPolygon",
-        f"grid {code(7)} (feature #8) has no `name` property",
-        "feature #9 is not a GeoJSON Feature",
+        "feature #4 has a malformed code '3601020010010'; a grid code has 14 digits",
+        "feature #5 has a malformed code '36010200100A04'; a grid code has 14 digits",
+        "feature #6 has a malformed code ' '; a grid code has 14 digits",
+        "feature #6 has no `name` property",
+        "feature #6 has no geometry",
+        f"grid {code(5)} (feature #7) has no geometry",
+        f"grid {code(6)} (feature #8) has a Point geometry; a grid needs a Polygon or MultiPolygon",
+        f"grid {code(7)} (feature #9) has no `name` property",
+        "feature #10 is not a GeoJSON Feature",
         f"grid {code(1)}: duplicate code in features #1, #2",
     ]
 

@@ -2,6 +2,7 @@
 
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 
@@ -117,8 +118,6 @@ def descriptions(response, fmt: str = "json") -> str:
 
 def post_form(client, path: str, data: dict | list):
     """POST as the spec sends it: application/x-www-form-urlencoded, UTF-8."""
-    from urllib.parse import urlencode
-
     return client.post(
         url(path), data=urlencode(data, doseq=True), content_type="application/x-www-form-urlencoded"
     )

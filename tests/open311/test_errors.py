@@ -14,7 +14,13 @@ from .conftest import descriptions, errors_of, post_form, url
 def valid(world, demo_key):
     """A form that creates a request; tests break one thing at a time."""
     lat, lng = centre(world.g1)
-    return {"api_key": demo_key.key, "service_code": "0102", "lat": str(lat), "long": str(lng), "description": "x"}
+    return {
+        "api_key": demo_key.key,
+        "service_code": "0102",
+        "lat": str(lat),
+        "long": str(lng),
+        "description": "x",
+    }
 
 
 # --- the api_key (POST only) ---
@@ -259,7 +265,9 @@ def test_a_json_body_is_400_not_silently_empty(client, valid):
 
 
 def test_a_multipart_body_without_a_boundary_is_400(client, world):
-    response = client.generic("POST", url("requests.json"), data=b"garbage", content_type="multipart/form-data")
+    response = client.generic(
+        "POST", url("requests.json"), data=b"garbage", content_type="multipart/form-data"
+    )
     assert response.status_code == 400
     assert "the request body could not be read" in descriptions(response)
 
@@ -283,7 +291,9 @@ def test_an_unknown_request_id_is_404(client, world, fmt):
     assert "service_request_id '20990101999999' was not found" in descriptions(response, fmt)
 
 
-@pytest.mark.parametrize("path", ["requests/%00.json", "requests/a%20b.json", "tokens/" + "x" * 200 + ".json"])
+@pytest.mark.parametrize(
+    "path", ["requests/%00.json", "requests/a%20b.json", "tokens/" + "x" * 200 + ".json"]
+)
 def test_impossible_identifiers_are_404_without_a_query(client, world, path, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get(url(path))
@@ -360,7 +370,10 @@ def test_an_end_before_the_start_is_400(client, world):
         ({"radius": "100"}, "radius needs lat and long"),
         ({"lat": "28.68", "long": "115.89", "radius": "0"}, "radius must be more than 0 metres"),
         ({"lat": "28.68", "long": "115.89", "radius": "-5"}, "radius must be a number between 0 and 50000"),
-        ({"lat": "28.68", "long": "115.89", "radius": "50001"}, "radius must be a number between 0 and 50000"),
+        (
+            {"lat": "28.68", "long": "115.89", "radius": "50001"},
+            "radius must be a number between 0 and 50000",
+        ),
         ({"lat": "28.68", "long": "115.89", "radius": "wide"}, "radius must be a number"),
         ({"page_size": "1001"}, "page_size must be a whole number from 1 to 1000"),
         ({"page_size": "0"}, "page_size must be a whole number from 1 to 1000"),

@@ -11,11 +11,13 @@ from open311.formats import to_json, to_xml
 from ..factories import centre
 from .conftest import json_of, parse_xml, post_form, url
 
-TRICKY = 'A <b>bold</b> & "quoted" \'text\' ]]> <!-- x --> &amp; 垃圾\r\nsecond line\ttab'
+TRICKY = "A <b>bold</b> & \"quoted\" 'text' ]]> <!-- x --> &amp; 垃圾\r\nsecond line\ttab"
 
 
 def test_xml_maps_lists_none_and_booleans_like_the_spec():
-    body = to_xml({"service_code": "001", "attributes": [{"required": True, "values": [], "x": None}]}, "root")
+    body = to_xml(
+        {"service_code": "001", "attributes": [{"required": True, "values": [], "x": None}]}, "root"
+    )
     root = ET.fromstring(body.encode())
     assert root.findtext("service_code") == "001"
     attribute = root.find("attributes/attribute")

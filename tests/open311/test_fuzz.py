@@ -68,9 +68,7 @@ TRICKY = [
     "x" * 5000,
 ]
 # Lone surrogates cannot be sent over HTTP at all (not UTF-8), so they are left out.
-text = st.one_of(
-    st.sampled_from(TRICKY), st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
-)
+text = st.one_of(st.sampled_from(TRICKY), st.text(st.characters(exclude_categories=("Cs",)), max_size=40))
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -97,7 +95,9 @@ def test_random_create_fields_never_fail_the_server(client, world, questions, de
 @FUZZ
 @given(
     resource=st.sampled_from(["services/", "requests/", "tokens/", ""]),
-    segment=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="/?#"), min_size=1, max_size=80),
+    segment=st.text(
+        st.characters(exclude_categories=("Cs",), exclude_characters="/?#"), min_size=1, max_size=80
+    ),
 )
 def test_random_path_segments_never_fail_the_server(client, world, resource, segment):
     from urllib.parse import quote

@@ -1,5 +1,5 @@
 """GET requests: the spec's filters and window, the page/radius/updated_after extensions, how our states
-read as open/closed with status_notes, agency_responsible and expected_datetime, and a constant query count."""
+read as open/closed with status_notes, agency_responsible and expected_datetime; a constant query count."""
 
 import datetime as dt
 
@@ -234,7 +234,9 @@ def test_a_rejected_case_is_closed_with_its_reason(client, world):
 def test_a_duplicate_names_the_surviving_case(client, world):
     original = report(world, at=NOW - dt.timedelta(hours=1))
     copy = report(world)
-    copy = case_services.case_reject(case=copy, actor=world.dispatcher, reason="重复上报", duplicate_of=original)
+    copy = case_services.case_reject(
+        case=copy, actor=world.dispatcher, reason="重复上报", duplicate_of=original
+    )
     assert item_of(client, copy)["status_notes"] == f"rejected as a duplicate of {original.number}: 重复上报"
 
 

@@ -283,7 +283,9 @@ def test_a_media_url_sent_by_the_client_is_returned(client, world, demo_key):
         },
     )
     number = json_of(response)[0]["service_request_id"]
-    assert json_of(client.get(url(f"requests/{number}.json")))[0]["media_url"] == "https://img.example.org/a.jpg"
+    assert (
+        json_of(client.get(url(f"requests/{number}.json")))[0]["media_url"] == "https://img.example.org/a.jpg"
+    )
 
 
 def test_without_an_extension_it_answers_xml_unless_json_is_asked_for(client, world):

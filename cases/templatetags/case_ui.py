@@ -1,0 +1,115 @@
+"""Template filters and tags of the case pages: translated labels and the deadline clock."""
+
+from django import template
+from django.utils.translation import get_language
+
+from gridmgmt import clock
+from gridmgmt.roles import user_roles
+
+from .. import ui
+
+register = template.Library()
+
+
+def _label(mapping: dict, value) -> str:
+    return str(mapping.get(value, value or ""))
+
+
+@register.filter
+def state_label(value: str) -> str:
+    return _label(ui.STATE_LABELS, value)
+
+
+@register.filter
+def action_label(value: str) -> str:
+    return _label(ui.ACTION_LABELS, value)
+
+
+@register.filter
+def event_label(value: str) -> str:
+    return _label(ui.EVENT_LABELS, value)
+
+
+@register.filter
+def role_label(value: str) -> str:
+    return _label(ui.ROLE_LABELS, value)
+
+
+@register.filter
+def priority_label(value: int) -> str:
+    return _label(ui.PRIORITY_LABELS, value)
+
+
+@register.filter
+def stage_label(value: str) -> str:
+    return _label(ui.STAGE_LABELS, value)
+
+
+@register.filter
+def source_label(value: str) -> str:
+    return _label(ui.SOURCE_LABELS, value)
+
+
+@register.filter
+def photo_kind_label(value: str) -> str:
+    return _label(ui.PHOTO_KIND_LABELS, value)
+
+
+@register.filter
+def category_name(category) -> str:
+    return ui.category_label(category, get_language())
+
+
+@register.filter
+def category_path(category) -> str:
+    """ "Major / minor" in the page language."""
+    if category is None:
+        return ""
+    language = get_language()
+    if category.parent_id is None:
+        return ui.category_label(category, language)
+    return f"{ui.category_label(category.parent, language)} / {ui.category_label(category, language)}"
+
+
+@register.simple_tag(takes_context=True)
+def deadline_clock(context, case) -> ui.DeadlineClock:
+    """`{% deadline_clock case as c %}`: c.status, c.label, c.text, c.due_at, c.seconds_left."""
+    now = context.get("now") or clock.now()
+    return ui.deadline_clock(case, now)
+
+
+@register.simple_tag(takes_context=True)
+def ago(context, moment) -> str:
+    if moment is None:
+        return ""
+    return ui.ago(moment, context.get("now") or clock.now())
+
+
+@register.filter
+def minutes_span(minutes) -> str:
+    """A number of minutes as "2 days, 3 hours" in the page language."""
+    try:
+        seconds = int(minutes) * 60
+    except (TypeError, ValueError):
+        return ""
+    return ui.duration_text(seconds)
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context) -> list[dict]:
+    """`{% main_nav as items %}`: the navigation the viewer's roles may use."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    match = getattr(request, "resolver_match", None)
+    return ui.nav_items(user, user_roles(user), match.url_name if match else None, ui.primary_role(user))
+
+
+@register.filter
+def get(mapping, key):
+    """`{{ names|get:code }}`: a dictionary lookup with a variable key."""
+    try:
+        return mapping.get(key, key)
+    except AttributeError:
+        return key

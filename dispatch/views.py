@@ -1,0 +1,101 @@
+"""Browser pages of the dispatch center: the live triage queue (and its htmx partial), the returned cases,
+the extension requests, and the map of all open cases."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cases.models import OPEN_STATES, CaseState, Category
+from cases.selectors import (
+    cases_filter,
+    cases_returned_queue,
+    cases_triage_queue,
+    cases_visible_to,
+    extension_requests_pending,
+)
+from cases.ui import STATE_LABELS
+from cases.views import case_points, grid_features, map_config
+from gridmgmt import clock
+from gridmgmt.roles import Role, user_roles
+from grids.models import Grid, Jurisdiction
+
+from .models import Department
+
+QUEUES = ("triage", "returned", "extensions")
+QUEUE_LIMIT = 200
+MAP_LIMIT = 3000
+
+
+def _require(request, *roles: str) -> None:
+    if not (request.user.is_superuser or user_roles(request.user) & set(roles)):
+        raise PermissionDenied(_("This page is not part of your role."))
+
+
+def _queue_context(request) -> dict:
+    user = request.user
+    queue = request.GET.get("queue", "triage")
+    if queue not in QUEUES:
+        queue = "triage"
+    triage = cases_triage_queue(user)
+    returned = cases_returned_queue(user)
+    extensions = extension_requests_pending(user)
+    rows = {"triage": triage, "returned": returned, "extensions": extensions}[queue]
+    return {
+        "now": clock.now(),
+        "queue": queue,
+        "rows": list(rows[:QUEUE_LIMIT]),
+        "counts": {"triage": triage.count(), "returned": returned.count(), "extensions": extensions.count()},
+        "departments": list(Department.objects.filter(is_active=True).order_by("name")),
+    }
+
+
+@login_required
+def queue_page(request):
+    """The dispatcher's home: a queue that refreshes itself every few seconds."""
+    _require(request, Role.DISPATCHER)
+    return render(request, "dispatch/queue.html", _queue_context(request))
+
+
+@login_required
+def queue_rows(request):
+    """htmx partial of queue_page: the rows, and the tab counts swapped out of band."""
+    _require(request, Role.DISPATCHER)
+    return render(request, "dispatch/_queue_rows.html", _queue_context(request) | {"partial": True})
+
+
+@login_required
+def case_map(request):
+    """Every open case on a map, grouped per grid when zoomed out, filterable by category, state, street
+    and department; a table below lists the same cases for keyboard and screen-reader users."""
+    _require(request, Role.DISPATCHER, Role.SUPERVISOR)
+    user, now = request.user, clock.now()
+    params = {key: request.GET.get(key, "").strip() for key in ("category", "state", "street", "department")}
+    state = params["state"] if params["state"] in OPEN_STATES else None
+    cases = cases_filter(
+        cases_visible_to(user).filter(state__in=OPEN_STATES),
+        now=now,
+        state=state,
+        category=params["category"] or None,
+        street=params["street"] or None,
+        department=params["department"] or None,
+    ).order_by("deadline_at", "pk")
+    found = list(cases[:MAP_LIMIT])
+    context = {
+        "now": now,
+        "params": params,
+        "cases": found[:100],
+        "total": len(found),
+        "limited": len(found) >= MAP_LIMIT,
+        "case_points": case_points(found, now),
+        "grid_geojson": grid_features(Grid.objects.select_related("community").order_by("code")),
+        "map_config": map_config(),
+        "categories": Category.objects.filter(parent__isnull=True)
+        .prefetch_related("children")
+        .order_by("code"),
+        "states": [(s, STATE_LABELS[s]) for s in OPEN_STATES],
+        "streets": Jurisdiction.objects.filter(level=Jurisdiction.Level.STREET).order_by("code"),
+        "departments": Department.objects.filter(is_active=True).order_by("name"),
+        "returned_state": CaseState.RETURNED,
+    }
+    return render(request, "dispatch/map.html", context)

@@ -1,0 +1,148 @@
+// Small progressive enhancements for every page. Plain JS, no libraries; every page works without it.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Language switcher (and any select marked data-autosubmit): submit on change.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+  });
+
+  // --- deadline clocks: [data-seconds-left] counts down as hh:mm:ss (overdue shows a minus sign) ---
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+  function formatSeconds(total) {
+    var sign = total < 0 ? "−" : "";
+    total = Math.abs(total);
+    var days = Math.floor(total / 86400);
+    var rest = total % 86400;
+    var text = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor((rest % 3600) / 60)) + ":" + pad(rest % 60);
+    return sign + (days ? days + "d " : "") + text;
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-seconds-left]").forEach(function (el) {
+      var base = parseInt(el.getAttribute("data-seconds-left"), 10);
+      if (isNaN(base)) return;
+      if (!el.gmStart) el.gmStart = now; // each clock counts from when its element arrived
+      var running = el.getAttribute("data-running") !== "false";
+      el.textContent = formatSeconds(running ? base - Math.floor((now - el.gmStart) / 1000) : base);
+    });
+  }
+  tick();
+  window.setInterval(tick, 1000);
+
+  // --- category picker: a filter box over the grouped <select> ---
+  function setupCategoryFilter(input) {
+    var select = document.getElementById(input.getAttribute("data-filters"));
+    if (!select) return;
+    var groups = Array.prototype.map.call(select.querySelectorAll("optgroup"), function (g) {
+      return {
+        label: g.label,
+        options: Array.prototype.map.call(g.querySelectorAll("option"), function (o) {
+          return { value: o.value, text: o.textContent };
+        }),
+      };
+    });
+    var placeholder = select.querySelector(":scope > option[value='']");
+    var status = document.getElementById(input.getAttribute("aria-describedby"));
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase();
+      var current = select.value;
+      var count = 0;
+      var only = null;
+      select.textContent = "";
+      if (placeholder) select.appendChild(placeholder);
+      groups.forEach(function (group) {
+        var groupHit = group.label.toLowerCase().indexOf(needle) !== -1;
+        var matches = group.options.filter(function (o) {
+          return !needle || groupHit || o.text.toLowerCase().indexOf(needle) !== -1;
+        });
+        if (!matches.length) return;
+        var og = document.createElement("optgroup");
+        og.label = group.label;
+        matches.forEach(function (o) {
+          var opt = document.createElement("option");
+          opt.value = o.value;
+          opt.textContent = o.text;
+          if (o.value === current) opt.selected = true;
+          og.appendChild(opt);
+          count += 1;
+          only = opt;
+        });
+        select.appendChild(og);
+      });
+      if (count === 1 && only) {
+        only.selected = true;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      if (status) status.textContent = status.getAttribute("data-template").replace("%s", count);
+    });
+  }
+  document.querySelectorAll("input[data-filters]").forEach(setupCategoryFilter);
+
+  // --- bulk selection: a "select all" box and a live count on the submit button ---
+  document.querySelectorAll("[data-select-all]").forEach(function (box) {
+    var form = box.form;
+    var counter = form && form.querySelector("[data-selected-count]");
+    function update() {
+      var boxes = form.querySelectorAll("input[name=cases]");
+      var checked = form.querySelectorAll("input[name=cases]:checked").length;
+      if (counter) counter.textContent = String(checked);
+      box.checked = boxes.length > 0 && checked === boxes.length;
+      box.indeterminate = checked > 0 && checked < boxes.length;
+    }
+    box.addEventListener("change", function () {
+      form.querySelectorAll("input[name=cases]").forEach(function (b) {
+        b.checked = box.checked;
+      });
+      update();
+    });
+    form.addEventListener("change", function (e) {
+      if (e.target.name === "cases") update();
+    });
+    update();
+  });
+
+  // --- live queues (htmx polling) ---
+  // A refresh would wipe a half-filled form, so the poll waits while the user works inside the queue.
+  window.gmQueueIdle = function () {
+    var queue = document.getElementById("queue");
+    if (!queue) return true;
+    var active = document.activeElement;
+    if (active && active !== document.body && queue.contains(active)) return false;
+    return !queue.querySelector("details[open]");
+  };
+
+  var known = null;
+  function caseIds(root) {
+    return Array.prototype.map.call(root.querySelectorAll("[data-case]"), function (el) {
+      return el.getAttribute("data-case");
+    });
+  }
+  function markNew(root) {
+    var ids = caseIds(root);
+    if (known !== null) {
+      var fresh = 0;
+      root.querySelectorAll("[data-case]").forEach(function (el) {
+        if (known.indexOf(el.getAttribute("data-case")) === -1) {
+          el.classList.add("is-new");
+          fresh += 1;
+        }
+      });
+      var live = document.getElementById("queue-live");
+      if (fresh && live) live.textContent = live.getAttribute("data-template").replace("%s", fresh);
+    }
+    known = ids;
+  }
+  var queue = document.getElementById("queue");
+  if (queue) markNew(queue);
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail && event.detail.target && event.detail.target.id === "queue") {
+      markNew(event.detail.target);
+      tick();
+    }
+  });
+})();

@@ -1,0 +1,328 @@
+// Maps of the case pages, on Leaflet (served by django-leaflet). Each map is a <div data-map="…">:
+//   overview  a grid administrator's grids and the open cases in them; a tap offers "report here"
+//   report    pick the location of a new case by GPS or a tap; checked against the viewer's grids
+//   case      one case, its grid and (for triage) the likely duplicates nearby
+//   cases     every open case of the dispatch center, grouped per grid when zoomed out
+// The grid polygons come with the page (json_script), so a map shows something even without tiles;
+// tiles are drawn only when MAP_TILES_URL is set.
+(function () {
+  "use strict";
+  if (typeof L === "undefined") return;
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+  var config = readJSON("map-config") || { tiles: "", center: [28.68, 115.89], zoom: 13 };
+  var COLOURS = { ontime: "#1e7b34", warning: "#a65f00", overdue: "#b00020", suspended: "#5f6b7a", none: "#3d5a80" };
+  var RANK = { overdue: 3, warning: 2, ontime: 1, suspended: 0, none: 0 };
+
+  function makeMap(el) {
+    var map = L.map(el, { zoomControl: true }).setView(config.center, config.zoom);
+    if (config.tiles) {
+      var layer = L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution || "" });
+      layer.on("tileerror", function () {
+        el.classList.add("tiles-failed");
+      });
+      layer.addTo(map);
+    } else {
+      el.classList.add("no-tiles");
+    }
+    return map;
+  }
+
+  function gridLayer(map, geojson, highlight) {
+    if (!geojson || !geojson.features || !geojson.features.length) return null;
+    var layer = L.geoJSON(geojson, {
+      style: function () {
+        return { color: "#0b4f8a", weight: 2, fillColor: highlight ? "#4f8fd6" : "#9cc3ea", fillOpacity: 0.18 };
+      },
+      onEachFeature: function (feature, lyr) {
+        lyr.bindTooltip(feature.properties.name, { sticky: true });
+      },
+    }).addTo(map);
+    map.fitBounds(layer.getBounds(), { padding: [12, 12], maxZoom: 17 });
+    return layer;
+  }
+
+  function link(url, text) {
+    var a = document.createElement("a");
+    a.href = url;
+    a.textContent = text;
+    return a;
+  }
+
+  function caseMarker(point) {
+    var marker = L.circleMarker([point.lat, point.lng], {
+      radius: 8,
+      color: "#fff",
+      weight: 2,
+      fillColor: COLOURS[point.status] || COLOURS.none,
+      fillOpacity: 0.95,
+    });
+    marker.bindPopup(link(point.url, point.label));
+    marker.bindTooltip(point.label);
+    return marker;
+  }
+
+  // --- geometry: is a point in a grid (ray casting over [lng, lat] rings), and the nearest edge point ---
+  function inRing(lat, lng, ring) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if (yi > lat !== yj > lat && lng < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+  function polygons(geometry) {
+    if (geometry.type === "Polygon") return [geometry.coordinates];
+    if (geometry.type === "MultiPolygon") return geometry.coordinates;
+    return [];
+  }
+  function inGeometry(lat, lng, geometry) {
+    return polygons(geometry).some(function (rings) {
+      if (!inRing(lat, lng, rings[0])) return false;
+      for (var h = 1; h < rings.length; h++) if (inRing(lat, lng, rings[h])) return false;
+      return true;
+    });
+  }
+  function gridAt(geojson, lat, lng) {
+    if (!geojson) return null;
+    for (var i = 0; i < geojson.features.length; i++) {
+      if (inGeometry(lat, lng, geojson.features[i].geometry)) return geojson.features[i];
+    }
+    return null;
+  }
+  // Metres on a local flat projection: plenty for snapping a GPS fix a few metres onto a grid.
+  function nearestInside(geojson, lat, lng, maxMetres) {
+    var kx = 111320 * Math.cos((lat * Math.PI) / 180), ky = 110540;
+    var best = null;
+    (geojson ? geojson.features : []).forEach(function (feature) {
+      polygons(feature.geometry).forEach(function (rings) {
+        var ring = rings[0];
+        for (var i = 0; i < ring.length - 1; i++) {
+          var ax = (ring[i][0] - lng) * kx, ay = (ring[i][1] - lat) * ky;
+          var bx = (ring[i + 1][0] - lng) * kx, by = (ring[i + 1][1] - lat) * ky;
+          var dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy;
+          var t = len ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len)) : 0;
+          var px = ax + t * dx, py = ay + t * dy, d = Math.sqrt(px * px + py * py);
+          if (d <= maxMetres && (!best || d < best.metres)) best = { feature: feature, x: px, y: py, metres: d };
+        }
+      });
+    });
+    if (!best) return null;
+    // Step 2 m past the edge towards the grid's centre, so the point is inside, not on the line.
+    var c = best.feature.properties.centre;
+    var cx = (c[1] - lng) * kx, cy = (c[0] - lat) * ky;
+    var vx = cx - best.x, vy = cy - best.y, vl = Math.sqrt(vx * vx + vy * vy) || 1;
+    var sx = best.x + (2 * vx) / vl, sy = best.y + (2 * vy) / vl;
+    var snapped = { lat: lat + sy / ky, lng: lng + sx / kx };
+    if (!inGeometry(snapped.lat, snapped.lng, best.feature.geometry)) return null;
+    return { lat: snapped.lat, lng: snapped.lng, feature: best.feature, metres: Math.round(best.metres) };
+  }
+
+  function fill(template, value) {
+    return (template || "").replace("%s", value);
+  }
+
+  // --- overview: a grid administrator's grids and open cases; a tap offers "report here" ---
+  function overviewMap(el) {
+    var map = makeMap(el);
+    var grids = readJSON("grid-geojson");
+    gridLayer(map, grids);
+    (readJSON("case-points") || []).forEach(function (p) {
+      caseMarker(p).addTo(map);
+    });
+    var reportUrl = el.getAttribute("data-report-url");
+    if (reportUrl) {
+      map.on("click", function (e) {
+        var url = reportUrl + "?lat=" + e.latlng.lat.toFixed(6) + "&lng=" + e.latlng.lng.toFixed(6);
+        L.popup().setLatLng(e.latlng).setContent(link(url, el.getAttribute("data-msg-report-here"))).openOn(map);
+      });
+    }
+  }
+
+  // --- report: location by GPS or tap, with a hint whether it lies in the viewer's grids ---
+  function reportMap(el) {
+    var map = makeMap(el);
+    var grids = readJSON("grid-geojson");
+    gridLayer(map, grids, true);
+    var latInput = document.getElementById("id_lat");
+    var lngInput = document.getElementById("id_lng");
+    var hint = document.getElementById("location-hint");
+    var marker = null, accuracy = null;
+
+    function say(text, kind) {
+      if (!hint) return;
+      hint.textContent = text;
+      hint.className = "hint" + (kind ? " hint-" + kind : "");
+    }
+    function place(lat, lng, note) {
+      latInput.value = lat.toFixed(6);
+      lngInput.value = lng.toFixed(6);
+      if (!marker) {
+        marker = L.marker([lat, lng], {
+          draggable: true,
+          keyboard: true,
+          title: el.getAttribute("data-msg-marker"),
+          icon: L.divIcon({ className: "pick-marker", html: "<span></span>", iconSize: [28, 28], iconAnchor: [14, 28] }),
+        }).addTo(map);
+        marker.on("dragend", function () {
+          var p = marker.getLatLng();
+          place(p.lat, p.lng);
+        });
+      } else {
+        marker.setLatLng([lat, lng]);
+      }
+      var grid = gridAt(grids, lat, lng);
+      if (grid) say(fill(el.getAttribute("data-msg-in-grid"), grid.properties.name) + (note ? " " + note : ""), "ok");
+      else say(el.getAttribute("data-msg-outside"), "warn");
+      // Let the server check the spot and look for duplicates nearby (htmx listens for this change).
+      latInput.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+
+    map.on("click", function (e) {
+      place(e.latlng.lat, e.latlng.lng);
+    });
+    [latInput, lngInput].forEach(function (input) {
+      input.addEventListener("input", function () {
+        var lat = parseFloat(latInput.value), lng = parseFloat(lngInput.value);
+        if (!isNaN(lat) && !isNaN(lng) && marker) marker.setLatLng([lat, lng]);
+      });
+    });
+    var lat0 = parseFloat(latInput.value), lng0 = parseFloat(lngInput.value);
+    if (!isNaN(lat0) && !isNaN(lng0)) {
+      place(lat0, lng0);
+      map.setView([lat0, lng0], 17);
+    }
+
+    var gps = document.getElementById("gps-button");
+    if (gps && navigator.geolocation) {
+      gps.hidden = false;
+      gps.addEventListener("click", function () {
+        say(el.getAttribute("data-msg-locating"), "");
+        gps.disabled = true;
+        navigator.geolocation.getCurrentPosition(
+          function (pos) {
+            gps.disabled = false;
+            var lat = pos.coords.latitude, lng = pos.coords.longitude, acc = pos.coords.accuracy || 0;
+            if (accuracy) map.removeLayer(accuracy);
+            accuracy = L.circle([lat, lng], { radius: acc, color: "#0b4f8a", weight: 1, fillOpacity: 0.08 }).addTo(map);
+            var note = "";
+            if (!gridAt(grids, lat, lng)) {
+              // A fix just outside a grid edge is most likely inside it: snap within the fix's accuracy.
+              var snap = nearestInside(grids, lat, lng, Math.max(30, Math.min(acc, 150)));
+              if (snap) {
+                lat = snap.lat;
+                lng = snap.lng;
+                note = fill(el.getAttribute("data-msg-snapped"), snap.metres);
+              }
+            }
+            place(lat, lng, note);
+            map.setView([lat, lng], 17);
+          },
+          function () {
+            gps.disabled = false;
+            say(el.getAttribute("data-msg-gps-error"), "warn");
+          },
+          { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 }
+        );
+      });
+    }
+  }
+
+  // --- case: the case, its grid, and other cases (duplicate candidates) ---
+  function caseMap(el) {
+    var map = makeMap(el);
+    gridLayer(map, readJSON("grid-geojson"));
+    var data = readJSON("case-map");
+    if (!data) return;
+    var here = L.marker([data.case.lat, data.case.lng], {
+      title: data.case.label,
+      icon: L.divIcon({ className: "pick-marker", html: "<span></span>", iconSize: [28, 28], iconAnchor: [14, 28] }),
+    }).addTo(map);
+    here.bindTooltip(data.case.label);
+    var bounds = L.latLngBounds([[data.case.lat, data.case.lng]]);
+    (data.others || []).forEach(function (p) {
+      caseMarker(p).addTo(map);
+      bounds.extend([p.lat, p.lng]);
+    });
+    map.fitBounds(bounds.pad(0.5), { maxZoom: 17 });
+  }
+
+  // --- cases: all open cases, grouped per grid below street level (a tiny clustering of our own) ---
+  var CLUSTER_BELOW_ZOOM = 16;
+  function casesMap(el) {
+    var map = makeMap(el);
+    var grids = readJSON("grid-geojson");
+    gridLayer(map, grids);
+    var points = readJSON("case-points") || [];
+    var centres = {};
+    (grids ? grids.features : []).forEach(function (f) {
+      centres[f.properties.id] = f.properties.centre;
+    });
+    var layer = L.layerGroup().addTo(map);
+
+    function groups() {
+      var byKey = {};
+      points.forEach(function (p) {
+        var key = p.grid ? "g" + p.grid : "p" + p.lat.toFixed(3) + "," + p.lng.toFixed(3);
+        (byKey[key] = byKey[key] || { grid: p.grid, points: [] }).points.push(p);
+      });
+      return Object.keys(byKey).map(function (k) {
+        return byKey[k];
+      });
+    }
+
+    function draw() {
+      layer.clearLayers();
+      if (map.getZoom() >= CLUSTER_BELOW_ZOOM) {
+        points.forEach(function (p) {
+          caseMarker(p).addTo(layer);
+        });
+        return;
+      }
+      groups().forEach(function (group) {
+        if (group.points.length === 1) {
+          caseMarker(group.points[0]).addTo(layer);
+          return;
+        }
+        var worst = "none";
+        var lat = 0, lng = 0;
+        group.points.forEach(function (p) {
+          if ((RANK[p.status] || 0) > (RANK[worst] || 0)) worst = p.status;
+          lat += p.lat;
+          lng += p.lng;
+        });
+        var centre = group.grid && centres[group.grid] ? centres[group.grid] : [lat / group.points.length, lng / group.points.length];
+        var n = group.points.length;
+        var label = fill(el.getAttribute("data-msg-cluster"), n);
+        var marker = L.marker(centre, {
+          title: label,
+          keyboard: true,
+          icon: L.divIcon({
+            className: "cluster cluster-" + worst,
+            html: "<span>" + n + "</span>",
+            iconSize: [36, 36],
+          }),
+        });
+        marker.on("click", function () {
+          var b = L.latLngBounds(group.points.map(function (p) {
+            return [p.lat, p.lng];
+          }));
+          map.fitBounds(b.pad(0.3), { maxZoom: CLUSTER_BELOW_ZOOM + 1 });
+          if (map.getZoom() < CLUSTER_BELOW_ZOOM) map.setZoom(CLUSTER_BELOW_ZOOM);
+        });
+        marker.addTo(layer);
+      });
+    }
+    map.on("zoomend", draw);
+    draw();
+  }
+
+  var MODES = { overview: overviewMap, report: reportMap, case: caseMap, cases: casesMap };
+  document.querySelectorAll("[data-map]").forEach(function (el) {
+    var mode = MODES[el.getAttribute("data-map")];
+    if (mode) mode(el);
+  });
+})();
