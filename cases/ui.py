@@ -146,6 +146,16 @@ class DeadlineClock:
         return str(_CLOCK_LABELS[self.status])
 
     @property
+    def short(self) -> str:
+        """The time part for a badge that already says the status: "2 hours left" / "2 hours" (late)."""
+        if self.status == "none" or self.seconds_left is None:
+            return ""
+        span = duration_text(abs(self.seconds_left))
+        if self.status == "overdue":
+            return span
+        return gettext("%(time)s left") % {"time": span}
+
+    @property
     def text(self) -> str:
         """ "3 hours, 5 minutes left", "overdue by 2 days", "clock stopped: 1 hour left"…, localised."""
         if self.status == "none" or self.seconds_left is None:

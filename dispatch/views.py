@@ -41,12 +41,14 @@ def _queue_context(request) -> dict:
     returned = cases_returned_queue(user)
     extensions = extension_requests_pending(user)
     rows = {"triage": triage, "returned": returned, "extensions": extensions}[queue]
+    departments = list(Department.objects.filter(is_active=True).order_by("name"))
     return {
         "now": clock.now(),
         "queue": queue,
         "rows": list(rows[:QUEUE_LIMIT]),
         "counts": {"triage": triage.count(), "returned": returned.count(), "extensions": extensions.count()},
-        "departments": list(Department.objects.filter(is_active=True).order_by("name")),
+        "departments": departments,
+        "department_names": {d.code: d.name for d in departments},
     }
 
 

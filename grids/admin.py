@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from . import pii
+from . import services as grid_services
 from .models import Grid, GridAssignment, Jurisdiction, Resident, ResidentAccessLog, ResidentImportJob
 
 
@@ -22,11 +23,36 @@ class GridAssignmentInline(admin.TabularInline):
 
 @admin.register(Grid)
 class GridAdmin(admin.ModelAdmin):
+    """Names and administrators are edited here; geometry changes go through `import_grids`, which
+    validates the whole layer (overlaps, gaps, nesting) and bumps the layer version."""
+
     list_display = ("code", "name", "community", "area_m2")
     search_fields = ("code", "name")
     list_select_related = ("community",)
-    readonly_fields = ("min_lng", "min_lat", "max_lng", "max_lat", "area_m2")
+    fields = (
+        "code",
+        "name",
+        "community",
+        "area_m2",
+        "min_lng",
+        "min_lat",
+        "max_lng",
+        "max_lat",
+        "properties",
+    )
+    readonly_fields = ("code", "community", "area_m2", "min_lng", "min_lat", "max_lng", "max_lat")
     inlines = [GridAssignmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        grid_services.grid_save(
+            code=obj.code, name=obj.name, boundary=obj.boundary, properties=obj.properties
+        )
 
 
 # --- Resident registry: masked, read-only. Writes go through grids.services (the registry pages and the

@@ -234,7 +234,7 @@
   // --- case: the case, its grid, and other cases (duplicate candidates) ---
   function caseMap(el) {
     var map = makeMap(el);
-    gridLayer(map, readJSON("grid-geojson"));
+    var grid = gridLayer(map, readJSON("grid-geojson"));
     var data = readJSON("case-map");
     if (!data) return;
     var here = L.marker([data.case.lat, data.case.lng], {
@@ -243,11 +243,12 @@
     }).addTo(map);
     here.bindTooltip(data.case.label);
     var bounds = L.latLngBounds([[data.case.lat, data.case.lng]]);
+    if (grid) bounds.extend(grid.getBounds());
     (data.others || []).forEach(function (p) {
       caseMarker(p).addTo(map);
       bounds.extend([p.lat, p.lng]);
     });
-    map.fitBounds(bounds.pad(0.5), { maxZoom: 17 });
+    map.fitBounds(bounds.pad(0.1), { maxZoom: 17 });
   }
 
   // --- cases: all open cases, grouped per grid below street level (a tiny clustering of our own) ---

@@ -25,12 +25,6 @@ def _api_cache(settings):
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The personas' passwords: PBKDF2 at full strength costs seconds per test for nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api():
     """`api(user)` → an APIClient sending the user's token; `api()` → anonymous."""

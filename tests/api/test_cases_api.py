@@ -189,7 +189,7 @@ def test_it_takes_a_case_through_every_stage(api, world):
 def test_the_detail_lists_the_callers_actions_with_their_endpoints(api, world, report):
     case = report()
     actions = api(world.dispatcher).get(f"/api/v1/cases/{case.number}/").json()["actions"]
-    assert {a["action"] for a in actions} == {"file", "reject", "suspend", "resume"}
+    assert {a["action"] for a in actions} == {"file", "reject", "suspend"}
     paths = {a["action"]: a["path"] for a in actions}
     assert paths["file"] == f"/api/v1/cases/{case.number}/file/"
     assert api(world.gridadmin).get(f"/api/v1/cases/{case.number}/").json()["actions"] == []
