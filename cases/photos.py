@@ -1,6 +1,7 @@
 """Checking uploaded photos, attaching them to a case, and the EXIF-free copies that pages serve."""
 
 import io
+import warnings
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
@@ -25,10 +26,21 @@ def photo_validate(upload: UploadedFile) -> None:
         raise InvalidInput(f"{name} is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB", field="photos")
     try:
         upload.seek(0)
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+        # Pillow only warns between its pixel limit and twice that; a worker would still have to decode
+        # the whole bitmap for the copies, so both count as "not a readable image".
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                image_format = image.format
+                image.verify()
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:
         raise InvalidInput(f"{name} is not a readable image", field="photos") from exc
     finally:
         upload.seek(0)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dispatch.models import Department
 from dispatch.selectors import duplicate_candidates
 from gridmgmt import clock
-from gridmgmt.errors import DomainError, InvalidInput
+from gridmgmt.errors import DomainError, InvalidInput, NotAllowed
 from gridmgmt.policy import can_view_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
 from grids.models import Grid
@@ -204,7 +204,9 @@ def case_report(request):
                     photos=data["photos"],
                 )
             except DomainError as exc:
-                form.add_error(_REPORT_FIELDS.get(exc.field or ""), domain_message(exc))
+                # Refusing a reporter's scope is about the place: "not in your grids".
+                field = exc.field or ("location" if isinstance(exc, NotAllowed) else "")
+                form.add_error(_REPORT_FIELDS.get(field), domain_message(exc))
                 status = exc.status
             else:
                 return redirect("case-receipt", pk=case.pk)

@@ -1,4 +1,4 @@
-"""Shared REST API plumbing: the one error shape, shared fields, cursor pagination, token login, schema hooks."""
+"""Shared REST API plumbing: the error shape, shared fields, cursor pagination, token login, schema hooks."""
 
 import math
 
@@ -240,8 +240,10 @@ def schema_add_common_errors(result, generator, request, public):
 
 
 def _success_media_types(responses: dict) -> list[str]:
-    """Errors are rendered by the same renderer as success, so they share its media types."""
-    for status, response in sorted(responses.items()):
-        if status.startswith("2") and response.get("content"):
-            return list(response["content"])
+    """Errors come in the media types the operation documents for its errors, or else (rendered by the same
+    renderer as success) in its success media types."""
+    for prefix in ("4", "2"):
+        for status, response in sorted(responses.items()):
+            if status.startswith(prefix) and response.get("content"):
+                return list(response["content"])
     return ["application/json"]

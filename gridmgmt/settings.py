@@ -278,6 +278,8 @@ SPECTACULAR_SETTINGS = {
         "ReportSourceEnum": ["patrol", "resident", "hotline"],
         "DeadlineStageEnum": "cases.models.Case.Stage",
         "ExtensionStateEnum": "cases.models.ExtensionRequest.State",
+        "PhotoKindEnum": "cases.models.CasePhoto.Kind",
+        "CategoryKindEnum": "cases.models.Category.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

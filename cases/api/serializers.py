@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
@@ -11,7 +12,7 @@ from dispatch.models import Department
 from gridmgmt import clock
 from gridmgmt.api import CodeRefSerializer, CoordinateField, TextField
 
-from ..models import OPEN_STATES, Case, CaseEvent, CaseState, Category, ExtensionRequest
+from ..models import OPEN_STATES, Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from ..photos import MAX_PHOTOS
 from ..services import MAX_EXTENSION_MINUTES, MAX_TEXT
 
@@ -252,14 +253,23 @@ class CaseSummarySerializer(serializers.Serializer):
 
 
 class PhotoSerializer(serializers.Serializer):
-    kind = serializers.CharField(read_only=True)
-    url = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField(read_only=True)
+    """Links to the EXIF-free copies only (the upload itself may carry GPS and device data)."""
 
-    def get_url(self, photo) -> str:
-        request = self.context.get("request")
-        url = photo.image.url
-        return request.build_absolute_uri(url) if request else url
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=CasePhoto.Kind.choices, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    display_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_display_url(self, photo: CasePhoto) -> str:
+        return self._url(photo, "display")
+
+    def get_thumbnail_url(self, photo: CasePhoto) -> str:
+        return self._url(photo, "thumb")
+
+    def _url(self, photo: CasePhoto, variant: str) -> str:
+        kwargs = {"number": self.context["number"], "photo_id": photo.pk, "variant": variant}
+        return self.context["request"].build_absolute_uri(reverse("api-case-photo", kwargs=kwargs))
 
 
 class ExtensionRequestSerializer(serializers.Serializer):
@@ -321,7 +331,8 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     @extend_schema_field(PhotoSerializer(many=True))
     def get_photos(self, case: Case):
-        return PhotoSerializer(case.photos.all(), many=True, context=self.context).data
+        context = {**self.context, "number": case.number}
+        return PhotoSerializer(case.photos.all(), many=True, context=context).data
 
     @extend_schema_field(ExtensionRequestSerializer(allow_null=True))
     def get_pending_extension(self, case: Case):

@@ -6,11 +6,14 @@ gridmgmt.api turns into the shared JSON error shape.
 """
 
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,7 +26,8 @@ from gridmgmt.roles import Role, user_roles
 
 from .. import services
 from ..audit import chain_verify
-from ..models import Case, CaseState, Category
+from ..models import Case, CasePhoto, CaseState, Category
+from ..photos import photo_derivatives_make
 from ..selectors import case_actions_for, case_events, case_get_for, cases_filter, cases_visible_to
 from ..workflow import TRANSITIONS, Action
 from . import serializers as s
@@ -224,6 +228,55 @@ class CaseEventsView(APIView):
             "events": events,
         }
         return Response(s.CaseTimelineSerializer(timeline).data)
+
+
+class _JSONOnly(BaseContentNegotiation):
+    """Errors as JSON whatever the client accepts; a photo itself is a file response, not rendered."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class CasePhotoView(APIView):
+    content_negotiation_class = _JSONOnly
+
+    @extend_schema(
+        tags=["cases"],
+        operation_id="cases_photo",
+        summary="A case photo as JPEG: the display copy or the thumbnail, without EXIF",
+        parameters=[
+            NUMBER,
+            OpenApiParameter(
+                "photo_id", int, OpenApiParameter.PATH, description="`id` from the case's photos"
+            ),
+            OpenApiParameter("variant", str, OpenApiParameter.PATH, enum=["display", "thumb"]),
+        ],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **error_responses(404)},
+    )
+    def get(self, request: Request, number: str, photo_id: str, variant: str) -> HttpResponseBase:
+        case = case_for(request, number)
+        if variant not in ("display", "thumb") or not photo_id.isascii() or not photo_id.isdigit():
+            raise Http404("No such photo")
+        photo = CasePhoto.objects.filter(pk=int(photo_id), case=case).first()
+        if photo is None:
+            raise Http404("No such photo")
+        if not (photo.display and photo.thumbnail):
+            # The task has not run yet (no worker, broker down): make the copies now, as the pages do.
+            try:
+                photo = photo_derivatives_make(photo_id=photo.pk)
+            except OSError as exc:
+                raise Http404("The photo cannot be read") from exc
+        field = photo.thumbnail if variant == "thumb" else photo.display
+        try:
+            handle = field.open("rb")
+        except (OSError, ValueError) as exc:
+            raise Http404("The photo file is missing") from exc
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
 
 
 # --- workflow actions -------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The cases API: reporting, the detail, every workflow action over HTTP, the timeline, list filters."""
 
 import datetime as dt
+import io
 import json
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from cases.models import Case, CasePhoto, CaseState, ExtensionRequest
 from gridmgmt import clock
@@ -108,8 +110,34 @@ def test_it_attaches_report_photos_sent_as_multipart(api, world):
     response = api(world.gridadmin).post("/api/v1/cases/", payload, format="multipart")
     assert response.status_code == 201, response.json()
     [photo] = response.json()["photos"]
-    assert photo["kind"] == "report" and photo["url"].startswith("http://testserver/media/cases/")
-    assert CasePhoto.objects.filter(case__number=response.json()["number"]).count() == 1
+    number = response.json()["number"]
+    assert photo["kind"] == "report"
+    assert photo["display_url"] == f"http://testserver/api/v1/cases/{number}/photos/{photo['id']}/display/"
+    assert CasePhoto.objects.filter(case__number=number).count() == 1
+
+
+def test_photos_are_served_as_exif_free_copies_in_the_cases_scope(api, world):
+    lat, lng = centre(world.g1)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(buffer, format="JPEG", exif=exif)
+    buffer.name = "with-exif.jpg"
+    buffer.seek(0)
+    payload = {"lat": lat, "lng": lng, "category": "0101", "description": "x", "photos": [buffer]}
+    body = api(world.gridadmin).post("/api/v1/cases/", payload, format="multipart").json()
+    [photo] = body["photos"]
+
+    for url in (photo["display_url"], photo["thumbnail_url"]):
+        response = api(world.dispatcher).get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        served = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+        assert served.size == (40, 30) and not served.getexif()
+    path = f"/api/v1/cases/{body['number']}/photos/{photo['id']}"
+    assert api(world.outsider).get(f"{path}/display/").status_code == 404
+    assert api(world.dispatcher).get(f"{path}/original/").status_code == 404
+    missing = api(world.dispatcher).get(f"/api/v1/cases/{body['number']}/photos/999999/display/")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 
 def test_it_refuses_a_photo_that_is_not_an_image(api, world):

@@ -18,6 +18,7 @@ API_PATHS = {
     "/api/v1/cases/",
     "/api/v1/cases/{number}/",
     "/api/v1/cases/{number}/events/",
+    "/api/v1/cases/{number}/photos/{photo_id}/{variant}/",
     *(f"/api/v1/cases/{{number}}/{segment}" for segment in ACTION_PATHS.values()),
     "/api/v1/categories/",
     "/api/v1/departments/",

@@ -10,6 +10,7 @@ import itertools
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
@@ -20,6 +21,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from cases import services
 from gridmgmt.wsgi import application
+
+from .conftest import png_upload
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 
@@ -57,7 +60,8 @@ def fuzz_world(world, report, settings):
         services.case_accept(case=case, actor=staff)
     services.case_request_extension(case=extension, actor=staff, minutes=60, reason="等材料")
     for case in (resolved, closed):
-        services.case_resolve(case=case, actor=staff, notes="已清运")
+        photo = SimpleUploadedFile("fix.png", png_upload().getvalue(), content_type="image/png")
+        services.case_resolve(case=case, actor=staff, notes="已清运", photos=[photo])
     services.case_verify_pass(case=closed, actor=admin)
     services.case_reject(case=rejected, actor=d, reason="无效")
     services.case_suspend(case=suspended, actor=d, reason="待协调")
