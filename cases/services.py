@@ -141,6 +141,10 @@ def _move_clock(case: Case, rule: str, now: dt.datetime, extra_minutes: int = 0)
         _start_clock(case, rule, now)
 
 
+# Deadline effects under which a suspended case stays suspended.
+_SUSPENSION_KEEPING = (Deadline.KEEP, Deadline.EXTEND, Deadline.PAUSE, Deadline.RESUME)
+
+
 def _apply(
     *,
     case: Case,
@@ -171,9 +175,17 @@ def _apply(
         now = clock.now()
         from_state = locked.state
         data = change(locked, now) if change else {}
+        if locked.suspended_at is not None and transition.deadline not in _SUSPENSION_KEEPING:
+            # A new stage (or the end of the case) ends a suspension: recorded, never silent.
+            suspended = int((now - locked.suspended_at).total_seconds())
+            data = {**data, "suspension_ended": True, "suspended_seconds": suspended}
         if transition.next_state:
             locked.state = transition.next_state
         _move_clock(locked, transition.deadline, now, data.get("minutes", 0))
+        if transition.deadline not in (Deadline.KEEP, Deadline.CLEAR, Deadline.PAUSE):
+            # The deadline as promised at this step goes into the (hash-chained) history, so evaluation
+            # reads it from there instead of recomputing it under today's limits and calendar.
+            data = {**data, "stage": locked.deadline_stage, "deadline": locked.deadline_at.isoformat()}
         locked.updated_at = now
         # select_for_update serialises writers on PostgreSQL; the version check also stops a writer that
         # could not lock (SQLite has no row locks): exactly one of two racing actions wins.

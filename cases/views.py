@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from PIL import Image
 
 from dispatch.models import Department
 from dispatch.selectors import duplicate_candidates
@@ -578,7 +579,7 @@ def case_photo(request, pk: int, photo_pk: int, variant: str):
         # The task had not run yet (no worker, broker down): make the copies now rather than show nothing.
         try:
             photo = case_photos.photo_derivatives_make(photo_id=photo.pk)
-        except OSError as exc:
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # an unreadable original
             raise Http404("The photo cannot be read") from exc
     field = photo.thumbnail if variant == "thumb" else photo.display
     try:

@@ -1,13 +1,16 @@
 """Deadline arithmetic for the stages of a case: how long each stage may take and when it is due.
 
-Limits come from the case's category. Deadlines run in wall-clock time here; a work calendar (working
-hours, holidays, make-up days) plugs in at `deadline_after` without changing any caller.
+Limits come from the case's category, in minutes of working time on the default work calendar
+(dispatch.worktime), or of wall-clock time for categories handled around the clock (urgent hazards).
+Warning and escalation points are shares of the same limit, counted the same way from the stage's start.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+
+from .worktime import Calendar, add_working_time, calendar_resolve
 
 _STAGE_FIELD = {
     "filing": "filing_minutes",
@@ -21,8 +24,14 @@ def stage_limit_minutes(category, stage: str) -> int:
     return int(getattr(category, _STAGE_FIELD[stage]))
 
 
-def deadline_after(start: dt.datetime, minutes: int, *, around_the_clock: bool = False) -> dt.datetime:
-    return start + dt.timedelta(minutes=minutes)
+def deadline_after(
+    start: dt.datetime, minutes: float, *, around_the_clock: bool = False, calendar: Calendar | None = None
+) -> dt.datetime:
+    """`minutes` after `start`: wall-clock minutes around the clock, else working minutes of `calendar`
+    (None: the default work calendar)."""
+    if around_the_clock:
+        return start + dt.timedelta(minutes=minutes)
+    return add_working_time(start, minutes, calendar)
 
 
 @dataclass(frozen=True)
@@ -35,19 +44,26 @@ class Clock:
     escalate_at: dt.datetime
 
 
-def clock_for(start: dt.datetime, due_at: dt.datetime) -> Clock:
-    """Warning at a share of the limit, escalation at a multiple of it (both configurable)."""
-    span = due_at - start
+def clock_for(
+    start: dt.datetime, limit_minutes: float, *, around_the_clock: bool = False, calendar: Calendar | None = None
+) -> Clock:
+    """Due `limit_minutes` after `start`; warning at a share of the limit, escalation at a multiple of it (both
+    configurable), each counted from `start` in the same time (working or wall-clock) as the limit."""
+    if not around_the_clock:
+        calendar = calendar_resolve(calendar)  # once, not per point
+
+    def after(minutes: float) -> dt.datetime:
+        return deadline_after(start, minutes, around_the_clock=around_the_clock, calendar=calendar)
+
     return Clock(
         started_at=start,
-        warn_at=start + span * settings.DEADLINE_WARNING_SHARE,
-        due_at=due_at,
-        escalate_at=start + span * settings.DEADLINE_ESCALATION_SHARE,
+        warn_at=after(limit_minutes * settings.DEADLINE_WARNING_SHARE),
+        due_at=after(limit_minutes),
+        escalate_at=after(limit_minutes * settings.DEADLINE_ESCALATION_SHARE),
     )
 
 
-def stage_clock(category, stage: str, start: dt.datetime) -> Clock:
-    due = deadline_after(
-        start, stage_limit_minutes(category, stage), around_the_clock=category.around_the_clock
+def stage_clock(category, stage: str, start: dt.datetime, *, calendar: Calendar | None = None) -> Clock:
+    return clock_for(
+        start, stage_limit_minutes(category, stage), around_the_clock=category.around_the_clock, calendar=calendar
     )
-    return clock_for(start, due)

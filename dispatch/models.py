@@ -1,5 +1,7 @@
 """Functional departments and their staff, routing rules, and outgoing notifications."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -80,3 +82,152 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient}"
+
+
+class WorkCalendar(models.Model):
+    """Working hours and special days against which handling deadlines are counted (工作日历).
+
+    Categories that are not handled around the clock get their deadlines in working time of the default
+    calendar. ``version`` and ``updated_at`` move on every change (``dispatch.services.calendar_touch``),
+    which is what ``dispatch.worktime`` checks to drop its cached copy.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    is_default = models.BooleanField(default=False)
+    timezone = models.CharField(
+        max_length=64, default="Asia/Shanghai", help_text="IANA zone the working hours are meant in."
+    )
+    version = models.PositiveBigIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="work_calendar_one_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingHours(models.Model):
+    """One working period on a weekday; a day may have several (08:30–12:00 and 14:00–17:30).
+
+    An end of 00:00 means midnight at the end of the day, so 00:00–00:00 is the whole day.
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    calendar = models.ForeignKey(WorkCalendar, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+
+    class Meta:
+        ordering = ["calendar", "weekday", "start"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")) | models.Q(end=dt.time(0)),
+                name="working_hours_start_before_end",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        end = "24:00" if self.end == dt.time(0) else f"{self.end:%H:%M}"
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{end}"
+
+
+class CalendarDay(models.Model):
+    """A date that departs from the weekly pattern: a public holiday, or a make-up working day (调休)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "Holiday"
+        WORKDAY = "workday", "Make-up working day"
+
+    calendar = models.ForeignKey(WorkCalendar, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=100, blank=True)
+    follows_weekday = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=WorkingHours.Weekday.choices,
+        help_text="Make-up working day: whose working hours apply. Empty: the first weekday that has any "
+        "(normally Monday).",
+    )
+
+    class Meta:
+        ordering = ["calendar", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="calendar_day_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}".rstrip()
+
+
+class EvaluationFigure(models.Model):
+    """The evaluation indicators of one group (a department, grid, community, street, administrator, or
+    the whole district) over one period, as computed by ``dispatch.evaluation`` from the case history.
+
+    Rows are a materialised copy: the nightly task and the supervisors' "recompute" replace a period's rows
+    as a whole. Only counts are stored; rates are derived from them on reading, so they cannot disagree.
+    An inapplicable count (e.g. reports per department: a report has no department yet) is NULL.
+    """
+
+    class Kind(models.TextChoices):
+        TOTAL = "total", "whole district"
+        DEPARTMENT = "department", "department"
+        GRID = "grid", "grid"
+        COMMUNITY = "community", "community"
+        STREET = "street", "street"
+        ADMINISTRATOR = "administrator", "grid administrator"
+
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="Inclusive: the period's last day (local time).")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=64, help_text="Department or jurisdiction code, grid code, user id.")
+    label = models.CharField(max_length=200, blank=True)
+    reported = models.PositiveIntegerField(null=True, blank=True)
+    rejected = models.PositiveIntegerField(null=True, blank=True)
+    filed = models.PositiveIntegerField(null=True, blank=True)
+    dispatched = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    reworked = models.PositiveIntegerField(default=0)
+    extensions = models.PositiveIntegerField(default=0)
+    due = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    closed_on_time = models.PositiveIntegerField(default=0)
+    overdue_open = models.PositiveIntegerField(default=0)
+    verified = models.PositiveIntegerField(default=0)
+    verified_on_time = models.PositiveIntegerField(default=0)
+    handled_cases = models.PositiveIntegerField(default=0, help_text="Cases behind the handling times.")
+    avg_handling_hours = models.FloatField(null=True, blank=True)
+    p90_handling_hours = models.FloatField(null=True, blank=True)
+    as_of = models.DateTimeField(help_text="The history up to this moment is counted.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["period_start", "period_end", "kind", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "kind", "key"], name="evaluation_figure_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.period_start}–{self.period_end}"

@@ -280,6 +280,9 @@ SPECTACULAR_SETTINGS = {
         "ExtensionStateEnum": "cases.models.ExtensionRequest.State",
         "PhotoKindEnum": "cases.models.CasePhoto.Kind",
         "CategoryKindEnum": "cases.models.Category.Kind",
+        "ResidentCareTagEnum": "grids.models.Resident.CareTag",
+        "ResidentGenderEnum": "grids.models.Resident.Gender",
+        "RevealFieldEnum": "grids.models.ResidentAccessLog.Field",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

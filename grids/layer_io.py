@@ -529,7 +529,8 @@ def grid_features(
         if derived:
             props["community_code"] = community_code
             props["area_m2"] = round(area, 1)
-        props.update((k, v) for k, v in (properties or {}).items() if k not in props)
+        # Sorted: PostgreSQL's jsonb does not keep key order, and the export must not depend on the database.
+        props.update(sorted((k, v) for k, v in (properties or {}).items() if k not in props))
         yield {"type": "Feature", "properties": props, "geometry": boundary}
 
 

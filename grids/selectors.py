@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -386,3 +387,29 @@ def administrator_workload(
         load_threshold=threshold,
         residents_counted=residents is not None,
     )
+
+
+# --- Resident registry: the API's list filters ------------------------------------------------------------
+
+
+def residents_filter(
+    residents: QuerySet[Resident],
+    *,
+    grid: str | None = None,
+    care_tag: str | None = None,
+    moved_out: bool | None = None,
+) -> QuerySet[Resident]:
+    """Narrow an already scoped queryset (residents_visible_to(..., include_moved_out=True)) by grid code,
+    one care tag, and moved out or not (None: both)."""
+    if grid:
+        residents = residents.filter(grid__code=grid)
+    if care_tag:
+        if connection.features.supports_json_field_contains:
+            residents = residents.filter(care_tags__contains=[care_tag])
+        else:
+            # SQLite has no JSON containment: match the quoted code in the stored JSON text. Codes are
+            # whole words, so '"veteran"' cannot match inside another tag.
+            residents = residents.filter(care_tags__icontains=f'"{care_tag}"')
+    if moved_out is not None:
+        residents = residents.filter(moved_out_on__isnull=not moved_out)
+    return residents

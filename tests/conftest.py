@@ -1,14 +1,12 @@
 """Shared fixtures: the test district, categories, departments and one persona per role."""
 
 import os
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 
 import grids.selectors
 from gridmgmt import tasking
-from gridmgmt.roles import Role
 
 from . import factories
 
@@ -35,32 +33,8 @@ def _fresh_process_state():
 
 @pytest.fixture
 def world(db):
-    """A district with four grids, two departments, categories, and the personas:
-    gridadmin (grids 1–2), other_gridadmin (grid 3), dispatcher, staff (sanitation), other_staff (roads),
-    supervisor, resident, outsider (no role)."""
-    area = factories.district()
-    g1, g2, g3, g4 = area["grids"]
-    cats = factories.categories()
-    sanitation = factories.department("sanitation", "环卫局")
-    roads = factories.department("roads", "市政局")
-    return SimpleNamespace(
-        **area,
-        g1=g1,
-        g2=g2,
-        g3=g3,
-        g4=g4,
-        cats=SimpleNamespace(**cats),
-        sanitation=sanitation,
-        roads=roads,
-        gridadmin=factories.user("gridadmin", roles=(Role.GRID_ADMIN,), grids=(g1, g2)),
-        other_gridadmin=factories.user("gridadmin_b", roles=(Role.GRID_ADMIN,), grids=(g3,)),
-        dispatcher=factories.user("dispatcher", roles=(Role.DISPATCHER,)),
-        staff=factories.user("staff", roles=(Role.DEPARTMENT_STAFF,), departments=(sanitation,)),
-        other_staff=factories.user("staff_roads", roles=(Role.DEPARTMENT_STAFF,), departments=(roads,)),
-        supervisor=factories.user("supervisor", roles=(Role.SUPERVISOR,)),
-        resident=factories.user("resident", roles=(Role.RESIDENT,)),
-        outsider=factories.user("outsider"),
-    )
+    """The test world: see `factories.world_build`."""
+    return factories.world_build()
 
 
 def using_postgres() -> bool:

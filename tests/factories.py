@@ -1,6 +1,7 @@
 """Builders for test data: a tiny district of four square grids, categories, departments and personas."""
 
 import itertools
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -109,4 +110,29 @@ def rule(*, department, category=None, jurisdiction=None, grid=None, auto_dispat
     )
 
 
-ROLES = Role
+def world_build() -> SimpleNamespace:
+    """A district with four grids, two departments, categories, and the personas:
+    gridadmin (grids 1–2), other_gridadmin (grid 3), dispatcher, staff (sanitation), other_staff (roads),
+    supervisor, resident, outsider (no role). The `world` fixture; modules build it once for wider scopes."""
+    area = district()
+    g1, g2, g3, g4 = area["grids"]
+    sanitation = department("sanitation", "环卫局")
+    roads = department("roads", "市政局")
+    return SimpleNamespace(
+        **area,
+        g1=g1,
+        g2=g2,
+        g3=g3,
+        g4=g4,
+        cats=SimpleNamespace(**categories()),
+        sanitation=sanitation,
+        roads=roads,
+        gridadmin=user("gridadmin", roles=(Role.GRID_ADMIN,), grids=(g1, g2)),
+        other_gridadmin=user("gridadmin_b", roles=(Role.GRID_ADMIN,), grids=(g3,)),
+        dispatcher=user("dispatcher", roles=(Role.DISPATCHER,)),
+        staff=user("staff", roles=(Role.DEPARTMENT_STAFF,), departments=(sanitation,)),
+        other_staff=user("staff_roads", roles=(Role.DEPARTMENT_STAFF,), departments=(roads,)),
+        supervisor=user("supervisor", roles=(Role.SUPERVISOR,)),
+        resident=user("resident", roles=(Role.RESIDENT,)),
+        outsider=user("outsider"),
+    )

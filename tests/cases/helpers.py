@@ -2,7 +2,6 @@
 
 import io
 from collections.abc import Callable
-from types import SimpleNamespace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -11,39 +10,10 @@ from cases import services
 from cases.models import Case, CaseState
 from cases.workflow import Action
 from gridmgmt import tasking
-from gridmgmt.roles import Role
 
-from .. import factories
 from ..factories import centre
 
 S = CaseState
-
-
-def world_build() -> SimpleNamespace:
-    """tests/conftest.py's `world`, for fixtures of a wider scope (keep the two in step)."""
-    area = factories.district()
-    g1, g2, g3, g4 = area["grids"]
-    cats = factories.categories()
-    sanitation = factories.department("sanitation", "环卫局")
-    roads = factories.department("roads", "市政局")
-    return SimpleNamespace(
-        **area,
-        g1=g1,
-        g2=g2,
-        g3=g3,
-        g4=g4,
-        cats=SimpleNamespace(**cats),
-        sanitation=sanitation,
-        roads=roads,
-        gridadmin=factories.user("gridadmin", roles=(Role.GRID_ADMIN,), grids=(g1, g2)),
-        other_gridadmin=factories.user("gridadmin_b", roles=(Role.GRID_ADMIN,), grids=(g3,)),
-        dispatcher=factories.user("dispatcher", roles=(Role.DISPATCHER,)),
-        staff=factories.user("staff", roles=(Role.DEPARTMENT_STAFF,), departments=(sanitation,)),
-        other_staff=factories.user("staff_roads", roles=(Role.DEPARTMENT_STAFF,), departments=(roads,)),
-        supervisor=factories.user("supervisor", roles=(Role.SUPERVISOR,)),
-        resident=factories.user("resident", roles=(Role.RESIDENT,)),
-        outsider=factories.user("outsider"),
-    )
 
 
 def png_upload(name: str = "photo.png", size: tuple[int, int] = (8, 8)) -> SimpleUploadedFile:

@@ -110,7 +110,9 @@ def test_making_the_copies_twice_changes_nothing(world):
     assert case_photos.photo_derivatives_make(photo_id=999999) is None
 
 
-def test_attaching_a_photo_enqueues_the_copies_after_commit(world, django_capture_on_commit_callbacks, monkeypatch):
+def test_attaching_a_photo_enqueues_the_copies_after_commit(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
     from cases import tasks
 
     sent = []

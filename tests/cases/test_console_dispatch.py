@@ -1,6 +1,8 @@
 """The dispatch center's console: a live triage queue (htmx), one-step file-and-dispatch, duplicates,
 returned cases and extension requests as their own queues, and the map of all open cases."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -46,9 +48,9 @@ def test_the_queue_is_ordered_by_urgency_then_deadline(client, world):
     assert order[0] == urgent.pk and set(order) == {normal.pk, urgent.pk, filed.pk}
 
 
-def test_rows_are_labelled_with_time_left_in_words_not_only_colour(client, world, settings):
+def test_rows_are_labelled_with_time_left_in_words_not_only_colour(client, world):
     case = report(world)
-    Case.objects.filter(pk=case.pk).update(deadline_at=case.reported_at - __import__("datetime").timedelta(hours=1))
+    Case.objects.filter(pk=case.pk).update(deadline_at=case.reported_at - dt.timedelta(hours=1))
     login(client, world.dispatcher)
     page = html(rows(client))
     assert "clock-overdue" in page and "<strong>overdue</strong>" in page
@@ -64,7 +66,11 @@ def test_file_and_dispatch_in_one_action_from_the_queue(client, world):
     assert response.status_code == 302 and response.url == reverse("dispatch-queue")
     case.refresh_from_db()
     assert (case.state, case.department) == (S.DISPATCHED, world.roads)
-    assert list(case.events.values_list("action", flat=True).order_by("seq")) == ["report", "file", "dispatch"]
+    assert list(case.events.values_list("action", flat=True).order_by("seq")) == [
+        "report",
+        "file",
+        "dispatch",
+    ]
 
 
 def test_file_and_dispatch_refuses_a_missing_department_before_writing(client, world):
@@ -155,7 +161,9 @@ def test_denying_an_extension_needs_a_reason(client, world):
         act(world, asked, "request_extension", world.staff)
     login(client, world.dispatcher)
     asked.refresh_from_db()
-    response = client.post(reverse("case-action", args=[asked.pk, "deny_extension"]), {"version": asked.version})
+    response = client.post(
+        reverse("case-action", args=[asked.pk, "deny_extension"]), {"version": asked.version}
+    )
     assert response.status_code == 400 and "reason is required" in html(response)
 
 
@@ -183,7 +191,11 @@ def test_the_map_filters_by_category_state_street_and_department(client, world):
     assert numbers(department="sanitation") == {dispatched.number}
     assert numbers(street="360102001") == {waste.number, ads.number, dispatched.number}
     assert numbers(street="999999999") == set()
-    assert numbers(state="closed") == {waste.number, ads.number, dispatched.number}  # not an open state: ignored
+    assert numbers(state="closed") == {
+        waste.number,
+        ads.number,
+        dispatched.number,
+    }  # not an open state: ignored
 
 
 def test_the_map_carries_grid_polygons_and_grid_ids_for_clustering(client, world):
@@ -203,7 +215,9 @@ def _mixed(world, n: int) -> None:
         elif i % 3 == 2:
             drive(world, S.RETURNED, case)
             with tasking.suppressed():
-                services.case_dispatch(case=Case.objects.get(pk=case.pk), actor=world.dispatcher, department=world.roads)
+                services.case_dispatch(
+                    case=Case.objects.get(pk=case.pk), actor=world.dispatcher, department=world.roads
+                )
                 act(world, Case.objects.get(pk=case.pk), "request_extension", world.other_staff)
 
 

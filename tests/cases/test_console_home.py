@@ -56,7 +56,10 @@ def test_the_navigation_offers_only_the_roles_consoles(client, world, persona):
 @pytest.mark.parametrize(
     ("persona", "forbidden"),
     [
-        ("staff", ["case-report", "verification-queue", "dispatch-queue", "dispatch-map", "supervisor-overview"]),
+        (
+            "staff",
+            ["case-report", "verification-queue", "dispatch-queue", "dispatch-map", "supervisor-overview"],
+        ),
         ("gridadmin", ["dispatch-queue", "dispatch-map", "department-queue", "supervisor-overview"]),
         ("resident", ["dispatch-queue", "department-queue", "verification-queue", "supervisor-overview"]),
         ("supervisor", ["dispatch-queue", "department-queue", "case-report"]),

@@ -12,7 +12,13 @@ from .helpers import png_upload, report
 
 def _post(client, world, **overrides):
     lat, lng = centre(world.g1)
-    data = {"lat": lat, "lng": lng, "category": world.cats.waste.pk, "description": "路边垃圾堆放", "address": ""}
+    data = {
+        "lat": lat,
+        "lng": lng,
+        "category": world.cats.waste.pk,
+        "description": "路边垃圾堆放",
+        "address": "",
+    }
     data.update(overrides)
     return client.post(reverse("case-report"), data)
 
@@ -125,7 +131,9 @@ def test_the_check_lists_open_cases_of_the_category_nearby(client, world):
     login(client, world.gridadmin)
     lat, lng = centre(world.g1)
     response = client.get(
-        reverse("case-report-check"), {"lat": lat + 0.0001, "lng": lng, "category": world.cats.waste.pk}, **HTMX
+        reverse("case-report-check"),
+        {"lat": lat + 0.0001, "lng": lng, "category": world.cats.waste.pk},
+        **HTMX,
     )
     found = [d["case"] for d in response.context["duplicates"]]
     assert found == [existing] and closed_far not in found
@@ -142,7 +150,9 @@ def test_the_check_ignores_closed_cases(client, world):
     drive(world, CaseState.CLOSED)
     login(client, world.gridadmin)
     lat, lng = centre(world.g1)
-    response = client.get(reverse("case-report-check"), {"lat": lat, "lng": lng, "category": world.cats.waste.pk})
+    response = client.get(
+        reverse("case-report-check"), {"lat": lat, "lng": lng, "category": world.cats.waste.pk}
+    )
     assert response.context["duplicates"] == []
 
 

@@ -40,7 +40,9 @@ def test_one_refused_case_does_not_stop_the_others(client, world):
     fresh = drive(world, S.DISPATCHED, report(world, grid=world.g2))
     login(client, world.staff)
     response = client.post(
-        reverse("case-bulk-accept"), {"cases": [f"{stale.pk}:{stale.version - 1}", f"{fresh.pk}:{fresh.version}"]}, follow=True
+        reverse("case-bulk-accept"),
+        {"cases": [f"{stale.pk}:{stale.version - 1}", f"{fresh.pk}:{fresh.version}"]},
+        follow=True,
     )
     assert response.status_code == 200
     page = html(response)
@@ -55,7 +57,8 @@ def test_a_single_row_accept_takes_only_that_case(client, world):
     other = drive(world, S.DISPATCHED, report(world, grid=world.g2))
     login(client, world.staff)
     client.post(
-        reverse("case-bulk-accept"), {"only": f"{one.pk}:{one.version}", "cases": [f"{other.pk}:{other.version}"]}
+        reverse("case-bulk-accept"),
+        {"only": f"{one.pk}:{one.version}", "cases": [f"{other.pk}:{other.version}"]},
     )
     one.refresh_from_db()
     other.refresh_from_db()
@@ -75,7 +78,9 @@ def test_bulk_accept_survives_nonsense_and_other_departments_cases(client, world
 def test_bulk_accept_is_for_department_staff(client, world):
     case = drive(world, S.DISPATCHED)
     login(client, world.dispatcher)
-    assert client.post(reverse("case-bulk-accept"), {"cases": [f"{case.pk}:{case.version}"]}).status_code == 403
+    assert (
+        client.post(reverse("case-bulk-accept"), {"cases": [f"{case.pk}:{case.version}"]}).status_code == 403
+    )
 
 
 def test_resolve_with_notes_and_photo_evidence(client, world):

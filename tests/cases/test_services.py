@@ -90,7 +90,11 @@ def test_a_returned_case_loses_its_department_and_counts_the_return(world):
         case = services.case_return(case=case, actor=world.staff, reason="应由市政局处理")
     assert case.state == S.RETURNED and case.department is None and case.return_count == 1
     assert case.deadline_stage == Case.Stage.DISPATCH and case.deadline_started_at == T0
-    assert last_event(case).data == {"department": "sanitation"}
+    assert last_event(case).data == {
+        "department": "sanitation",
+        "stage": "dispatch",
+        "deadline": case.deadline_at.isoformat(),
+    }
     assert not can_view_case(world.staff, case)  # the returning department no longer holds it
 
 
@@ -98,7 +102,12 @@ def test_a_returned_case_can_be_dispatched_to_another_department(world):
     case = services.case_return(case=drive(world, S.DISPATCHED), actor=world.staff, reason="非本部门")
     case = services.case_dispatch(case=case, actor=world.dispatcher, department=world.roads)
     assert case.state == S.DISPATCHED and case.department == world.roads
-    assert last_event(case).data == {"department": "roads", "previous_department": None}
+    assert last_event(case).data == {
+        "department": "roads",
+        "previous_department": None,
+        "stage": "handling",
+        "deadline": case.deadline_at.isoformat(),
+    }
     with pytest.raises(NotAllowed, match="not in your department"):
         services.case_accept(case=case, actor=world.staff)
     case = services.case_accept(case=case, actor=world.other_staff)
@@ -125,7 +134,13 @@ def test_a_failed_verification_sends_the_case_back_to_the_same_department(world)
     assert case.deadline_stage == Case.Stage.HANDLING
     assert case.deadline_started_at == later
     assert case.deadline_at == later + world.cats.waste.handling_minutes * MINUTE
-    assert last_event(case).data == {"department": "sanitation", "rework": 1, "photos": 0}
+    assert last_event(case).data == {
+        "department": "sanitation",
+        "rework": 1,
+        "photos": 0,
+        "stage": "handling",
+        "deadline": case.deadline_at.isoformat(),
+    }
     assert Notification.objects.filter(case=case, kind="rework", recipient="staff@example.org").exists()
     # The same department takes it up again; a second failure counts again.
     case = services.case_accept(case=case, actor=world.staff)
@@ -160,7 +175,12 @@ def test_an_approved_extension_moves_the_deadline_by_its_minutes(world):
     assert case.deadline_warn_at < case.deadline_at < case.deadline_escalate_at
     request = ExtensionRequest.objects.get(case=case)
     assert request.state == ExtensionRequest.State.APPROVED and request.decided_by == world.dispatcher
-    assert last_event(case).data == {"request": request.pk, "minutes": 90}
+    assert last_event(case).data == {
+        "request": request.pk,
+        "minutes": 90,
+        "stage": "handling",
+        "deadline": case.deadline_at.isoformat(),
+    }
     # Decided, so a new request may follow.
     services.case_request_extension(case=case, actor=world.staff, minutes=30, reason="还需要半小时")
 
@@ -213,7 +233,11 @@ def test_a_suspended_case_keeps_its_clock_stopped_until_resumed(world):
         case.deadline_escalate_at,
     ) == tuple(point + paused for point in original)
     assert case.suspended_at is None and case.suspended_remaining_s is None
-    assert last_event(case).data == {"suspended_seconds": 23 * 3600}
+    assert last_event(case).data == {
+        "suspended_seconds": 23 * 3600,
+        "stage": "handling",
+        "deadline": case.deadline_at.isoformat(),
+    }
 
 
 def test_it_refuses_to_suspend_a_suspended_case(world):
@@ -222,6 +246,26 @@ def test_it_refuses_to_suspend_a_suspended_case(world):
     with pytest.raises(InvalidTransition, match="already suspended"):
         services.case_suspend(case=case, actor=world.dispatcher, reason="再挂一次")
     assert counts() == before
+
+
+def test_a_new_stage_ends_a_suspension_on_the_record(world):
+    t0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with frozen_at(t0):
+        case = services.case_suspend(case=drive(world, S.FILED), actor=world.dispatcher, reason="挂账")
+    with frozen_at(t0 + dt.timedelta(minutes=30)):
+        case = services.case_dispatch(case=case, actor=world.dispatcher, department=world.sanitation)
+
+    assert case.suspended_at is None and case.deadline_stage == "handling"
+    assert last_event(case).data["suspension_ended"] is True
+    assert last_event(case).data["suspended_seconds"] == 30 * 60
+
+
+def test_actions_that_keep_the_deadline_keep_a_suspension(world):
+    case = services.case_suspend(case=drive(world, S.DISPATCHED), actor=world.dispatcher, reason="挂账")
+    case = services.case_accept(case=case, actor=world.staff)
+
+    assert case.suspended_at is not None
+    assert "suspension_ended" not in last_event(case).data
 
 
 def test_it_requires_a_reason_to_suspend(world):

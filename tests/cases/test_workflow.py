@@ -16,7 +16,8 @@ from cases.workflow import TRANSITIONS, Action, actions_from, transition_for
 from gridmgmt.errors import DomainError, InvalidTransition, NotAllowed
 from gridmgmt.roles import Role
 
-from .helpers import act, drive, report, world_build
+from ..factories import world_build
+from .helpers import act, drive, report
 
 S = CaseState
 STATES = list(S.values)
