@@ -65,6 +65,8 @@ def event_append(
     event.data = json.loads(json.dumps(event.data, sort_keys=True))
     event.hash = event_hash(event, case.number)
     event.save(force_insert=True)
+    Case.objects.filter(pk=case.pk).update(audit_seq=seq, audit_head=event.hash)
+    case.audit_seq, case.audit_head = seq, event.hash
     return event
 
 
@@ -78,8 +80,13 @@ class BrokenLink:
         return f"case {self.case_number}: event #{self.seq} {self.reason}"
 
 
-def chain_verify(case_number: str, events: Iterable[CaseEvent]) -> BrokenLink | None:
-    """The first broken link of one case's chain (events in seq order), or None when it is intact."""
+def chain_verify(
+    case_number: str, events: Iterable[CaseEvent], *, head: tuple[int, str] | None = None
+) -> BrokenLink | None:
+    """The first broken link of one case's chain (events in seq order), or None when it is intact.
+
+    `head` is the case's recorded (audit_seq, audit_head): the chain must end exactly there.
+    """
     expected_prev = GENESIS_HASH
     expected_seq = 1
     for event in events:
@@ -93,6 +100,12 @@ def chain_verify(case_number: str, events: Iterable[CaseEvent]) -> BrokenLink | 
         expected_seq += 1
     if expected_seq == 1:
         return BrokenLink(case_number, 1, "is missing: the case has no history at all")
+    if head is not None:
+        head_seq, head_hash = head
+        if expected_seq - 1 < head_seq:
+            return BrokenLink(case_number, expected_seq, f"is missing: the history should run to #{head_seq}")
+        if expected_seq - 1 == head_seq and expected_prev != head_hash:
+            return BrokenLink(case_number, head_seq, "does not match the case's recorded chain head")
     return None
 
 
@@ -100,7 +113,8 @@ def chains_verify(*, batch_size: int = 500) -> tuple[int, list[BrokenLink]]:
     """Verify every case's chain; returns (cases checked, first broken link of each broken case)."""
     broken: list[BrokenLink] = []
     checked = 0
-    case_ids = list(Case.objects.order_by("id").values_list("id", "number"))
+    rows = Case.objects.order_by("id").values_list("id", "number", "audit_seq", "audit_head")
+    case_ids = [(pk, (number, (seq, head))) for pk, number, seq, head in rows]
     for start in range(0, len(case_ids), batch_size):
         chunk = dict(case_ids[start : start + batch_size])
         events_by_case: dict[int, list[CaseEvent]] = {case_id: [] for case_id in chunk}
@@ -108,7 +122,8 @@ def chains_verify(*, batch_size: int = 500) -> tuple[int, list[BrokenLink]]:
             events_by_case[event.case_id].append(event)
         for case_id, events in events_by_case.items():
             checked += 1
-            link = chain_verify(chunk[case_id], events)
+            number, head = chunk[case_id]
+            link = chain_verify(number, events, head=head)
             if link is not None:
                 broken.append(link)
     return checked, broken

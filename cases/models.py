@@ -135,6 +135,10 @@ class Case(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text="Bumped by every transition (optimistic lock)."
     )
+    # The head of the case's event chain, written with each event: a chain cut short at its end (the last
+    # events deleted, or the last one rewritten and re-hashed) no longer reaches this head.
+    audit_seq = models.PositiveIntegerField(default=0)
+    audit_head = models.CharField(max_length=64, blank=True)
     reported_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -29,11 +29,9 @@ MAX_EXTENSION_MINUTES = 30 * 24 * 60
 MAX_TEXT = 4000
 
 # Everything a transition may change; written back in one conditional UPDATE.
-_MUTABLE_FIELDS = [
-    f.attname
-    for f in Case._meta.concrete_fields
-    if f.name not in ("id", "number", "source", "reporter", "reported_at", "version")
-]
+# Written once at report time, or only by their own mechanism (the version check, the audit chain's head).
+_FIXED_FIELDS = ("id", "number", "source", "reporter", "reported_at", "version", "audit_seq", "audit_head")
+_MUTABLE_FIELDS = [f.attname for f in Case._meta.concrete_fields if f.name not in _FIXED_FIELDS]
 
 ACTION_VERBS = {
     Action.REPORT: "report",

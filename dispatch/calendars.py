@@ -20,6 +20,7 @@ from django.utils import timezone
 from gridmgmt.errors import InvalidInput
 
 from .models import CalendarDay, WorkCalendar, WorkingHours
+from .worktime import worktime_invalidate
 
 DEFAULT_CALENDAR_NAME = "标准工作日历"
 # Mon–Fri, the usual office hours of a Chinese government department.
@@ -47,6 +48,10 @@ CHINA_2026: tuple[tuple[str, str, str], ...] = (
 def calendar_touch(calendar: WorkCalendar) -> None:
     """Mark the calendar changed: every process reloads it before its next deadline computation."""
     WorkCalendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    # Now, for this transaction's own deadlines; again on commit, in case a lookup in between re-confirmed
+    # the committed (old) token.
+    worktime_invalidate()
+    transaction.on_commit(worktime_invalidate)
 
 
 def calendar_default() -> WorkCalendar:

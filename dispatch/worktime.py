@@ -18,16 +18,16 @@ Semantics (all tested in tests/dispatch/test_worktime.py):
   working hours; holidays have none.
 
 A ``Calendar`` is a plain immutable value, so the arithmetic needs no database. ``calendar=None`` means the
-default work calendar, loaded from the database once per process and reloaded when its version token
-(``WorkCalendar.version``, ``updated_at``) moves: ``dispatch.calendars.calendar_touch`` moves it on every
-change made through the services, the admin and ``import_calendar``.
+default work calendar, loaded from the database and cached per process (see "cached per process" below).
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -229,9 +229,34 @@ def working_minutes_between(
 
 
 # --- the default calendar, cached per process ---
+#
+# A loaded Calendar is kept with the token it was built from: (id, version, updated_at) of its WorkCalendar
+# row. updated_at is in the token because a rolled-back transaction returns the version to a value a later,
+# different calendar may reach again. A lookup re-reads the token at most once every
+# settings.WORK_CALENDAR_CHECK_SECONDS (default 1 s; 0 = every lookup), so a list of a hundred cases costs
+# one query, and a change committed by any process is seen everywhere within that interval. The writing
+# process sees it at once: calendar_touch calls worktime_invalidate (now and again on commit).
+
+
+@dataclass(frozen=True)
+class _Cached:
+    token: tuple
+    calendar: Calendar
+    generation: int
+    checked_at: float
+
 
 _lock = threading.Lock()
-_cache: dict[int, tuple[tuple, Calendar]] = {}
+_cache: dict[object, _Cached] = {}  # "default" or a WorkCalendar id → the loaded calendar
+_generations = itertools.count(1)
+_generation = 0
+_clock = time.monotonic  # a module attribute so tests can move time forward
+
+
+def worktime_invalidate() -> None:
+    """Make the next lookup in this process re-read the calendar tokens (and reload what moved)."""
+    global _generation
+    _generation = next(_generations)  # atomic under the GIL
 
 
 def worktime_cache_clear() -> None:
@@ -255,37 +280,42 @@ def calendar_load(work_calendar) -> Calendar:
         zone = ZoneInfo(work_calendar.timezone)
     except (KeyError, ValueError) as exc:
         raise CalendarError(f"work calendar {work_calendar.name!r}: unknown time zone") from exc
-    return Calendar.of(
-        hours=hours, holidays=holidays, workdays=workdays, timezone=zone, name=work_calendar.name
-    )
+    return Calendar.of(hours=hours, holidays=holidays, workdays=workdays, timezone=zone, name=work_calendar.name)
 
 
-def _token(work_calendar) -> tuple:
-    return (work_calendar.pk, work_calendar.version, work_calendar.updated_at)
+def _confirmed_recently(cached: _Cached | None, interval: float) -> bool:
+    return cached is not None and cached.generation == _generation and _clock() - cached.checked_at < interval
 
 
 def calendar_resolve(calendar=None) -> Calendar:
     """None → the default work calendar; a WorkCalendar row → its Calendar; a Calendar → itself."""
     if isinstance(calendar, Calendar):
         return calendar
+    from django.conf import settings
+
     from .models import WorkCalendar
 
-    if calendar is None:
-        row = WorkCalendar.objects.filter(is_default=True).only("pk", "version", "updated_at", "name").first()
-        if row is None:
+    if calendar is not None and not isinstance(calendar, WorkCalendar):
+        raise TypeError(f"not a work calendar: {calendar!r}")
+    key = "default" if calendar is None else calendar.pk
+    interval = float(getattr(settings, "WORK_CALENDAR_CHECK_SECONDS", 1.0))
+    cached = _cache.get(key)
+    if _confirmed_recently(cached, interval):
+        return cached.calendar
+    with _lock:
+        cached = _cache.get(key)
+        if _confirmed_recently(cached, interval):  # another thread checked while this one waited
+            return cached.calendar
+        generation, checked_at = _generation, _clock()  # before the read: a later change forces a re-check
+        rows = WorkCalendar.objects.filter(**({"is_default": True} if key == "default" else {"pk": key}))
+        row = rows.only("pk", "name", "timezone", "version", "updated_at").first()
+        if row is None and key == "default":
             from .calendars import calendar_default
 
-            row = calendar_default()
-    elif isinstance(calendar, WorkCalendar):
-        # The caller's instance may be stale; the token is re-read so an edit elsewhere is seen.
-        row = WorkCalendar.objects.only("pk", "version", "updated_at", "name").get(pk=calendar.pk)
-    else:
-        raise TypeError(f"not a work calendar: {calendar!r}")
-    token = _token(row)
-    cached = _cache.get(row.pk)
-    if cached is not None and cached[0] == token:
-        return cached[1]
-    value = calendar_load(WorkCalendar.objects.get(pk=row.pk))
-    with _lock:
-        _cache[row.pk] = (token, value)
-    return value
+            row = calendar_default()  # a fresh install: created on first use
+        elif row is None:
+            raise WorkCalendar.DoesNotExist(f"work calendar {key} does not exist")
+        token = (row.pk, row.version, row.updated_at)
+        value = cached.calendar if cached is not None and cached.token == token else calendar_load(row)
+        _cache[key] = _Cached(token=token, calendar=value, generation=generation, checked_at=checked_at)
+        return value

@@ -220,6 +220,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- workflow knobs ---
 DEADLINE_WARNING_SHARE = env.float("DEADLINE_WARNING_SHARE", default=0.8)
 DEADLINE_ESCALATION_SHARE = env.float("DEADLINE_ESCALATION_SHARE", default=1.5)
+# Deadlines in working time: each process re-reads the default work calendar's version at most this often
+# (seconds), so a calendar edit reaches every process within it. See dispatch/worktime.py.
+WORK_CALENDAR_CHECK_SECONDS = env.float("WORK_CALENDAR_CHECK_SECONDS", default=1.0)
 DUPLICATE_RADIUS_M = env.float("DUPLICATE_RADIUS_M", default=50.0)
 DUPLICATE_WINDOW_HOURS = env.float("DUPLICATE_WINDOW_HOURS", default=72.0)
 RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=60)

@@ -52,7 +52,9 @@ def full_lifecycle(world):
 
 
 def first_break(case):
-    return chain_verify(case.number, CaseEvent.objects.filter(case=case).order_by("seq"))
+    case.refresh_from_db()
+    events = CaseEvent.objects.filter(case=case).order_by("seq")
+    return chain_verify(case.number, events, head=(case.audit_seq, case.audit_head))
 
 
 def seq_of(case, action: str) -> int:
@@ -130,6 +132,24 @@ def test_re_hashing_an_edited_event_breaks_the_link_to_its_successor(world):
     event.save(update_fields=["note", "hash"])
     link = first_break(case)
     assert link.seq == seq + 1 and "does not link to the previous event" in link.reason
+
+
+def test_it_detects_the_last_events_deleted(world):
+    case = full_lifecycle(world)
+    last = case.events.order_by("-seq").first().seq
+    CaseEvent.objects.filter(case=case, seq__gte=last - 1).delete()  # "it was never closed"
+    link = first_break(case)
+    assert link.seq == last - 1 and f"should run to #{last}" in link.reason
+
+
+def test_it_detects_the_last_event_rewritten_and_re_hashed(world):
+    case = full_lifecycle(world)
+    event = case.events.order_by("-seq").first()
+    event.note = "不合格"
+    event.hash = event_hash(event, case.number)  # nothing follows it, so no successor's link breaks
+    event.save(update_fields=["note", "hash"])
+    link = first_break(case)
+    assert link.seq == event.seq and "recorded chain head" in link.reason
 
 
 def test_it_flags_a_case_whose_history_is_gone(world):

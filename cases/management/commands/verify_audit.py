@@ -19,10 +19,11 @@ class Command(BaseCommand):
     def handle(self, *args, case: str | None = None, **options) -> None:
         if case:
             number = case.strip()
-            found = Case.objects.filter(number=number).values_list("pk", flat=True).first()
+            found = Case.objects.filter(number=number).first()
             if found is None:
                 raise CommandError(f"there is no case {number}")
-            link = chain_verify(number, CaseEvent.objects.filter(case_id=found).order_by("seq"))
+            events = CaseEvent.objects.filter(case=found).order_by("seq")
+            link = chain_verify(number, events, head=(found.audit_seq, found.audit_head))
             checked, broken = 1, [link] if link else []
         else:
             checked, broken = chains_verify()
