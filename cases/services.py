@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from dispatch.deadlines import clock_for, stage_clock
+from dispatch.deadlines import Clock, clock_extended, clock_resumed, minutes_between, stage_clock
 from dispatch.models import Department
 from dispatch.notifications import department_recipients, notification_queue
 from gridmgmt import clock
@@ -99,18 +99,35 @@ def _clear_clock(case: Case) -> None:
     case.suspended_at = case.suspended_remaining_s = None
 
 
+def _clock_of(case: Case) -> Clock:
+    return Clock(case.deadline_started_at, case.deadline_warn_at, case.deadline_at, case.deadline_escalate_at)
+
+
+def _seconds_left(case: Case, at: dt.datetime) -> int:
+    """Seconds (of working time, unless around the clock) from `at` to the deadline; 0 when past it."""
+    left = minutes_between(at, case.deadline_at, around_the_clock=case.category.around_the_clock)
+    return max(0, int(left * 60))
+
+
 def _move_clock(case: Case, rule: str, now: dt.datetime, extra_minutes: int = 0) -> None:
     if rule == Deadline.KEEP:
         return
     if rule == Deadline.CLEAR:
         _clear_clock(case)
     elif rule == Deadline.EXTEND:
-        points = clock_for(case.deadline_started_at, case.deadline_at + dt.timedelta(minutes=extra_minutes))
+        if case.deadline_at is None:
+            return
+        # The extension is in the same time as the limit: working minutes unless around the clock.
+        points = clock_extended(
+            _clock_of(case), extra_minutes, around_the_clock=case.category.around_the_clock
+        )
         case.deadline_warn_at, case.deadline_at, case.deadline_escalate_at = (
             points.warn_at,
             points.due_at,
             points.escalate_at,
         )
+        if case.suspended_at is not None:  # extended while suspended: more left for the resume
+            case.suspended_remaining_s = _seconds_left(case, case.suspended_at)
         # A moved deadline is a new promise: alerts whose point now lies ahead may fire again.
         if now < case.deadline_warn_at:
             case.warned_at = None
@@ -122,18 +139,20 @@ def _move_clock(case: Case, rule: str, now: dt.datetime, extra_minutes: int = 0)
         if case.suspended_at is not None:
             raise InvalidTransition("the case is already suspended")
         case.suspended_at = now
-        remaining = (case.deadline_at - now).total_seconds() if case.deadline_at else 0
-        case.suspended_remaining_s = max(0, int(remaining))
+        case.suspended_remaining_s = _seconds_left(case, now) if case.deadline_at else 0
     elif rule == Deadline.RESUME:
         if case.suspended_at is None:
             raise InvalidTransition("the case is not suspended")
         if case.deadline_at is not None:
-            # Shift every point of the clock by the time spent suspended: suspension never eats the limit.
-            paused = now - case.suspended_at
-            case.deadline_started_at += paused
-            case.deadline_warn_at += paused
-            case.deadline_at += paused
-            case.deadline_escalate_at += paused
+            # Suspension never eats the limit: what was left (in working time) is counted again from now.
+            points = clock_resumed(
+                _clock_of(case), case.suspended_at, now, around_the_clock=case.category.around_the_clock
+            )
+            case.deadline_warn_at, case.deadline_at, case.deadline_escalate_at = (
+                points.warn_at,
+                points.due_at,
+                points.escalate_at,
+            )
         case.suspended_at = case.suspended_remaining_s = None
     else:  # a stage: a new clock starts
         _start_clock(case, rule, now)
@@ -179,7 +198,11 @@ def _apply(
             data = {**data, "suspension_ended": True, "suspended_seconds": suspended}
         if transition.next_state:
             locked.state = transition.next_state
+        previous_deadline = locked.deadline_at
         _move_clock(locked, transition.deadline, now, data.get("minutes", 0))
+        if transition.deadline in (Deadline.EXTEND, Deadline.RESUME) and previous_deadline is not None:
+            # The timeline shows the deadline moving: where it was (and, below, where it is now).
+            data = {**data, "previous_deadline": previous_deadline.isoformat()}
         if transition.deadline not in (Deadline.KEEP, Deadline.CLEAR, Deadline.PAUSE):
             # The deadline as promised at this step goes into the (hash-chained) history, so evaluation
             # reads it from there instead of recomputing it under today's limits and calendar.

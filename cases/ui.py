@@ -377,6 +377,7 @@ _NAV = (
     ("grid-partition-index", _("Partition"), {Role.DISPATCHER, Role.SUPERVISOR, None}),
     ("resident-list", _("Residents"), {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR, None}),
     ("grid-workload", _("Workload"), {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR, None}),
+    ("evaluation-dashboard", _("Evaluation"), {Role.SUPERVISOR, Role.DISPATCHER, None}),
 )
 
 # The page each role's home ("home") shows, so the right tab is marked current there.
@@ -388,7 +389,7 @@ HOME_PAGE = {
     Role.RESIDENT: "my-reports",
 }
 
-_SAME_PAGE = {"grid-partition": "grid-partition-index"}
+_SAME_PAGE = {"grid-partition": "grid-partition-index", "evaluation-formulas": "evaluation-dashboard"}
 
 
 def nav_items(user, roles: frozenset[str], current: str | None, home_role: str | None) -> list[dict]:

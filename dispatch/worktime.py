@@ -129,8 +129,18 @@ class Calendar:
         """The day's working periods as (start, end) UTC instants, cached: deadlines revisit days."""
         cached = self._instants.get(day)
         if cached is None:
-            spans = ((self._instant(day, s), self._instant(day, e)) for s, e in self.periods_on(day))
-            cached = tuple((a, b) for a, b in spans if a < b)  # a period inside a skipped hour is empty
+            # Wall times inside the hour skipped when the clocks go forward map an hour on, past later
+            # periods' starts: sort and merge again as instants.
+            spans = sorted((self._instant(day, s), self._instant(day, e)) for s, e in self.periods_on(day))
+            merged: list[tuple[dt.datetime, dt.datetime]] = []
+            for a, b in spans:
+                if a >= b:
+                    continue
+                if merged and a <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+                else:
+                    merged.append((a, b))
+            cached = tuple(merged)
             if len(self._instants) > 20_000:
                 self._instants.clear()
             self._instants[day] = cached
@@ -280,7 +290,9 @@ def calendar_load(work_calendar) -> Calendar:
         zone = ZoneInfo(work_calendar.timezone)
     except (KeyError, ValueError) as exc:
         raise CalendarError(f"work calendar {work_calendar.name!r}: unknown time zone") from exc
-    return Calendar.of(hours=hours, holidays=holidays, workdays=workdays, timezone=zone, name=work_calendar.name)
+    return Calendar.of(
+        hours=hours, holidays=holidays, workdays=workdays, timezone=zone, name=work_calendar.name
+    )
 
 
 def _confirmed_recently(cached: _Cached | None, interval: float) -> bool:

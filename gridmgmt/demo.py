@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import OPEN_STATES, Case, CaseEvent, CaseState, Category
+from dispatch.calendars import calendar_china_2026, calendar_default
 from dispatch.models import Department, Notification, RoutingRule
 from dispatch.services import case_route, deadlines_enforce
 from gridmgmt import clock, tasking
@@ -242,6 +243,7 @@ def demo_seed(*, cases: int = 360, seed: int = 1, now: dt.datetime | None = None
         grids, streets = _seed_layout(summary)
         categories = _seed_categories(summary)
         demo_questions_ensure()  # Open311 clients meet services that ask extra questions
+        calendar_china_2026(calendar_default())  # deadlines count working time: 2026 holidays, 调休 days
         departments = _seed_departments(summary, categories, streets)
         people = _seed_people(summary, grids, departments, rng)
         _History(rng=rng, now=now, grids=grids, categories=categories, people=people, summary=summary).run(

@@ -167,3 +167,19 @@ def workload_scope(user) -> str | None:
 
 def can_assign_grids(user) -> bool:
     return user.is_authenticated and (user.is_superuser or Role.DISPATCHER in user_roles(user))
+
+
+# --- Evaluation (综合评价) -------------------------------------------------------------------------------
+# Supervisors and the dispatch centre see the evaluation dashboard and its exports (figures and the case
+# list, which carries no resident PII); only supervisors (and superusers) store a recomputation.
+_EVALUATION_VIEWERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+
+
+def can_view_evaluation(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(user_roles(user) & _EVALUATION_VIEWERS)
+
+
+def can_recompute_evaluation(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or Role.SUPERVISOR in user_roles(user))

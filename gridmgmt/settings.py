@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -215,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-unrouted": {"task": "dispatch.tasks.reconcile_task", "schedule": 120.0},
     "send-notifications": {"task": "dispatch.tasks.send_pending_notifications_task", "schedule": 60.0},
     "reconcile-resident-imports": {"task": "grids.tasks.reconcile_resident_imports_task", "schedule": 120.0},
+    # Evaluation figures of yesterday, the last 7 and 60 days, the month to date and the last month.
+    "materialise-evaluation": {
+        "task": "dispatch.tasks.materialise_evaluation_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
 }
 
 # --- workflow knobs ---

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 import grids.selectors
+from dispatch import worktime
 from gridmgmt import tasking
 
 from . import factories
@@ -17,18 +18,24 @@ def _isolated_test_settings(tmp_path, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # The personas have passwords; the production hasher would spend ~0.2 s on each of them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The work calendar is re-read only when this process changes it (calendar_touch), never on a timer: a
+    # query count must not depend on how long a test took.
+    settings.WORK_CALENDAR_CHECK_SECONDS = 3600
 
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
     """Per-process caches must not leak between tests: the point → grid index is keyed by the layer
     version, which each test's rollback resets (while PostgreSQL sequences hand out new grid ids), and a
-    test that took the broker down must not leave the publish cooldown running."""
+    test that took the broker down must not leave the publish cooldown running. Loaded work calendars
+    likewise: a rollback returns their ids and versions to values a later test reuses."""
     grids.selectors._index = None
     tasking.broker_cooldown_reset()
+    worktime.worktime_cache_clear()
     yield
     grids.selectors._index = None
     tasking.broker_cooldown_reset()
+    worktime.worktime_cache_clear()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Builders for test data: a tiny district of four square grids, categories, departments and personas."""
 
+import datetime as dt
 import itertools
 from types import SimpleNamespace
 
@@ -7,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cases.models import Category
-from dispatch.models import Department, RoutingRule
+from dispatch.calendars import STANDARD_HOURS, calendar_make_default, calendar_touch
+from dispatch.models import CalendarDay, Department, RoutingRule, WorkCalendar, WorkingHours
 from gridmgmt.roles import Role
 from grids import services as grid_services
 
@@ -110,10 +112,47 @@ def rule(*, department, category=None, jurisdiction=None, grid=None, auto_dispat
     )
 
 
+# Work calendars: {weekday: [(start, end), ...]}; an end of 00:00 is midnight at the end of the day.
+ROUND_THE_CLOCK = {day: [(dt.time(0), dt.time(0))] for day in range(7)}
+OFFICE_HOURS = {day: list(STANDARD_HOURS) for day in range(5)}  # Mon–Fri 08:30–12:00, 14:00–17:30
+
+
+def work_calendar(
+    name: str = "",
+    *,
+    hours: dict | None = None,
+    holidays=(),
+    workdays=(),
+    default: bool = True,
+    timezone: str = "Asia/Shanghai",
+) -> WorkCalendar:
+    """A work calendar (office hours unless told), made the default unless `default=False`."""
+    calendar = WorkCalendar.objects.create(name=name or f"calendar {next(_counter)}", timezone=timezone)
+    WorkingHours.objects.bulk_create(
+        WorkingHours(calendar=calendar, weekday=day, start=start, end=end)
+        for day, periods in (OFFICE_HOURS if hours is None else hours).items()
+        for start, end in periods
+    )
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(calendar=calendar, date=d, kind=CalendarDay.Kind.HOLIDAY) for d in holidays]
+        + [CalendarDay(calendar=calendar, date=d, kind=CalendarDay.Kind.WORKDAY) for d in workdays]
+    )
+    if default:
+        calendar_make_default(calendar)
+    calendar_touch(calendar)
+    calendar.refresh_from_db()
+    return calendar
+
+
 def world_build() -> SimpleNamespace:
     """A district with four grids, two departments, categories, and the personas:
     gridadmin (grids 1–2), other_gridadmin (grid 3), dispatcher, staff (sanitation), other_staff (roads),
-    supervisor, resident, outsider (no role). The `world` fixture; modules build it once for wider scopes."""
+    supervisor, resident, outsider (no role). The `world` fixture; modules build it once for wider scopes.
+
+    Its default work calendar runs around the clock, so deadlines read as wall-clock arithmetic in tests
+    about something else; tests of working time make an office-hours calendar the default
+    (`work_calendar()`)."""
+    work_calendar("round the clock", hours=ROUND_THE_CLOCK)
     area = district()
     g1, g2, g3, g4 = area["grids"]
     sanitation = department("sanitation", "环卫局")

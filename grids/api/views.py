@@ -255,7 +255,7 @@ class ResidentListView(GenericAPIView):
                 value={
                     "grid": "36010200100101",
                     "name": "陈小红",
-                    "id_number": "360102197508093213",
+                    "id_number": "360102197508093212",
                     "phone": "13812345678",
                     "address": "八一大道 1 号",
                     "household_no": "H-1",

@@ -156,7 +156,7 @@ def test_supervisors_and_dispatchers_see_the_page(world, client):
     url = reverse("grid-partition", args=[world.communities[0].code])
     for user in (world.supervisor, world.dispatcher):
         client.force_login(user)
-        response = client.get(url)
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")  # the site's default language is zh-hans
         assert response.status_code == 200
         assert world.communities[0].name in response.text
         assert "no stored boundary" in response.text
