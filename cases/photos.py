@@ -1,12 +1,14 @@
 """Checking uploaded photos, attaching them to a case, and the EXIF-free copies that pages serve."""
 
 import io
+import uuid
 import warnings
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from gridmgmt.errors import InvalidInput
@@ -17,35 +19,50 @@ from .models import Case, CasePhoto
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 6
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
+# A decompression bomb is a small file declaring a huge bitmap (a 30 KB PNG of 20000 × 20000 pixels): the
+# worker making the copies would need gigabytes to decode it. Phone cameras stay well below this limit.
+MAX_PHOTO_PIXELS = 40_000_000
+# Stricter than Pillow's own guard (which only warns above Image.MAX_IMAGE_PIXELS, 89 MP by default, and
+# refuses above twice that), so every image Pillow would warn about is refused here first.
+assert Image.MAX_IMAGE_PIXELS is None or MAX_PHOTO_PIXELS <= Image.MAX_IMAGE_PIXELS
+# Stored originals are named from what the file is, never from what the client called it (evil.html).
+_EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+_READABLE = "send a JPEG, PNG, WebP or GIF photo"
 
 
-def photo_validate(upload: UploadedFile) -> None:
-    """A photo must be a real image of an allowed format and at most 10 MB."""
+def _too_many_pixels(name: str, detail: str) -> InvalidInput:
+    limit = MAX_PHOTO_PIXELS // 1_000_000
+    return InvalidInput(
+        f"{name} is not a readable image: {detail}more than the {limit} megapixels accepted", field="photos"
+    )
+
+
+def photo_validate(upload: UploadedFile) -> str:
+    """A photo must be a real image of an allowed format, at most 10 MB and 40 megapixels; returns its
+    format (Pillow's name: "JPEG", "PNG", …)."""
     name = getattr(upload, "name", "photo")
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
         raise InvalidInput(f"{name} is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB", field="photos")
     try:
         upload.seek(0)
-        # Pillow only warns between its pixel limit and twice that; a worker would still have to decode
-        # the whole bitmap for the copies, so both count as "not a readable image".
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow's warning threshold lies above MAX_PHOTO_PIXELS: the size check below refuses first.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
+                width, height = image.size
+                if width * height > MAX_PHOTO_PIXELS:
+                    raise _too_many_pixels(name, f"{width}×{height} pixels, ")
                 image_format = image.format
                 image.verify()
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ) as exc:
-        raise InvalidInput(f"{name} is not a readable image", field="photos") from exc
+    except Image.DecompressionBombError as exc:  # above twice Pillow's limit: refused inside open()
+        raise _too_many_pixels(name, "") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidInput(f"{name} is not a readable image: {_READABLE}", field="photos") from exc
     finally:
         upload.seek(0)
     if image_format not in ALLOWED_FORMATS:
-        raise InvalidInput(f"{name}: {image_format} images are not accepted", field="photos")
+        raise InvalidInput(f"{name}: {image_format} images are not accepted: {_READABLE}", field="photos")
+    return image_format
 
 
 def photos_validate(uploads: Iterable[UploadedFile]) -> list[UploadedFile]:
@@ -61,10 +78,12 @@ def photos_attach(*, case: Case, uploads: list[UploadedFile], kind: str, actor, 
     """Store the uploads; their display copies and thumbnails are made by a task after commit."""
     from .tasks import photo_derivatives_task
 
-    photos = [
-        CasePhoto.objects.create(case=case, image=upload, kind=kind, uploaded_by=actor, created_at=at)
-        for upload in uploads
-    ]
+    photos = []
+    for upload in uploads:
+        upload.name = f"{uuid.uuid4().hex}.{_EXTENSIONS[photo_validate(upload)]}"
+        photos.append(
+            CasePhoto.objects.create(case=case, image=upload, kind=kind, uploaded_by=actor, created_at=at)
+        )
     for photo in photos:
         enqueue_on_commit(photo_derivatives_task, photo.pk)
     return photos
@@ -113,3 +132,26 @@ def photo_derivatives_make(*, photo_id: int) -> CasePhoto | None:
         photo.thumbnail.delete(save=False)
         photo.refresh_from_db()
     return photo
+
+
+def photo_copy_response(photo: CasePhoto, variant: str, *, cache: str) -> FileResponse:
+    """Serve the EXIF-free copy ("display" or "thumb") of a photo; never the original upload.
+
+    The caller has checked who may see the photo. Copies are made here if the task has not run yet (no
+    worker, broker down) rather than showing nothing.
+    """
+    if variant not in ("thumb", "display"):
+        raise Http404("No such photo variant")
+    if not (photo.display and photo.thumbnail):
+        try:
+            photo = photo_derivatives_make(photo_id=photo.pk)
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # an unreadable original
+            raise Http404("The photo cannot be read") from exc
+    field = photo.thumbnail if variant == "thumb" else photo.display
+    try:
+        handle = field.open("rb")
+    except (OSError, ValueError) as exc:
+        raise Http404("The photo file is missing") from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = f"{cache}, max-age=86400"
+    return response

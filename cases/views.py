@@ -4,18 +4,17 @@ Views stay thin: reads come from cases.selectors, every write goes through cases
 action (DomainError) is shown next to the field it concerns with the status the error carries, never a 500.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from PIL import Image
 
 from dispatch.models import Department
 from dispatch.selectors import duplicate_candidates
@@ -109,8 +108,7 @@ def case_points(cases, now) -> list[dict]:
 
 
 def map_config() -> dict:
-    from django.conf import settings
-
+    """Map settings for static/js/maps.js: tiles only when MAP_TILES_URL is set."""
     leaflet = getattr(settings, "LEAFLET_CONFIG", {})
     return {
         "tiles": settings.MAP_TILES_URL,
@@ -559,10 +557,12 @@ def case_action(request, pk: int, action: str):
         error = {"action": action, "field": exc.field, "message": domain_message(exc)}
         context = _detail_context(request, case, error=error)
         return render(request, "cases/detail.html", context, status=exc.status)
-    case.refresh_from_db(fields=["state", "version"])
+    case.refresh_from_db()
     done = EVENT_LABELS.get(Action.DISPATCH if action == FILE_AND_DISPATCH else action, action)
     messages.success(request, _("Case %(number)s: %(done)s.") % {"number": case.number, "done": done})
-    return redirect(_safe_next(request, reverse("case-detail", args=[case.pk])))
+    # A department that returned a case no longer sees it: back to its queue rather than to a 404.
+    default = reverse("case-detail", args=[case.pk]) if can_view_case(request.user, case) else reverse("home")
+    return redirect(_safe_next(request, default))
 
 
 # --- photos: only the EXIF-free copies leave the server ---------------------------------------------------
@@ -573,19 +573,4 @@ def case_action(request, pk: int, action: str):
 def case_photo(request, pk: int, photo_pk: int, variant: str):
     case = case_get_for(request.user, pk)
     photo = get_object_or_404(CasePhoto, pk=photo_pk, case=case)
-    if variant not in ("thumb", "display"):
-        raise Http404("No such photo variant")
-    if not (photo.display and photo.thumbnail):
-        # The task had not run yet (no worker, broker down): make the copies now rather than show nothing.
-        try:
-            photo = case_photos.photo_derivatives_make(photo_id=photo.pk)
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # an unreadable original
-            raise Http404("The photo cannot be read") from exc
-    field = photo.thumbnail if variant == "thumb" else photo.display
-    try:
-        handle = field.open("rb")
-    except (OSError, ValueError) as exc:
-        raise Http404("The photo file is missing") from exc
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return case_photos.photo_copy_response(photo, variant, cache="private")

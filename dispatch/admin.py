@@ -43,10 +43,12 @@ class CalendarDayInline(admin.TabularInline):
 
 
 class WorkCalendarForm(forms.ModelForm):
-    # Not a model field here: ticking it makes this calendar the default and un-defaults the previous one
+    # Not the model field: ticking it makes this calendar the default and un-defaults the previous one
     # (calendar_make_default), which the "one default" constraint would otherwise refuse as a form error.
-    is_default = forms.BooleanField(
-        required=False, help_text="Deadlines are counted in the default calendar's working time."
+    make_default = forms.BooleanField(
+        label="Default",
+        required=False,
+        help_text="Deadlines are counted in the default calendar's working time.",
     )
 
     class Meta:
@@ -55,14 +57,14 @@ class WorkCalendarForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["is_default"].initial = self.instance.is_default
+        self.fields["make_default"].initial = self.instance.is_default
 
-    def clean_is_default(self) -> bool:
-        if self.instance.is_default and not self.cleaned_data["is_default"]:
+    def clean_make_default(self) -> bool:
+        if self.instance.is_default and not self.cleaned_data["make_default"]:
             raise forms.ValidationError(
                 "deadlines need a default calendar: make another one the default instead"
             )
-        return self.cleaned_data["is_default"]
+        return self.cleaned_data["make_default"]
 
     def clean_timezone(self) -> str:
         name = self.cleaned_data["timezone"].strip()
@@ -79,13 +81,13 @@ class WorkCalendarAdmin(admin.ModelAdmin):
     `manage.py import_calendar`. Saving reloads the calendar in every process (calendar_touch)."""
 
     form = WorkCalendarForm
-    fields = ("name", "is_default", "timezone")
+    fields = ("name", "make_default", "timezone")
     list_display = ("name", "is_default", "timezone", "updated_at")
     inlines = (WorkingHoursInline, CalendarDayInline)
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        if form.cleaned_data["is_default"] and not obj.is_default:
+        if form.cleaned_data["make_default"] and not obj.is_default:
             calendar_make_default(obj)
 
     def save_related(self, request, form, formsets, change) -> None:

@@ -78,6 +78,7 @@ from dataclasses import dataclass, field, fields
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATES, Case, CaseEvent, CaseState
 from gridmgmt import clock
@@ -143,33 +144,41 @@ COLUMNS = (
 )
 
 # One line per figure, for the formulas page: (name, standard term, formula).
-FORMULAS: tuple[tuple[str, str, str], ...] = (
-    ("reported", "上报数", "cases reported in the period"),
-    ("rejected", "不予立案数", "of the cases reported in the period, those rejected as invalid or duplicate"),
-    ("filed", "立案数", "cases filed in the period"),
-    ("dispatched", "派遣数", "dispatches in the period, re-dispatches after a return included"),
-    ("returned", "回退数", "returns by a department in the period"),
-    ("resolved", "处置数", "fixes reported by a department in the period"),
-    ("reworked", "返工数", "failed verifications in the period (the case goes back for rework)"),
-    ("extensions", "延期数", "extensions approved in the period"),
-    ("due", "应结案数", "cases whose handling deadline falls in the period"),
-    ("closed", "结案数", "due cases closed (verification passed) by the end of the period"),
-    ("closed_on_time", "按期结案数", "closed cases whose last fix came by the handling deadline"),
-    ("overdue_open", "超期未结数", "cases with a department at the end of the period, past their deadline"),
-    ("verified", "核查数", "verifications done in the period (passed or failed)"),
-    ("verified_on_time", "按时核查数", "verifications done by the verification deadline"),
+FORMULAS: tuple[tuple[str, str, object], ...] = (
+    ("reported", "上报数", _("cases reported in the period")),
+    (
+        "rejected",
+        "不予立案数",
+        _("of the cases reported in the period, those rejected as invalid or duplicate"),
+    ),
+    ("filed", "立案数", _("cases filed in the period")),
+    ("dispatched", "派遣数", _("dispatches in the period, re-dispatches after a return included")),
+    ("returned", "回退数", _("returns by a department in the period")),
+    ("resolved", "处置数", _("fixes reported by a department in the period")),
+    ("reworked", "返工数", _("failed verifications in the period (the case goes back for rework)")),
+    ("extensions", "延期数", _("extensions approved in the period")),
+    ("due", "应结案数", _("cases whose handling deadline falls in the period")),
+    ("closed", "结案数", _("due cases closed (verification passed) by the end of the period")),
+    ("closed_on_time", "按期结案数", _("closed cases whose last fix came by the handling deadline")),
+    (
+        "overdue_open",
+        "超期未结数",
+        _("cases with a department at the end of the period, past their deadline"),
+    ),
+    ("verified", "核查数", _("verifications done in the period (passed or failed)")),
+    ("verified_on_time", "按时核查数", _("verifications done by the verification deadline")),
     (
         "avg_handling_hours",
         "平均处置用时",
-        "mean working hours from dispatch to fix over the closed cases, suspensions excluded",
+        _("mean working hours from dispatch to fix over the closed cases, suspensions excluded"),
     ),
-    ("p90_handling_hours", "处置用时 P90", "nearest-rank 90th percentile of the same working hours"),
-    ("closure_rate", "结案率", "closed / due"),
-    ("on_time_closure_rate", "按期结案率", "closed_on_time / closed"),
-    ("rework_rate", "返工率", "reworked / resolved"),
-    ("return_rate", "回退率", "returned / dispatched"),
-    ("on_time_verification_rate", "按时核查率", "verified_on_time / verified"),
-    ("valid_report_rate", "有效上报率", "(reported − rejected) / reported"),
+    ("p90_handling_hours", "处置用时 P90", _("nearest-rank 90th percentile of the same working hours")),
+    ("closure_rate", "结案率", _("closed / due")),
+    ("on_time_closure_rate", "按期结案率", _("closed_on_time / closed")),
+    ("rework_rate", "返工率", _("reworked / resolved")),
+    ("return_rate", "回退率", _("returned / dispatched")),
+    ("on_time_verification_rate", "按时核查率", _("verified_on_time / verified")),
+    ("valid_report_rate", "有效上报率", _("(reported − rejected) / reported")),
 )
 
 
@@ -308,6 +317,12 @@ class Figures:
     @property
     def on_time_verification_rate(self) -> float | None:
         return ratio(self.verified_on_time, self.verified)
+
+    @property
+    def valid_reports(self) -> int | None:
+        if self.reported is None or self.rejected is None:
+            return None
+        return self.reported - self.rejected
 
     @property
     def valid_report_rate(self) -> float | None:
@@ -750,10 +765,11 @@ def table_rows(table: Table) -> Iterator[list]:
 
 
 def _buckets(period: Period) -> list[tuple[dt.date, dt.date]]:
-    """Days for a month or less, else weeks (Monday to Sunday, cut at the period's ends)."""
+    """Days for a fortnight or less, else weeks (Monday to Sunday, cut at the period's ends): a day holds
+    too few closures per department for a rate to say much."""
     day = period.start
     out = []
-    step_weekly = period.days > 31
+    step_weekly = period.days > 14
     while day <= period.end:
         last = day + dt.timedelta(days=6 - day.weekday()) if step_weekly else day
         last = min(last, period.end)

@@ -16,8 +16,13 @@ def route_case_task(case_id: int) -> None:
 
 
 @shared_task(**_RETRY)
-def enforce_deadlines_task() -> dict:
-    return services.deadlines_enforce()
+def enforce_deadlines_task(now: str | None = None) -> dict:
+    """Beat sends it without arguments; an aware ISO date-time `now` sweeps as of that moment (tests, ops
+    replaying a missed sweep)."""
+    moment = dt.datetime.fromisoformat(now) if now else None
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError(f"now must carry a UTC offset: {now!r}")
+    return services.deadlines_enforce(now=moment)
 
 
 @shared_task(**_RETRY)

@@ -30,12 +30,15 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from .models import WorkCalendar
 
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
 MINUTE = dt.timedelta(minutes=1)
-_FULL_DAY = dt.timedelta(days=1)
 # A guard, not a limit anyone should meet: deadlines lie days or weeks ahead; whole weeks are skipped.
 MAX_SPAN_DAYS = 366 * 200
 
@@ -50,14 +53,14 @@ def _offset(value: dt.time | dt.timedelta | str, *, is_end: bool) -> dt.timedelt
     if isinstance(value, str):
         value = dt.time.fromisoformat("00:00" if value == "24:00" and is_end else value)
         if is_end and value == dt.time(0):
-            return _FULL_DAY
+            return DAY
     if isinstance(value, dt.timedelta):
         return value
     offset = dt.timedelta(
         hours=value.hour, minutes=value.minute, seconds=value.second, microseconds=value.microsecond
     )
     # An end of 00:00 is midnight at the end of the day (WorkingHours stores 24:00 that way).
-    return _FULL_DAY if is_end and offset == dt.timedelta(0) else offset
+    return DAY if is_end and offset == dt.timedelta(0) else offset
 
 
 def periods_normalise(periods: Iterable[tuple]) -> tuple[Period, ...]:
@@ -65,7 +68,7 @@ def periods_normalise(periods: Iterable[tuple]) -> tuple[Period, ...]:
     spans = sorted((_offset(s, is_end=False), _offset(e, is_end=True)) for s, e in periods)
     merged: list[Period] = []
     for start, end in spans:
-        if not dt.timedelta(0) <= start < end <= _FULL_DAY:
+        if not dt.timedelta(0) <= start < end <= DAY:
             raise CalendarError(f"a working period must start before it ends, within one day: {start}–{end}")
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
@@ -149,7 +152,8 @@ class Calendar:
     def is_working(self, instant: dt.datetime) -> bool:
         instant = _aware(instant, "instant").astimezone(dt.UTC)
         day = instant.astimezone(self.tz).date()
-        return any(a <= instant <= b for a, b in self.instants_on(day))
+        # The day before too: a period that ends at midnight holds that instant (periods are closed).
+        return any(a <= instant <= b for d in (day - DAY, day) for a, b in self.instants_on(d))
 
     def local_date(self, instant: dt.datetime) -> dt.date:
         return instant.astimezone(self.tz).date()
@@ -183,7 +187,7 @@ def _aware(value: dt.datetime, what: str) -> dt.datetime:
 
 
 def add_working_time(
-    start: dt.datetime, minutes: float, calendar: Calendar | object | None = None
+    start: dt.datetime, minutes: float, calendar: Calendar | WorkCalendar | None = None
 ) -> dt.datetime:
     """The instant ``minutes`` working minutes after ``start`` (see the module docstring for the rules)."""
     cal = calendar_resolve(calendar)
@@ -212,7 +216,7 @@ def add_working_time(
 
 
 def working_minutes_between(
-    a: dt.datetime, b: dt.datetime, calendar: Calendar | object | None = None
+    a: dt.datetime, b: dt.datetime, calendar: Calendar | WorkCalendar | None = None
 ) -> float:
     """Working minutes from ``a`` to ``b``; negative when ``b`` is before ``a``."""
     cal = calendar_resolve(calendar)
@@ -299,7 +303,7 @@ def _confirmed_recently(cached: _Cached | None, interval: float) -> bool:
     return cached is not None and cached.generation == _generation and _clock() - cached.checked_at < interval
 
 
-def calendar_resolve(calendar=None) -> Calendar:
+def calendar_resolve(calendar: Calendar | WorkCalendar | None = None) -> Calendar:
     """None → the default work calendar; a WorkCalendar row → its Calendar; a Calendar → itself."""
     if isinstance(calendar, Calendar):
         return calendar

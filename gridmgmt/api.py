@@ -2,9 +2,12 @@
 
 import math
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -17,6 +20,7 @@ from rest_framework.views import set_rollback
 
 from .api_policies import LoginThrottle
 from .errors import DomainError
+from .security import lockout_message
 
 # --- errors ----------------------------------------------------------------------------------------------
 
@@ -25,7 +29,8 @@ from .errors import DomainError
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Stable machine-readable code: invalid_input, invalid_transition, conflict, not_allowed, "
-        "not_found, outside, not_authenticated, authentication_failed, permission_denied, throttled, …"
+        "not_found, outside, not_authenticated, authentication_failed, permission_denied, throttled, "
+        "locked_out, …"
     )
     message = serializers.CharField(help_text="A sentence for people.")
     field = serializers.CharField(
@@ -51,7 +56,8 @@ ERROR_DESCRIPTIONS = {
     403: "Authenticated, but the role or scope does not allow this (or the CSRF check failed).",
     404: "Not found, or not visible to the caller.",
     409: "The case's state does not allow the action, or `version` no longer matches (reload, retry).",
-    429: "Throttled; `Retry-After` says when to try again.",
+    429: "Throttled, or (token login) locked out after too many failed logins; `Retry-After` says when to "
+    "try again.",
 }
 
 
@@ -182,6 +188,7 @@ class TokenOutputSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
 
 
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")  # kept out of error reports
 class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for the user's API token (created on first use)."""
 
@@ -199,7 +206,25 @@ class ObtainTokenView(ObtainAuthToken):
     )
     def post(self, request, *args, **kwargs):
         TokenInputSerializer(data=request.data).is_valid(raise_exception=True)
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # django-axes refused the username + address before checking the password (it flags the request
+            # it was given, this DRF request): say so with 429, not "unable to log in with these credentials".
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut() from None
+            raise
+
+
+class LockedOut(exceptions.APIException):
+    """Too many failed logins for this username from this address (django-axes); `wait` → Retry-After."""
+
+    status_code = 429
+    default_code = "locked_out"
+
+    def __init__(self):
+        super().__init__(lockout_message())
+        self.wait = settings.AXES_COOLOFF_TIME.total_seconds()
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The one settings module: every deployment difference comes from the environment."""
 
 import base64
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files: no CDN
     "leaflet",
     "django_htmx",  # ships htmx itself as a static file: no CDN
+    "axes",  # login lockout (see AXES_* below)
     "gridmgmt",
     "grids",
     "dispatch",
@@ -82,6 +84,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-axes turns a lockout flagged during authentication into the lockout page (gridmgmt.security).
+    "axes.middleware.AxesMiddleware",
+    # Last, so it sees a view's exception first: a database outage answers 503, not a 500 traceback.
+    "gridmgmt.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "gridmgmt.urls"
@@ -128,10 +134,26 @@ else:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username + address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "gridmgmt.security.LockoutBackend",  # django-axes' AxesStandaloneBackend
+    "django.contrib.auth.backends.ModelBackend",
+]
+# --- login lockout (django-axes): the login page, the admin login and POST /api/v1/auth/token/ ---
+# Five wrong passwords for one username from one address lock that pair out for 15 minutes (HTTP 429),
+# even with the right password; a success resets the count. Locking the pair, not the username alone, keeps
+# an attacker from locking a real user out from everywhere by guessing their password on purpose.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "gridmgmt.security.client_ip"  # behind proxies as the API throttles see it
+AXES_LOCKOUT_CALLABLE = "gridmgmt.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -176,7 +198,15 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Cookies: never readable by scripts (pages take the CSRF token from the template, not the cookie) and not
+# sent on cross-site subrequests; Secure (above and here) whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Celery: a real broker for one machine without Redis is the filesystem transport under var/ ---
 BROKER_DIR = VAR_DIR / "broker"
@@ -192,7 +222,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message taken by a worker that then died (acks_late) is redelivered once it has stayed unacknowledged
+    # this long (seconds); keep it above the longest task's time limit. The fault tests shorten it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 BROKER_DOWN_COOLDOWN_SECONDS = env.float("BROKER_DOWN_COOLDOWN_SECONDS", default=10.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -312,4 +346,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # With DEBUG on, Django logs every SQL statement with its parameters at DEBUG: API token keys, session
+    # keys and password hashes among them. LOG_LEVEL=DEBUG must not turn that on: SQL_LOG_LEVEL=DEBUG does.
+    "loggers": {"django.db.backends": {"level": env.str("SQL_LOG_LEVEL", default="INFO")}},
 }

@@ -1,7 +1,6 @@
 """Top-level URLs."""
 
 import django.contrib.auth.admin  # noqa: F401
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -28,7 +27,5 @@ urlpatterns = [
     path("", include("cases.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media is never served directly: originals keep their EXIF (GPS, device); pages and Open311 serve
+# permission-checked, EXIF-free copies through views.

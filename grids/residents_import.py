@@ -53,6 +53,7 @@ HEADER_ALIASES = {
 }
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_XLSX_INFLATED = 512 * 1024 * 1024  # a real register of 100,000 residents inflates to tens of MB
 MAX_STORED_ERRORS = 1000
 BATCH_SIZE = 2000
 PROGRESS_EVERY = 1000
@@ -387,6 +388,44 @@ def _write(good: list[_GoodRow]) -> int:
 # --- browser uploads run as jobs ----------------------------------------------------------------------
 
 
+def _upload_sniff(upload, name: str) -> None:
+    """Refuse, before anything is stored, a file that cannot be what its name says: markup or binary data
+    named .csv, a .xlsx that is not a workbook, or a workbook that would inflate past MAX_XLSX_INFLATED (a
+    zip bomb). The rows themselves are checked by the worker."""
+    upload.seek(0)
+    head = upload.read(64 * 1024)
+    upload.seek(0)
+    if head[:4] == b"PK\x03\x04":  # a workbook, whatever its name (_open_rows reads it as one)
+        _xlsx_sniff(upload)
+    elif name.lower().endswith(".xlsx"):
+        raise InvalidInput("the file is named .xlsx but is not an XLSX workbook", field="file")
+    elif b"\x00" in head:
+        raise InvalidInput("the file is not CSV text: it holds binary data", field="file")
+    elif head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise InvalidInput("the file is not CSV text: it is HTML, SVG or XML markup", field="file")
+
+
+def _xlsx_sniff(upload) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InvalidInput(
+            "the XLSX workbook cannot be read: it is not a valid zip archive", field="file"
+        ) from exc
+    finally:
+        upload.seek(0)
+    if not any(entry.filename == "[Content_Types].xml" for entry in entries):
+        raise InvalidInput("the file is a zip archive but not an XLSX workbook", field="file")
+    # The declared sizes bound what reading can inflate: zipfile never returns more than an entry declares.
+    if sum(entry.file_size for entry in entries) > MAX_XLSX_INFLATED:
+        raise InvalidInput(
+            f"the XLSX workbook inflates to more than {MAX_XLSX_INFLATED // (1024 * 1024)} MB", field="file"
+        )
+
+
 def resident_import_job_create(*, actor, upload, partial: bool) -> ResidentImportJob:
     """Store an upload (encrypted: it holds PII in clear) and have a worker import it after commit."""
     from .tasks import import_residents_task
@@ -399,6 +438,7 @@ def resident_import_job_create(*, actor, upload, partial: bool) -> ResidentImpor
         raise InvalidInput("upload a .csv or .xlsx file", field="file")
     if upload.size > MAX_UPLOAD_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
+    _upload_sniff(upload, name)
     job = ResidentImportJob(created_by=actor, filename=name, partial=partial)
     job.upload.save(f"{uuid.uuid4().hex}.bin", ContentFile(pii.encrypt_bytes(upload.read())), save=False)
     job.save()

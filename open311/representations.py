@@ -5,6 +5,7 @@ Identifiers (service codes, request ids, tokens, attribute and value keys) are a
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import OPEN_STATES, Case, CaseState, Category
@@ -147,7 +148,9 @@ def media_url(case: Case, absolute) -> str | None:
     if photos is None:
         photos = list(case.photos.filter(kind="report").order_by("created_at", "id")[:1])
     if photos:
-        return absolute(photos[0].image.url)
+        # The EXIF-free copy (the original may carry the reporter's GPS track and device), served publicly
+        # like the rest of a GeoReport request.
+        return absolute(reverse("open311:media", args=[photos[0].pk]))
     sent = _open311_request(case)
     return sent.media_url if sent is not None and sent.media_url else None
 

@@ -12,9 +12,13 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooMa
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 
+from cases.models import CasePhoto
+from cases.photos import photo_copy_response
 from gridmgmt import clock
 
 from . import params, selectors, services
@@ -182,3 +186,10 @@ def unknown(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
         "requests/<service_request_id> or tokens/<token>, each ending in .xml or .json"
     )
     return error_response(_format(request, fmt), error)
+
+
+@require_GET
+def media(request, photo_id: str):
+    """The EXIF-free display copy of a request's report photo (the media_url of a GeoReport request)."""
+    photo = get_object_or_404(CasePhoto, pk=int(photo_id), kind=CasePhoto.Kind.REPORT)
+    return photo_copy_response(photo, "display", cache="public")

@@ -41,7 +41,7 @@
         lyr.bindTooltip(feature.properties.name, { sticky: true });
       },
     }).addTo(map);
-    map.fitBounds(layer.getBounds(), { padding: [12, 12], maxZoom: 17 });
+    map.fitBounds(layer.getBounds(), { padding: [12, 12], maxZoom: 17, animate: false });
     return layer;
   }
 
@@ -193,7 +193,7 @@
     var lat0 = parseFloat(latInput.value), lng0 = parseFloat(lngInput.value);
     if (!isNaN(lat0) && !isNaN(lng0)) {
       place(lat0, lng0);
-      map.setView([lat0, lng0], 17);
+      map.setView([lat0, lng0], 17, { animate: false });
     }
 
     var gps = document.getElementById("gps-button");
@@ -248,7 +248,7 @@
       caseMarker(p).addTo(map);
       bounds.extend([p.lat, p.lng]);
     });
-    map.fitBounds(bounds.pad(0.1), { maxZoom: 17 });
+    map.fitBounds(bounds.pad(0.1), { maxZoom: 17, animate: false });
   }
 
   // --- cases: all open cases, grouped per grid below street level (a tiny clustering of our own) ---

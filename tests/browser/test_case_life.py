@@ -159,7 +159,7 @@ def test_a_return_is_redispatched_and_a_failed_verification_goes_back_for_rework
     roads.locator("summary", has_text="退回指挥中心").click()
     roads.fill("#f-return-reason", "垃圾清运属于环卫部门")
     roads.locator("#form-return button[type=submit]").click()
-    roads.locator(".state-returned").wait_for()
+    roads.locator(".messages li").filter(has_text=case.number).wait_for()  # back in the queue: not theirs
 
     # The dispatcher finds it in the returned queue, with the reason, and sends it to sanitation.
     dispatcher, d_watch = open_page(world.dispatcher, viewport=DESKTOP)

@@ -145,3 +145,12 @@ def test_the_queue_costs_the_same_for_few_and_many_cases(client, world, name):
     _dispatched(world, 10)
     many, _ = queries(client, reverse(name))
     assert many == few and many <= 12, (few, many)
+
+
+def test_after_returning_a_case_the_staff_member_lands_on_the_queue_not_a_404(client, world):
+    case = drive(world, S.DISPATCHED)
+    login(client, world.staff)
+    response = client.post(
+        reverse("case-action", args=[case.pk, "return"]), {"version": case.version, "reason": "x"}
+    )
+    assert response.status_code == 302 and response.url == reverse("home")

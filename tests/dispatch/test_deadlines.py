@@ -2,6 +2,8 @@
 
 import datetime as dt
 import threading
+from dataclasses import astuple
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -10,6 +12,7 @@ from django.db import connection
 
 from cases import services as case_services
 from cases.models import Case
+from dispatch.deadlines import clock_for
 from dispatch.models import Notification
 from dispatch.services import deadlines_enforce, notifications_send
 from gridmgmt import clock, tasking
@@ -294,3 +297,109 @@ def test_a_notification_claimed_by_a_worker_that_died_is_sent_once_its_lease_exp
     note.refresh_from_db()
     assert note.sent_at == T0 + dt.timedelta(minutes=6) and note.claimed_until is None and note.attempts == 2
     assert [m.to for m in mail.outbox] == [["a@example.org"]]
+
+
+# --- in working time (the office-hours calendar: Mon–Fri 08:30–12:00, 14:00–17:30) ---
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def sh(day: str, time: str) -> dt.datetime:
+    """A Nanchang wall time in March 2026 (2 March is a Monday)."""
+    return dt.datetime.fromisoformat(f"2026-03-{day}T{time}").replace(tzinfo=SHANGHAI)
+
+
+def _points(case) -> tuple:
+    case.refresh_from_db()
+    return case.deadline_warn_at, case.deadline_at, case.deadline_escalate_at
+
+
+@pytest.fixture
+def office(world):
+    return factories.work_calendar("office hours")
+
+
+def test_the_points_of_a_deadline_are_counted_in_working_time(world, office):
+    case = _dispatched(world, at=sh("06", "16:00"))  # Friday: 90 working minutes left that day
+
+    # 240 minutes: 90 on Friday, 150 on Monday; warning at 192, escalation at 360.
+    assert _points(case) == (sh("09", "10:12"), sh("09", "11:00"), sh("09", "15:00"))
+    with clock.frozen_at(sh("09", "10:11")):
+        assert deadlines_enforce() == NOTHING  # a weekend in between changes nothing
+    with clock.frozen_at(sh("09", "10:12")):
+        assert deadlines_enforce() == {**NOTHING, "deadline_warning": 1}
+
+
+def test_an_around_the_clock_category_ignores_the_calendar(world, office):
+    case = report(world, category=world.cats.manhole, at=sh("06", "17:00"))
+    with clock.frozen_at(sh("06", "17:00")), tasking.suppressed():
+        case = case_services.case_file(case=case, actor=world.dispatcher)
+        case = case_services.case_dispatch(case=case, actor=world.dispatcher, department=world.roads)
+
+    # 60 minutes on the wall clock on a Friday evening: warning at 48, escalation at 90.
+    assert _points(case) == (sh("06", "17:48"), sh("06", "18:00"), sh("06", "18:30"))
+
+
+def test_an_extension_adds_working_minutes_and_moves_every_point(world, office):
+    start = sh("06", "14:00")  # Friday: 210 working minutes left that day
+    case = _dispatched(world, at=start)
+    assert _points(case) == (sh("06", "17:12"), sh("09", "09:00"), sh("09", "11:00"))
+    with clock.frozen_at(sh("06", "17:20")):
+        case = case_services.case_accept(case=case, actor=world.staff)
+        case_services.case_request_extension(case=case, actor=world.staff, minutes=120, reason="设备维修")
+        case = case_services.case_approve_extension(case=case, actor=world.dispatcher)
+
+    # As if the limit had been 360 from the start: warning at 288, deadline 360, escalation at 540.
+    assert _points(case) == (sh("09", "09:48"), sh("09", "11:00"), sh("09", "16:00"))
+    assert _points(case) == astuple(clock_for(start, 360))[1:]
+    assert case.deadline_started_at == start
+    (event,) = _events(case, "approve_extension")
+    assert event.data["previous_deadline"] == sh("09", "09:00").astimezone(dt.UTC).isoformat()
+    assert dt.datetime.fromisoformat(event.data["deadline"]) == sh("09", "11:00")
+
+
+def test_a_resumed_case_gets_its_remaining_working_time_from_the_resume(world, office):
+    case = _dispatched(world, at=sh("06", "16:00"))  # due Monday 11:00 (see above)
+    with clock.frozen_at(sh("06", "16:30")):
+        case = case_services.case_suspend(case=case, actor=world.dispatcher, reason="等待上级批复")
+    assert case.suspended_remaining_s == 210 * 60  # 60 on Friday + 150 on Monday, in working time
+
+    with clock.frozen_at(sh("10", "10:00")):  # Tuesday
+        case = case_services.case_resume(case=case, actor=world.dispatcher, note="已批复")
+
+    # Left at suspension: 162 to the warning, 210 to the deadline, 330 to the escalation; counted from
+    # Tuesday 10:00 (the escalation lands exactly at closing time).
+    assert _points(case) == (sh("10", "14:42"), sh("10", "15:30"), sh("10", "17:30"))
+    assert case.deadline_started_at == sh("06", "16:00")
+    (event,) = _events(case, "resume")
+    assert event.data["previous_deadline"] == sh("09", "11:00").astimezone(dt.UTC).isoformat()
+    assert dt.datetime.fromisoformat(event.data["deadline"]) == sh("10", "15:30")
+    with clock.frozen_at(sh("10", "15:30")):
+        assert deadlines_enforce() == {**NOTHING, "deadline_warning": 1, "deadline_overdue": 1}
+
+
+def test_points_passed_before_a_suspension_stay_where_they_were(world, office):
+    case = _dispatched(world, at=sh("02", "09:00"))  # Monday: warning 14:12, due 15:00, escalation 17:00
+    assert _points(case) == (sh("02", "14:12"), sh("02", "15:00"), sh("02", "17:00"))
+    with clock.frozen_at(sh("02", "16:00")):
+        case = case_services.case_suspend(case=case, actor=world.dispatcher, reason="等待上级批复")
+    assert case.suspended_remaining_s == 0
+    with clock.frozen_at(sh("03", "09:00")):
+        case = case_services.case_resume(case=case, actor=world.dispatcher)
+
+    # Overdue since Monday 15:00 stays the truth; the escalation had 60 working minutes to go.
+    assert _points(case) == (sh("02", "14:12"), sh("02", "15:00"), sh("03", "10:00"))
+
+
+def test_an_extension_while_suspended_is_there_on_resume(world, office):
+    case = _dispatched(world, at=sh("02", "09:00"))  # due Monday 15:00
+    with clock.frozen_at(sh("02", "10:00")):
+        case = case_services.case_accept(case=case, actor=world.staff)
+        case = case_services.case_suspend(case=case, actor=world.dispatcher, reason="等待上级批复")
+        case_services.case_request_extension(case=case, actor=world.staff, minutes=60, reason="材料未到")
+        case = case_services.case_approve_extension(case=case, actor=world.dispatcher)
+    assert case.suspended_remaining_s == (120 + 60 + 60) * 60  # 10:00–12:00, 14:00–15:00, the extension
+    with clock.frozen_at(sh("03", "08:30")):
+        case = case_services.case_resume(case=case, actor=world.dispatcher)
+
+    assert case.deadline_at == sh("03", "14:30")  # 210 minutes before lunch, 30 after

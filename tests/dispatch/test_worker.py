@@ -6,17 +6,8 @@ worker on the same Redis can't steal each other's tasks. Tests are transactional
 connection, sees only committed rows.
 """
 
-import os
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
-from urllib.parse import quote
-
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from cases import services as case_services
 from cases.models import Case, CaseState
@@ -28,119 +19,25 @@ from gridmgmt.roles import Role
 from .. import factories
 from ..conftest import requires_postgres, requires_redis
 from ..factories import centre
+from ..support.celery_worker import Worker, celery_publishing, forget_queue, service_env, unique_queue
 
 pytestmark = [requires_postgres, requires_redis, pytest.mark.celery_worker]
-
-TIMEOUT_S = 30
-
-
-class Worker:
-    def __init__(self, queue: str, log_path: Path):
-        self.queue = queue
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-
-    def log(self, tail: int = 200) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-tail:])
-
-    def wait_until(self, what: str, predicate, timeout: float = TIMEOUT_S):
-        """Poll `predicate` until it returns something truthy; fail with the worker's log otherwise."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = predicate()
-            if result:
-                return result
-            if self.process is not None and self.process.poll() is not None:
-                pytest.fail(
-                    f"the worker exited ({self.process.returncode}) waiting for {what}:\n{self.log()}"
-                )
-            time.sleep(0.1)
-        pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; worker log:\n{self.log()}")
-
-
-def _test_database_url() -> str:
-    """The URL of the test database (pytest-django has renamed NAME to it by now)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
-
-
-def _forget_queue(broker_url: str, queue: str) -> None:
-    """Remove what kombu left in Redis for the throwaway queue (its list and its binding set)."""
-    import redis
-
-    client = redis.Redis.from_url(broker_url)
-    try:
-        client.delete(queue, *client.keys(f"_kombu.binding*.{queue}"))
-    finally:
-        client.close()
 
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, tmp_path_factory):
     broker_url = celery_app.conf.broker_url
     assert broker_url.startswith("redis://"), f"the worker tests need a Redis broker, not {broker_url!r}"
-    queue = f"gridmgmt-test-{uuid.uuid4().hex[:12]}"
-    w = Worker(queue, tmp_path_factory.mktemp("celery") / "worker.log")
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": broker_url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "RECONCILE_GRACE_SECONDS": "0",
-        # Close connections after each task: the test database is truncated between tests and dropped at
-        # the end of the session, which an idle connection held by the worker would block.
-        "CONN_MAX_AGE": "0",
-        "EMAIL_URL": "consolemail://",
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "gridmgmt",
-        "worker",
-        "--pool",
-        "solo",
-        "--loglevel",
-        "info",
-        "--queues",
-        queue,
-        "--hostname",
-        f"{queue}@%h",
-        "--without-heartbeat",
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    previous_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue  # what this process publishes goes to the worker's queue
-    with w.log_path.open("wb") as log:
-        w.process = subprocess.Popen(
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        w.wait_until("the worker to start", lambda: " ready." in w.log(tail=1000))
-        yield w
-    finally:
-        celery_app.conf.task_default_queue = previous_queue
-        w.process.terminate()
+    queue = unique_queue()
+    env = service_env(broker_url=broker_url, queue=queue, REDIS_URL=settings.REDIS_URL)
+    w = Worker(queue=queue, log_path=tmp_path_factory.mktemp("celery") / "worker.log", env=env)
+    # What this process publishes goes to the worker's queue.
+    with celery_publishing(queue=queue):
         try:
-            w.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            w.process.kill()
-            w.process.wait(timeout=5)
-        _forget_queue(broker_url, queue)
+            yield w.start()
+        finally:
+            w.stop()
+            forget_queue(broker_url, queue)
 
 
 @pytest.fixture(autouse=True)

@@ -60,6 +60,15 @@ def test_a_deadline_may_fall_exactly_at_the_end_of_a_period():
     assert add(at("2026-03-02", "12:00"), 1) == at("2026-03-02", "14:01")
 
 
+def test_a_period_may_run_to_midnight():
+    evenings = Calendar.of(hours={0: [("18:00", "24:00")]})  # Mondays only
+    assert add(at("2026-03-02", "23:00"), 60, evenings) == at("2026-03-03", "00:00")
+    assert evenings.is_working(at("2026-03-03", "00:00")) and not evenings.is_working(
+        at("2026-03-03", "00:01")
+    )
+    assert add(at("2026-03-03", "00:00"), 1, evenings) == at("2026-03-09", "18:01")
+
+
 def test_adding_nothing_keeps_a_working_instant_and_moves_any_other_to_the_next_working_start():
     assert add(at("2026-03-02", "10:17:03"), 0) == at("2026-03-02", "10:17:03")
     assert add(at("2026-03-02", "12:30"), 0) == at("2026-03-02", "14:00")

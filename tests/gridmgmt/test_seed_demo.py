@@ -15,7 +15,9 @@ from django.test import override_settings
 
 from cases.audit import chains_verify
 from cases.models import Case, CaseEvent, CaseState, Category
-from dispatch.models import Department, Notification, RoutingRule
+from dispatch.calendars import CHINA_2026
+from dispatch.models import Department, Notification, RoutingRule, WorkCalendar
+from dispatch.worktime import calendar_resolve
 from gridmgmt.roles import Role
 from grids.models import Grid, GridAssignment
 from grids.selectors import grid_locate
@@ -128,6 +130,16 @@ def test_every_step_went_through_the_services_without_a_refusal(demo, db):
 def test_deadline_alerts_are_part_of_the_history(demo, db):
     actions = set(CaseEvent.objects.values_list("action", flat=True))
     assert {"deadline_warning", "deadline_overdue", "route", "deny_extension", "verify_fail"} <= actions
+
+
+def test_deadlines_run_in_working_time_on_the_2026_calendar(demo, db):
+    calendar = WorkCalendar.objects.get(is_default=True)
+    assert calendar.days.count() == len(CHINA_2026)
+    working = calendar_resolve(calendar)
+    running = Case.objects.filter(deadline_at__isnull=False).select_related("category")
+    assert running.filter(category__around_the_clock=False).exists()
+    for case in running:
+        assert case.category.around_the_clock or working.is_working(case.deadline_at), case.number
 
 
 def test_no_notification_is_left_to_send(demo, db):

@@ -1,8 +1,10 @@
 """A third-party GeoReport v2 client's walk through the server, in JSON and in XML."""
 
 import datetime as dt
+import io
 
 import pytest
+from PIL import Image
 
 from cases.models import Case, CaseState
 from open311.models import ServiceRequest
@@ -242,10 +244,8 @@ def test_a_request_item_has_every_field_of_the_spec_in_order(client, world, demo
 
 
 def test_it_accepts_a_photo_as_multipart_media(client, world, demo_key, settings):
-    import io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
 
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
@@ -264,8 +264,12 @@ def test_it_accepts_a_photo_as_multipart_media(client, world, demo_key, settings
     assert response.status_code == 200, response.content
     number = json_of(response)[0]["service_request_id"]
     (item,) = json_of(client.get(url(f"requests/{number}.json")))
-    assert item["media_url"].startswith("http://testserver/media/cases/")
-    assert item["media_url"].endswith(".png")
+    assert item["media_url"].startswith("http://testserver/open311/v2/media/")
+    # The public copy is a JPEG without the original's EXIF, not the uploaded file.
+    served = client.get(item["media_url"].removeprefix("http://testserver"))
+    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    image = Image.open(io.BytesIO(b"".join(served.streaming_content)))
+    assert image.format == "JPEG" and not image.getexif()
 
 
 def test_a_media_url_sent_by_the_client_is_returned(client, world, demo_key):
