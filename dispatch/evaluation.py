@@ -398,13 +398,13 @@ class CaseFacts:
     closed_on_time: bool = False
 
 
-def _met(clock: _Clock | None, stage: str, suspended_since: dt.datetime | None, at: dt.datetime) -> bool:
+def _met(running: _Clock | None, stage: str, suspended_since: dt.datetime | None, at: dt.datetime) -> bool:
     """Was the stage's deadline kept by an action at `at`? Unknown (no recorded deadline) is not kept."""
-    if clock is None or clock.stage != stage or clock.deadline is None:
+    if running is None or running.stage != stage or running.deadline is None:
         return False
     if suspended_since is not None:  # the clock stood still: kept if it was stopped in time
-        return suspended_since <= clock.deadline
-    return at <= clock.deadline
+        return suspended_since <= running.deadline
+    return at <= running.deadline
 
 
 def _parse(value) -> dt.datetime | None:
@@ -414,7 +414,8 @@ def _parse(value) -> dt.datetime | None:
 def replay(
     case: dict, events: Iterable[tuple], *, start_at: dt.datetime, end_at: dt.datetime, as_of, calendar
 ) -> CaseFacts:
-    """Walk one case's events (action, created_at, data, actor_id; in order, all before `as_of`)."""
+    """Walk one case's events (action, created_at, data, actor_id, to_state; in order, all before
+    `as_of`) and say what they add to the period's figures."""
     facts = CaseFacts(
         case_id=case["id"],
         grid=case["grid__code"],
@@ -424,7 +425,7 @@ def replay(
     )
     tallies = facts.tallies
     department: str | None = None
-    clock: _Clock | None = None
+    running: _Clock | None = None
     suspended_since: dt.datetime | None = None
     handling: _Handling | None = None
     pauses: list[tuple[dt.datetime, dt.datetime]] = []  # suspensions within the running handling span
@@ -461,11 +462,11 @@ def replay(
                 span -= sum(working_minutes_between(a, b, calendar) for a, b in pauses)
                 handling_minutes += max(0.0, span)
                 handling.fixed = True
-                handling.on_time = _met(clock, "handling", suspended_since, at)
+                handling.on_time = _met(running, "handling", suspended_since, at)
         elif action in ("verify_pass", "verify_fail"):
             if in_period:
                 tallies.append(("verified", department, actor_id, None))
-                if _met(clock, "verification", suspended_since, at):
+                if _met(running, "verification", suspended_since, at):
                     tallies.append(("verified_on_time", department, actor_id, None))
                 if action == "verify_fail":
                     tallies.append(("reworked", data.get("department") or department, None, None))
@@ -481,13 +482,18 @@ def replay(
                 pauses.append((suspended_since, at))
             suspended_since = None
         if action in _CLEARS:
-            clock = None
+            running = None
         elif "deadline" in data:
-            clock = _Clock(data.get("stage", ""), _parse(data["deadline"]))
+            running = _Clock(data.get("stage", ""), _parse(data["deadline"]))
         if action in ("dispatch", "verify_fail"):
             handling, pauses = _Handling(department=department, started_at=at), []
-        if handling is not None and not handling.fixed and clock is not None and clock.stage == "handling":
-            handling.deadline = clock.deadline
+        if (
+            handling is not None
+            and not handling.fixed
+            and running is not None
+            and running.stage == "handling"
+        ):
+            handling.deadline = running.deadline
 
     if reported_in_period:
         tallies.append(("reported", None, None, None))
@@ -495,8 +501,8 @@ def replay(
             tallies.append(("rejected", None, None, None))
 
     # The due cohort and the overdue backlog, as of `as_of`.
-    running_stopped = handling is not None and not handling.fixed and suspended_since is not None
-    if handling is not None and handling.deadline is not None and not running_stopped:
+    stopped = handling is not None and not handling.fixed and suspended_since is not None
+    if handling is not None and handling.deadline is not None and not stopped:
         who = handling.department
         if start_at <= handling.deadline < end_at:
             facts.due_at, facts.due_department = handling.deadline, who

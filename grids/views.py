@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gridmgmt import policy
@@ -55,7 +56,9 @@ def partition_page(request, code: str):
 
 # --- Resident registry ----------------------------------------------------------------------------------
 # Who sees what is decided in gridmgmt.policy; these views only ask it. Identity data is masked on every
-# page; a clear value appears only in the response to a deliberate, logged POST (resident_reveal).
+# page; a clear value appears only in the response to a deliberate, logged POST (resident_reveal). Forms that
+# carry it are marked sensitive, so an error report of a failing request shows the fields masked.
+_PII_FIELDS = ("name", "id_number", "phone")
 
 RESIDENTS_PER_PAGE = 50
 
@@ -189,6 +192,7 @@ def _resident_form(request, *, resident: Resident | None, status: int = 200):
     return render(request, "grids/residents_form.html", context, status=status)
 
 
+@sensitive_post_parameters(*_PII_FIELDS)
 @login_required
 def resident_create(request):
     _forbid_unless(
@@ -209,6 +213,7 @@ def resident_create(request):
     return redirect("resident-detail", pk=resident.pk)
 
 
+@sensitive_post_parameters(*_PII_FIELDS)
 @login_required
 def resident_edit(request, pk: int):
     resident = selectors.resident_get_for(request.user, pk)

@@ -15,6 +15,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
 from cases.models import CasePhoto
@@ -140,6 +141,8 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str, district, f
     return render(fmt, payload, root="service_definition")
 
 
+# A create carries the reporter's name, e-mail address and phone, and the client's key.
+@sensitive_post_parameters("api_key", "first_name", "last_name", "email", "phone")
 @endpoint("GET", "POST")
 def request_list(request: HttpRequest, *, fmt: str, district, form) -> HttpResponse:
     if request.method == "POST":

@@ -9,13 +9,14 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cases import services
 from dispatch import evaluation as ev
 from dispatch.models import EvaluationFigure
 from dispatch.services import evaluation_materialise
 from dispatch.tasks import materialise_evaluation_task
 from gridmgmt import clock
 
-from .evaluation_scenario import AFTER, END, LOCAL, START, build
+from .evaluation_scenario import AFTER, END, LOCAL, START, Driver, at, build
 from .helpers import report
 
 WEEK = ev.Period(START, END)
@@ -298,3 +299,42 @@ def test_beat_runs_the_evaluation_at_one_in_the_morning():
     entry = settings.CELERY_BEAT_SCHEDULE["materialise-evaluation"]
     assert entry["task"] == "dispatch.tasks.materialise_evaluation_task"
     assert entry["schedule"] == crontab(hour=1, minute=0)
+
+
+def test_suspended_time_is_not_handling_time_and_a_resume_moves_the_deadline(world):
+    """Dispatched Mon 09:00 (due 15:00), suspended 10:00 with 180 working minutes left, resumed Tue 10:00
+    (due Tue 15:00), fixed Tue 11:00: 540 working minutes from dispatch to fix, 420 of them suspended."""
+    build(world)  # the office-hours calendar (and a week of other cases, in other grids' figures)
+    go = Driver(world)
+    case = go.report(at("03-02", "08:50"), world.g4, world.dispatcher, source="hotline")
+    case = go.file_dispatch(case, at("03-02", "08:55"), at("03-02", "09:00"), world.roads)
+    case = go(at("03-02", "10:00"), services.case_suspend, case=case, actor=world.dispatcher, reason="等批复")
+    case = go(at("03-02", "10:30"), services.case_accept, case=case, actor=world.other_staff)
+    case = go(at("03-03", "10:00"), services.case_resume, case=case, actor=world.dispatcher)
+    case = go(at("03-03", "11:00"), services.case_resolve, case=case, actor=world.other_staff, notes="已处理")
+    case = go(at("03-03", "11:30"), services.case_verify_pass, case=case, actor=world.dispatcher)
+
+    facts = ev.facts_collect(WEEK, now=AFTER)
+    mine = next(f for f in facts.cases if f.case_id == case.pk)
+    resumed = case.events.get(action="resume")
+    assert mine.due_at == dt.datetime.fromisoformat(resumed.data["deadline"]) == at("03-03", "15:00")
+    assert mine.closed_on_time
+    handling = [value for name, *_, value in mine.tallies if name == "handling_minutes"]
+    assert handling == [120.0]
+
+
+def test_a_fix_reported_while_the_clock_stands_still_is_on_time_if_it_stopped_in_time(world):
+    build(world)
+    go = Driver(world)
+    stopped_in_time = go.report(at("03-02", "08:50"), world.g4, world.dispatcher, source="hotline")
+    stopped_late = go.report(at("03-02", "08:51"), world.g4, world.dispatcher, source="hotline")
+    for case, stop in ((stopped_in_time, "14:00"), (stopped_late, "16:00")):  # due 15:00
+        case = go.file_dispatch(case, at("03-02", "08:55"), at("03-02", "09:00"), world.roads)
+        case = go(
+            at("03-02", stop), services.case_suspend, case=case, actor=world.dispatcher, reason="等批复"
+        )
+        case = go.fix(case, at("03-03", "09:00"), at("03-03", "10:00"), world.other_staff)
+        go(at("03-03", "10:30"), services.case_verify_pass, case=case, actor=world.dispatcher)
+    facts = {f.case_id: f for f in ev.facts_collect(WEEK, now=AFTER).cases}
+    assert facts[stopped_in_time.pk].closed_on_time
+    assert facts[stopped_late.pk].closed and not facts[stopped_late.pk].closed_on_time

@@ -124,6 +124,18 @@ class PgAdmin:
             )
         ]
 
+    def lock_waiters(self) -> list[int]:
+        """Backends of the test database waiting for a lock. (Behind a row lock the first waiter waits for
+        its holder and the next ones for the first waiter, so `blocked_by` the holder counts only one.)"""
+        return [
+            row[0]
+            for row in self.rows(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = %s AND cardinality(pg_blocking_pids(pid)) > 0",
+                [self.test_db],
+            )
+        ]
+
     def backends(self) -> list[int]:
         """Backends connected to the test database (not this one)."""
         return [

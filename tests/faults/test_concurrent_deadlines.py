@@ -81,21 +81,22 @@ def test_two_workers_sweeping_at_once_fire_each_alert_once_per_case_and_send_eac
     ids = [case.pk for case in cases]
     outboxes = [tmp_path / "mail-a", tmp_path / "mail-b"]
     queues = [unique_queue(), unique_queue()]
+    # Each worker mails into a folder of its own (filemail:///+absolute path: django-environ drops a slash).
     sweepers = [
-        workers.start(f"sweeper-{n}", queue=queue, EMAIL_URL=f"filemail://{outbox}")
+        workers.start(f"sweeper-{n}", queue=queue, EMAIL_URL=f"filemail:///{outbox}")
         for n, (queue, outbox) in enumerate(zip(queues, outboxes, strict=True))
     ]
 
     for action, flag, minutes in STAGES:
         moment = T0 + dt.timedelta(minutes=minutes)
-        with RowLocks(ids) as locks:
+        with RowLocks(ids):
             task_ids = [
                 enforce_deadlines_task.apply_async(kwargs={"now": moment.isoformat()}, queue=queue).id
                 for queue in queues
             ]
             # Both sweeps are running and waiting on the same case: the race starts when the locks go.
             sweepers[0].wait_until(
-                f"both {action} sweeps to wait on the locks", lambda: len(pg_admin.blocked_by(locks.pid)) == 2
+                f"both {action} sweeps to wait on the locks", lambda: len(pg_admin.lock_waiters()) == 2
             )
         results = [
             worker.wait_until(
