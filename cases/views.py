@@ -231,6 +231,7 @@ def _float(raw) -> float | None:
 @require_GET
 def case_report_check(request):
     """htmx: where the chosen point lies (which grid; may this user report there) and likely duplicates."""
+    _require(request, *(set(REPORTERS) - {Role.SYSTEM}))  # the report page's helper: its roles only
     user, now = request.user, clock.now()
     lat, lng = _float(request.GET.get("lat")), _float(request.GET.get("lng"))
     context: dict = {"now": now, "located": lat is not None and lng is not None}

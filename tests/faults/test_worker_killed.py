@@ -1,8 +1,10 @@
-"""A Celery worker killed in the middle of a task: the task runs again elsewhere and its effects happen once.
+"""A Celery worker killed in the middle of a task: the task runs again and its effects happen once.
 
-Routing is `acks_late`: the broker keeps the message as unacknowledged while the task runs, and a worker
-that dies without acknowledging it leaves it there. Redis hands it to another worker once it has been
-unacknowledged for the visibility timeout (an hour in production; a second here).
+Routing is `acks_late`: the broker keeps the message as unacknowledged while the task runs. A whole worker
+that dies (SIGKILL: no warm shutdown) leaves it there, and Redis hands it to another worker once it has
+been unacknowledged for the visibility timeout (an hour in production; a second here). A prefork pool
+process that dies is noticed by its worker, which hands the message back at once (reject_on_worker_lost).
+Either way the killed attempt is provably mid-flight: blocked inside case_route on a row lock the test holds.
 """
 
 import json

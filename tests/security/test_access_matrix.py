@@ -1,0 +1,435 @@
+"""Who reaches what: every URL of the project × GET and POST × anonymous and every persona.
+
+The URLs come from the resolver itself, so a new page, API endpoint or Open311 resource without a row in
+EXPECTED fails `test_every_url_has_an_expectation` (and its own matrix cases) until someone writes down who
+may use it. Path parameters are filled with real objects of one shared world: cases of grid 1 in the
+state each action needs, handled by sanitation (the `staff` persona's department), a resident of grid 1, an
+import job, a photo, an Open311 request and its token. Bodies are empty: an allowed caller then gets its
+answer (200, a redirect, or the 400/409 of bad input), a refused one 401/403/404/405, and nobody a 500.
+"""
+
+import io
+import os
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.http import QueryDict
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from PIL import Image
+
+from gridmgmt import tasking
+from grids import residents_import
+from open311.services import api_key_ensure_demo, request_create
+
+from ..cases.helpers import drive, report
+from ..factories import world_build
+from ..grids.resident_factories import csv_bytes, resident, row
+
+ANON = "anonymous"
+PERSONAS = (
+    ANON,
+    "gridadmin",
+    "other_gridadmin",
+    "dispatcher",
+    "staff",
+    "other_staff",
+    "supervisor",
+    "resident",
+    "outsider",
+)
+METHODS = ("GET", "POST")
+
+# Parts of the URL space this matrix leaves out, and why.
+EXEMPT_PREFIXES = {
+    "admin/": "Django's admin: its own login for is_staff accounts, not the project's roles",
+    "i18n/": "set_language: choosing the interface language is open to everyone by design",
+    "media/": "uploaded files, served by Django only when DEBUG is on (django.conf.urls.static)",
+    "static/": "the project's CSS and JS, public by design",
+}
+
+
+# --- the URL space, from the resolver -------------------------------------------------------------------
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            route = prefix + str(entry.pattern)
+            yield (f"{namespace}{entry.name}" if entry.name else route), route
+
+
+def discovered_urls() -> dict[str, str]:
+    """{url name (or route when unnamed): route} for every URL outside EXEMPT_PREFIXES."""
+    found: dict[str, str] = {}
+    for key, route in _walk(get_resolver().url_patterns):
+        if route.lstrip("^").startswith(tuple(EXEMPT_PREFIXES)):
+            continue
+        assert key not in found, f"two URL patterns are named {key}: the matrix keys on names"
+        found[key] = route
+    return found
+
+
+URLS = discovered_urls()
+
+
+# --- one world for the module ---------------------------------------------------------------------------
+# Hundreds of requests would otherwise each build the same district, people and cases. It is built once in a
+# transaction rolled back when the module ends; every test runs in pytest-django's savepoint inside it, so
+# a POST that changes something (an accepted case, a logout) is undone before the next test.
+
+
+def _png(name: str = "scene.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), (30, 120, 200)).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def _build(world) -> SimpleNamespace:
+    from cases import services
+
+    def case_in(state: str, **report_kwargs):
+        return drive(world, state, report(world, **report_kwargs))
+
+    with tasking.suppressed():
+        cases = {state: case_in(state) for state in ("reported", "filed", "dispatched", "in_progress")}
+        cases["resolved"] = case_in("resolved")
+        cases["pending_extension"] = case_in("in_progress")
+        services.case_request_extension(
+            case=cases["pending_extension"], actor=world.staff, minutes=120, reason="需要调集设备"
+        )
+        cases["suspended"] = case_in("dispatched")
+        services.case_suspend(case=cases["suspended"], actor=world.dispatcher, reason="等待上级批复")
+        cases["photo"] = case_in("dispatched", photos=[_png()])
+        key = api_key_ensure_demo()
+        data = QueryDict(mutable=True)
+        lat = (world.g1.min_lat + world.g1.max_lat) / 2
+        lng = (world.g1.min_lng + world.g1.max_lng) / 2
+        data.update({"service_code": world.cats.waste.code, "lat": str(lat), "long": str(lng)})
+        _, service_request = request_create(api_key=key, data=data)
+    for name, case in cases.items():
+        case.refresh_from_db()
+        cases[name] = case
+    upload = SimpleUploadedFile("residents.csv", csv_bytes([row(world.g1.code)]), content_type="text/csv")
+    job = residents_import.resident_import_job_create(actor=world.gridadmin, upload=upload, partial=False)
+    sessions = {}
+    for persona in PERSONAS[1:]:
+        client = Client()
+        client.force_login(getattr(world, persona))
+        sessions[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return SimpleNamespace(
+        world=world,
+        cases=cases,
+        photo=cases["photo"].photos.get(),
+        resident=resident(world.g1),
+        job=job,
+        service_request=service_request,
+        sessions=sessions,
+    )
+
+
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix-media")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_test_settings(settings, media_root):
+    """tests/conftest.py's settings, with this module's media directory: the shared world's photo lives
+    there for every test (the usual per-test media directory would not have it)."""
+    settings.MEDIA_ROOT = media_root
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.WORK_CALENDAR_CHECK_SECONDS = 3600
+
+
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker, media_root):
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with override_settings(
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], MEDIA_ROOT=media_root
+            ):
+                built = _build(world_build())
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+# --- path parameters: real objects of the shared world ----------------------------------------------------
+
+_ACTION_CASES = {
+    "file": "reported",
+    "reject": "reported",
+    "dispatch": "filed",
+    "accept": "dispatched",
+    "return": "dispatched",
+    "request_extension": "dispatched",
+    "suspend": "dispatched",
+    "approve_extension": "pending_extension",
+    "deny_extension": "pending_extension",
+    "resume": "suspended",
+    "resolve": "in_progress",
+    "verify_pass": "resolved",
+    "verify_fail": "resolved",
+}
+
+
+def path_for(key: str, s: SimpleNamespace) -> str:
+    """The URL to request for a URL name, its parameters taken from the shared world."""
+    case = s.cases["dispatched"]
+    number = {"number": case.number}
+    resident_pk = {"pk": s.resident.pk}
+    kwargs: dict = {
+        "grid-partition": {"code": s.world.district.code},
+        "resident-detail": resident_pk,
+        "resident-edit": resident_pk,
+        "resident-move-out": resident_pk,
+        "resident-reveal": {**resident_pk, "field": "id_number"},
+        "resident-import-job": {"pk": s.job.pk},
+        "resident-import-job-status": {"pk": s.job.pk},
+        "evaluation-export-indicators": {"fmt": "csv"},
+        "evaluation-export-cases": {"fmt": "csv"},
+        "api-resident-detail": {"id": str(s.resident.pk)},
+        "api-resident-move-out": {"id": str(s.resident.pk)},
+        "api-resident-reveal": {"id": str(s.resident.pk)},
+        "api-case-detail": number,
+        "api-case-events": number,
+        "api-case-photo": {"number": s.cases["photo"].number, "photo_id": str(s.photo.pk), "variant": "thumb"},
+        "case-detail": {"pk": case.pk},
+        "case-receipt": {"pk": case.pk},
+        "case-photo": {"pk": s.cases["photo"].pk, "photo_pk": s.photo.pk, "variant": "thumb"},
+        "case-action": {"pk": case.pk, "action": "accept"},
+        "open311:discovery": {"fmt": "json"},
+        "open311:services": {"fmt": "json"},
+        "open311:service": {"code": s.world.cats.waste.code, "fmt": "json"},
+        "open311:requests": {"fmt": "json"},
+        "open311:request": {"service_request_id": s.service_request.case.number, "fmt": "json"},
+        "open311:token": {"token": s.service_request.token, "fmt": "json"},
+        "open311:media": {"photo_id": str(s.photo.pk)},
+    }
+    if key == "open311:unknown":
+        return "/open311/v2/no-such-resource.json"
+    if key.startswith("api-case-") and key.removeprefix("api-case-") in _ACTION_CASES:
+        return reverse(key, kwargs={"number": s.cases[_ACTION_CASES[key.removeprefix("api-case-")]].number})
+    return reverse(key, kwargs=kwargs.get(key))
+
+
+def request_as(s: SimpleNamespace, persona: str, method: str, path: str, **client_kwargs):
+    client = Client(raise_request_exception=False, **client_kwargs)
+    if persona != ANON:
+        client.cookies[settings.SESSION_COOKIE_NAME] = s.sessions[persona]
+    if method == "GET":
+        return client.get(path)
+    if path.startswith("/api/"):  # the API's empty body: JSON with nothing in it
+        return client.post(path, data="", content_type="application/json")
+    return client.post(path)  # a form's empty body: multipart with no fields
+
+
+# --- the expectation table ---------------------------------------------------------------------------------
+# Each URL name → method → persona → the statuses allowed. Anonymous callers are sent to the login page
+# (302) by the web and get 401 from the API; denied personas get exactly the 403 or 404 the view decides on
+# (404 where existence itself is not to be revealed). An allowed caller's empty POST may be done (200/201,
+# a redirect) or refused for its input or the case's state (400/409): any of them proves access, and which
+# one is the business of the feature's own tests.
+
+ROLES = frozenset(PERSONAS[1:])
+GRIDADMINS = {"gridadmin", "other_gridadmin"}
+CENTRE = {"dispatcher", "supervisor"}  # the dispatch centre and supervisors: read everything
+REPORTERS = {"gridadmin", "other_gridadmin", "dispatcher", "resident"}
+STAFF = {"staff", "other_staff"}
+# Who sees the cases of grid 1 handled by sanitation: its administrator, the centre, sanitation's staff.
+CASE_VIEWERS = {"gridadmin", "dispatcher", "staff", "supervisor"}
+WRITE = frozenset({200, 201, 302, 400, 409})
+
+
+def _statuses(value) -> frozenset[int]:
+    return frozenset({value}) if isinstance(value, int) else frozenset(value)
+
+
+def everyone(status) -> dict[str, frozenset[int]]:
+    """The same answer for every caller, anonymous included (public endpoints, or a method nobody has)."""
+    return {persona: _statuses(status) for persona in PERSONAS}
+
+
+def web(allowed, ok, denied=403) -> dict[str, frozenset[int]]:
+    """A login-only page: anonymous → the login page; `allowed` personas → `ok`; the rest → `denied`."""
+    table = {persona: _statuses(ok if persona in allowed else denied) for persona in ROLES}
+    return {ANON: frozenset({302}), **table}
+
+
+def api(allowed, ok, denied=403) -> dict[str, frozenset[int]]:
+    """An API endpoint: anonymous → 401; `allowed` personas → `ok`; the rest → `denied`."""
+    table = {persona: _statuses(ok if persona in allowed else denied) for persona in ROLES}
+    return {ANON: frozenset({401}), **table}
+
+
+WEB_405 = web(ROLES, 405)  # a method the page refuses (after the login check)
+API_405 = api(ROLES, 405)
+
+
+# Before dispatch no department holds a case: sanitation's staff do not see it yet.
+UNROUTED_VIEWERS = CASE_VIEWERS - {"staff"}
+
+
+def case_action(allowed, *, api_style: bool, viewers=CASE_VIEWERS) -> dict[str, frozenset[int]]:
+    """Acting on a case of grid 1 / sanitation: a caller who cannot see it gets 404, one who sees it but
+    whose role never takes this action 403, the role that does gets its answer."""
+    build = api if api_style else web
+    return build(allowed, WRITE, denied=404) | {p: frozenset({403}) for p in viewers - set(allowed)}
+
+
+def api_case_action(*allowed: str, viewers=CASE_VIEWERS) -> dict[str, dict]:
+    return {"GET": API_405, "POST": case_action(allowed, api_style=True, viewers=viewers)}
+
+
+def same(spec: dict) -> dict[str, dict]:
+    """GET and POST answer alike (a page that does not restrict its methods: POST renders it too)."""
+    return {"GET": spec, "POST": spec}
+
+
+EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
+    # --- operations, documentation and API login: public by design ---
+    "healthz": {"GET": everyone({200, 503}), "POST": everyone(405)},  # 503 when the broker is down
+    "api-schema": {"GET": everyone(200), "POST": everyone(405)},
+    "api-docs": {"GET": everyone(200), "POST": everyone(405)},
+    "api-token": {"GET": everyone(405), "POST": everyone(400)},  # no credentials in an empty body
+    # --- the web login ---
+    "login": same({ANON: frozenset({200})} | {p: frozenset({302}) for p in ROLES}),
+    "logout": {"GET": everyone(405), "POST": everyone(302)},
+    # --- every role's pages ---
+    "home": same(web(ROLES, 200)),
+    "my-reports": same(web(ROLES, 200)),  # one's own reports
+    "case-search": same(web(ROLES, 200)),  # results scoped to what one may see
+    "case-report": {"GET": web(REPORTERS, 200), "POST": web(REPORTERS, WRITE)},
+    "case-report-check": {"GET": web(REPORTERS, 200), "POST": WEB_405},
+    "verification-queue": same(web(GRIDADMINS | {"dispatcher"}, 200)),
+    "department-queue": same(web(STAFF, 200)),
+    "case-bulk-accept": {"GET": WEB_405, "POST": web(STAFF, WRITE)},
+    "supervisor-overview": same(web(CENTRE, 200)),
+    "case-detail": same(web(CASE_VIEWERS, 200, denied=404)),
+    "case-receipt": same(web(CASE_VIEWERS, 200, denied=404)),
+    "case-photo": {"GET": web(CASE_VIEWERS, 200, denied=404), "POST": WEB_405},
+    "case-action": {"GET": WEB_405, "POST": case_action({"staff"}, api_style=False)},  # accept
+    # --- dispatch centre ---
+    "dispatch-queue": same(web({"dispatcher"}, 200)),
+    "dispatch-queue-rows": same(web({"dispatcher"}, 200)),
+    "dispatch-map": same(web(CENTRE, 200)),
+    # --- evaluation: the centre reads, supervisors recompute ---
+    "evaluation-dashboard": {"GET": web(CENTRE, 200), "POST": WEB_405},
+    "evaluation-formulas": {"GET": web(CENTRE, 200), "POST": WEB_405},
+    "evaluation-trends": {"GET": web(CENTRE, 200), "POST": WEB_405},
+    "evaluation-export-indicators": {"GET": web(CENTRE, 200), "POST": WEB_405},
+    "evaluation-export-cases": {"GET": web(CENTRE, 200), "POST": WEB_405},
+    "evaluation-recompute": {"GET": WEB_405, "POST": web({"supervisor"}, WRITE)},
+    # --- grid layer reports and workload ---
+    "grid-partition-index": same(web(CENTRE, 302)),  # straight to the only district
+    "grid-partition": same(web(CENTRE, 200)),
+    "grid-workload": {"GET": web(GRIDADMINS | CENTRE, 200), "POST": web({"dispatcher"}, WRITE)},
+    # --- resident registry: administrators of the grid; the centre sees counts only ---
+    "resident-list": same(web(GRIDADMINS | CENTRE, 200)),  # the centre gets the counts page
+    "resident-counts": same(web(GRIDADMINS | CENTRE, 200)),
+    "resident-create": {"GET": web(GRIDADMINS, 200), "POST": web(GRIDADMINS, WRITE)},
+    "resident-detail": same(web({"gridadmin"}, 200, denied=404)),
+    "resident-edit": {"GET": web({"gridadmin"}, 200, denied=404), "POST": web({"gridadmin"}, WRITE, 404)},
+    "resident-move-out": {"GET": WEB_405, "POST": web({"gridadmin"}, WRITE, denied=404)},
+    "resident-reveal": {"GET": WEB_405, "POST": web({"gridadmin"}, 200)},  # 403 alike for absent and denied
+    "resident-import": {"GET": web(GRIDADMINS, 200), "POST": web(GRIDADMINS, WRITE)},
+    "resident-import-job": same(web({"gridadmin"}, 200, denied=404)),  # the uploader's own job
+    "resident-import-job-status": same(web({"gridadmin"}, 200, denied=404)),
+    # --- REST API ---
+    "api-grids": {"GET": api(ROLES, 200), "POST": API_405},
+    "api-grid-locate": {"GET": api(ROLES, 400), "POST": API_405},  # no point given
+    "api-categories": {"GET": api(ROLES, 200), "POST": API_405},
+    "api-departments": {"GET": api(ROLES, 200), "POST": API_405},
+    "api-residents": {"GET": api(GRIDADMINS, 200), "POST": api(GRIDADMINS, WRITE)},
+    "api-resident-counts": {"GET": api(GRIDADMINS | CENTRE, 200), "POST": API_405},
+    "api-resident-detail": {
+        "GET": api({"gridadmin"}, 200) | {"other_gridadmin": frozenset({404})},
+        "POST": API_405,
+    },
+    "api-resident-move-out": {
+        "GET": API_405,
+        "POST": api({"gridadmin"}, WRITE) | {"other_gridadmin": frozenset({404})},
+    },
+    "api-resident-reveal": {"GET": API_405, "POST": api({"gridadmin"}, WRITE)},
+    # Input is checked before the reporter's role: a valid report by a role that may not report is a 403
+    # (test_a_valid_write_reaches_only_its_roles below).
+    "api-cases": {"GET": api(ROLES, 200), "POST": api(ROLES, 400)},
+    "api-case-detail": {"GET": api(CASE_VIEWERS, 200, denied=404), "POST": API_405},
+    "api-case-events": {"GET": api(CASE_VIEWERS, 200, denied=404), "POST": API_405},
+    "api-case-photo": {"GET": api(CASE_VIEWERS, 200, denied=404), "POST": API_405},
+    "api-case-file": api_case_action("dispatcher", viewers=UNROUTED_VIEWERS),
+    "api-case-reject": api_case_action("dispatcher", viewers=UNROUTED_VIEWERS),
+    "api-case-dispatch": api_case_action("dispatcher", viewers=UNROUTED_VIEWERS),
+    "api-case-accept": api_case_action("staff"),
+    "api-case-return": api_case_action("staff"),
+    "api-case-request_extension": api_case_action("staff"),
+    "api-case-approve_extension": api_case_action("dispatcher"),
+    "api-case-deny_extension": api_case_action("dispatcher"),
+    "api-case-suspend": api_case_action("dispatcher"),
+    "api-case-resume": api_case_action("dispatcher"),
+    "api-case-resolve": api_case_action("staff"),
+    "api-case-verify_pass": api_case_action("gridadmin", "dispatcher"),
+    "api-case-verify_fail": api_case_action("gridadmin", "dispatcher"),
+    # --- Open311 GeoReport v2: a public interface; creating a request needs the client's api_key ---
+    "open311:root": {"GET": everyone(200), "POST": everyone(405)},
+    "open311:discovery": {"GET": everyone(200), "POST": everyone(405)},
+    "open311:services": {"GET": everyone(200), "POST": everyone(405)},
+    "open311:service": {"GET": everyone(200), "POST": everyone(405)},
+    "open311:requests": {"GET": everyone(200), "POST": everyone(403)},  # no api_key: refused for all
+    "open311:request": {"GET": everyone(200), "POST": everyone(405)},
+    "open311:token": {"GET": everyone(200), "POST": everyone(405)},
+    "open311:media": {"GET": everyone(200), "POST": everyone(405)},  # the EXIF-free copy of a report photo
+    "open311:unknown": {"GET": everyone(404), "POST": everyone(404)},
+}
+
+MATRIX = [
+    pytest.param(key, method, persona, id=f"{key}-{method}-{persona}")
+    for key in URLS
+    for method in METHODS
+    for persona in PERSONAS
+]
+
+
+def test_every_url_has_an_expectation():
+    """A URL added without deciding who may use it fails here; so does a row for a URL that is gone."""
+    assert sorted(set(URLS) - set(EXPECTED)) == [], "URLs without a row in EXPECTED"
+    assert sorted(set(EXPECTED) - set(URLS)) == [], "rows in EXPECTED for URLs that no longer exist"
+    for key, methods in EXPECTED.items():
+        assert set(methods) == set(METHODS), key
+        for method, table in methods.items():
+            assert set(table) == set(PERSONAS), f"{key} {method}"
+            assert all(500 not in allowed for allowed in table.values()), f"{key} {method}"
+
+
+def test_the_matrix_covers_web_api_and_open311():
+    prefixes = {route.lstrip("^").split("/", 1)[0] for route in URLS.values()}
+    assert {"api", "open311", "grids", "dispatch", "evaluation", "cases", "healthz"} <= prefixes
+    assert len(MATRIX) == len(URLS) * len(METHODS) * len(PERSONAS)
+
+
+@pytest.mark.parametrize(("key", "method", "persona"), MATRIX)
+def test_access(db, shared, key, method, persona):
+    assert key in EXPECTED, f"{key} ({URLS[key]}) has no row in EXPECTED: decide who may use it"
+    allowed = EXPECTED[key][method][persona]
+    path = path_for(key, shared)
+
+    response = request_as(shared, persona, method, path)
+
+    assert response.status_code in allowed, (
+        f"{persona} {method} {path} → {response.status_code}, expected one of {sorted(allowed)}"
+    )
+    if persona == ANON and response.status_code == 302 and key != "logout":
+        assert response["Location"].startswith(f"{reverse('login')}?next="), response["Location"]
+
+
