@@ -3,6 +3,7 @@
 import math
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -10,6 +11,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, pagination, serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -206,14 +208,19 @@ class ObtainTokenView(ObtainAuthToken):
     )
     def post(self, request, *args, **kwargs):
         TokenInputSerializer(data=request.data).is_valid(raise_exception=True)
-        try:
-            return super().post(request, *args, **kwargs)
-        except exceptions.ValidationError:
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
             # django-axes refused the username + address before checking the password (it flags the request
             # it was given, this DRF request): say so with 429, not "unable to log in with these credentials".
             if getattr(request, "axes_locked_out", False):
-                raise LockedOut() from None
-            raise
+                raise LockedOut()
+            raise exceptions.ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        # A token exchange is a login: django-axes resets this username + address's failures (as the login
+        # page does) and the user's last_login moves.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        return Response({"token": token.key})
 
 
 class LockedOut(exceptions.APIException):

@@ -30,6 +30,7 @@ from gridmgmt import clock, tasking
 from gridmgmt import demo_data as data
 from gridmgmt.errors import DomainError
 from gridmgmt.roles import Role
+from grids import pii
 from grids import services as grid_services
 from grids.demo_layout import build_layout
 from grids.geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, to_shape
@@ -174,6 +175,7 @@ class Summary:
     cases_by_state: dict[str, int] = field(default_factory=dict)
     events_by_action: dict[str, int] = field(default_factory=dict)
     notifications: int = 0
+    residents: int = 0
     step_errors: list[str] = field(default_factory=list)
 
 
@@ -246,6 +248,7 @@ def demo_seed(*, cases: int = 360, seed: int = 1, now: dt.datetime | None = None
         calendar_china_2026(calendar_default())  # deadlines count working time: 2026 holidays, 调休 days
         departments = _seed_departments(summary, categories, streets)
         people = _seed_people(summary, grids, departments, rng)
+        _seed_residents(summary, grids, rng)
         _History(rng=rng, now=now, grids=grids, categories=categories, people=people, summary=summary).run(
             cases
         )
@@ -383,6 +386,53 @@ def _major_of(minor_code: str) -> data.Major:
 
 
 # --- people -----------------------------------------------------------------------------------------
+
+
+_ROADS = (
+    "八一大道",
+    "中山路",
+    "胜利路",
+    "象山北路",
+    "阳明路",
+    "叠山路",
+    "船山路",
+    "民德路",
+    "北京西路",
+    "永叔路",
+)
+RESIDENTS_PER_GRID = 12
+
+
+def _seed_residents(summary: Summary, grids: list[Grid], rng) -> None:
+    """A dozen registered residents per grid, through the registry service (encrypted, hashed, validated)."""
+    today = timezone.localdate()
+    used: set[str] = set()
+    for grid in grids:
+        road = rng.choice(_ROADS)
+        for n in range(RESIDENTS_PER_GRID):
+            birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 75))
+            first17 = f"{data.DISTRICT_ID_PREFIX}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+            while first17 in used:
+                first17 = first17[:14] + f"{(int(first17[14:]) + 1) % 1000:03d}"
+            used.add(first17)
+            age = (today - birth).days // 365
+            tags = ["elderly_alone"] if age >= 70 and rng.random() < 0.3 else []
+            if rng.random() < 0.04:
+                tags.append("disability")
+            if rng.random() < 0.05:
+                tags.append("low_income")
+            grid_services.resident_create(
+                actor=None,
+                grid=grid,
+                name=rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_NAMES),
+                id_number=first17 + pii.id_check_character(first17),
+                address=f"{road}{rng.randrange(1, 400)}号{rng.randrange(1, 7)}栋{n % 4 + 1}0{n // 4 + 1}室",
+                moved_in_on=max(birth, today - dt.timedelta(days=rng.randrange(30, 365 * 30))),
+                phone=f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+                household_no=f"H{grid.code[-6:]}{n // 3:02d}",
+                care_tags=tags,
+            )
+            summary.residents += 1
 
 
 def _seed_people(summary: Summary, grids: list[Grid], departments: dict[str, Department], rng) -> _People:

@@ -657,3 +657,6 @@ VERIFY_FAIL_REASONS = (
 )
 VERIFY_PASS_NOTES = ("现场核查已处置到位", "复核通过", "")
 HOTLINE_CALLERS = ("市民王先生", "市民李女士", "市民陈先生", "市民刘女士", "匿名市民")
+
+# Residents' ID numbers start with the district's administrative code (GB 11643 address code).
+DISTRICT_ID_PREFIX = "360102"

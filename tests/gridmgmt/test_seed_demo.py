@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.test import override_settings
 
@@ -19,7 +19,8 @@ from dispatch.calendars import CHINA_2026
 from dispatch.models import Department, Notification, RoutingRule, WorkCalendar
 from dispatch.worktime import calendar_resolve
 from gridmgmt.roles import Role
-from grids.models import Grid, GridAssignment
+from grids import pii
+from grids.models import Grid, GridAssignment, Resident
 from grids.selectors import grid_locate
 
 # The real hasher is deliberately slow; the seed hashes once, but every authenticate() would pay for it.
@@ -145,6 +146,17 @@ def test_deadlines_run_in_working_time_on_the_2026_calendar(demo, db):
 def test_no_notification_is_left_to_send(demo, db):
     assert Notification.objects.exists()
     assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_every_grid_has_registered_residents_stored_encrypted(demo, db):
+    assert not Grid.objects.filter(residents__isnull=True).exists()
+    resident = Resident.objects.first()
+    clear = pii.decrypt(resident.id_number_encrypted)
+    assert pii.id_number_validate(clear)  # a valid GB 11643 number (birth date, check character)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM grids_resident WHERE id = %s", [resident.pk])
+        row = " ".join(str(v) for v in cursor.fetchone())
+    assert clear not in row  # stored as ciphertext only
 
 
 def test_it_seeds_nothing_a_second_time_with_if_empty(demo, db):

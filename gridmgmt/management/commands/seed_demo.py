@@ -49,6 +49,7 @@ class Command(BaseCommand):
         events = ", ".join(f"{action} {n}" for action, n in sorted(summary.events_by_action.items()))
         self.stdout.write(f"{sum(summary.events_by_action.values())} case events: {events}.")
         self.stdout.write(f"{summary.notifications} notifications, all marked sent (history, not news).")
+        self.stdout.write(f"{summary.residents} registered residents (ID numbers and phones encrypted).")
         for error in summary.step_errors:
             self.stderr.write(f"skipped: {error}")
         self._print_logins()
