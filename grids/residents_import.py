@@ -8,13 +8,14 @@ good rows are written. Problems with the file itself (unreadable, header) always
 import csv
 import io
 import logging
+import operator
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from gridmgmt import policy
@@ -55,7 +56,9 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_XLSX_INFLATED = 512 * 1024 * 1024  # a real register of 100,000 residents inflates to tens of MB
 MAX_STORED_ERRORS = 1000
-BATCH_SIZE = 2000
+INSERT_ROWS = 1000  # rows per INSERT statement (PostgreSQL); SQLite uses executemany
+# Field types whose Python value is already what the database driver takes: no per-row adapter call.
+_PLAIN_COLUMN_TYPES = {"CharField", "TextField", "ForeignKey", "IntegerField", "BigIntegerField"}
 PROGRESS_EVERY = 1000
 Progress = Callable[[int, int], None]
 
@@ -129,34 +132,32 @@ def _open_rows(data: bytes, filename: str) -> tuple[int, Iterator]:
         raise ImportFileError("old Excel .xls files are not read: save the sheet as .xlsx or .csv")
     text = _decode(data)
     try:
-        records = sum(1 for _ in csv.reader(io.StringIO(text)))
+        # Parsed once and kept: the count drives the progress bar, and 100,000 short rows are a few MB.
+        records = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise ImportFileError(f"the CSV file cannot be parsed: {exc}") from None
-    return max(records - 1, 0), csv.reader(io.StringIO(text))
+    return max(len(records) - 1, 0), iter(records)
 
 
 def _open_xlsx(data: bytes) -> tuple[int, Iterator]:
-    import zipfile
+    """Rows of the first sheet, read with calamine (Rust): openpyxl read-only took ~25 s CPU for 100k rows.
 
-    import openpyxl
+    Like openpyxl with data_only=True it gives a formula's cached value. Cells come back as str, float (every
+    number: XLSX has no integer type), bool, date/datetime/time or "" for an empty cell; rows are numbered
+    from the sheet's first row, so row numbers in errors match what the spreadsheet shows.
+    """
+    import python_calamine
 
     try:
-        # read_only streams the sheet instead of building every cell object: 100k rows stay cheap.
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if not workbook.sheet_names:
+            raise ImportFileError("the XLSX workbook has no sheet")
+        sheet = workbook.get_sheet_by_index(0)
+        last = sheet.end  # (row, column) of the last cell with data, None for an empty sheet
+        rows = sheet.iter_rows()
+    except (python_calamine.CalamineError, ValueError, OSError) as exc:
         raise ImportFileError(f"the XLSX workbook cannot be read: {exc}") from None
-    if not workbook.worksheets:
-        raise ImportFileError("the XLSX workbook has no sheet")
-    sheet = workbook.worksheets[0]
-
-    def rows() -> Iterator:
-        try:
-            yield from sheet.iter_rows(values_only=True)
-        finally:
-            workbook.close()
-
-    # The size comes from the sheet's <dimension> tag, which some writers leave out: then it is unknown (0).
-    return max((sheet.max_row or 1) - 1, 0), rows()
+    return (last[0] if last else 0), rows
 
 
 def _header(cells) -> tuple[dict[str, int], list[RowError]]:
@@ -287,7 +288,7 @@ def _check_rows(rows, columns, *, actor, result: ImportResult, expected: int, pr
 
         name = check("name", services.resident_name_clean, _text(cell(values, "name")))
         raw_id = cell(values, "id_number")
-        if isinstance(raw_id, float):
+        if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
             errors.append(
                 RowError(
                     row_no,
@@ -359,29 +360,46 @@ def _check_registered(good: list[_GoodRow], result: ImportResult) -> None:
 
 
 def _write(good: list[_GoodRow]) -> int:
+    """Insert the rows in one transaction with parameterised multi-row INSERTs.
+
+    3–4× less CPU than bulk_create, which builds a model instance and runs every field's pre_save and
+    get_db_prep_save per row. Here each column's adapter is chosen once from Resident's fields and the
+    constant columns (timestamps, moved_out_on) are adapted once; values are never interpolated into the SQL.
+    """
+    if not good:
+        return 0
     now = timezone.now()
-    with transaction.atomic():
-        for start in range(0, len(good), BATCH_SIZE):
-            Resident.objects.bulk_create(
-                [
-                    Resident(
-                        grid_id=g.grid_id,
-                        household_no=g.household_no,
-                        address=g.address,
-                        name_encrypted=g.name_encrypted,
-                        id_number_encrypted=g.id_number_encrypted,
-                        id_number_hash=g.id_number_hash,
-                        phone_encrypted=g.phone_encrypted,
-                        gender=g.gender,
-                        birth_date=g.birth_date,
-                        moved_in_on=g.moved_in_on,
-                        care_tags=g.care_tags,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    for g in good[start : start + BATCH_SIZE]
-                ]
-            )
+    constants = {"created_at": now, "updated_at": now}
+    given = _GoodRow.__dataclass_fields__  # named as Resident's attnames (grid_id, name_encrypted, ...)
+    columns, getters = [], []
+    for f in Resident._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(f.column))
+        if f.attname in given:
+            get = operator.attrgetter(f.attname)
+            if f.get_internal_type() in _PLAIN_COLUMN_TYPES:
+                getters.append(get)
+            else:  # dates, JSON: the backend's own adaptation, as bulk_create would do
+                getters.append(lambda g, f=f, get=get: f.get_db_prep_save(get(g), connection))
+        else:  # created_at, updated_at, moved_out_on: the same for every row, adapted once
+            value = f.get_db_prep_save(constants.get(f.attname, f.get_default()), connection)
+            getters.append(lambda g, value=value: value)
+    table = connection.ops.quote_name(Resident._meta.db_table)
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # In-process: executemany steps one prepared statement in C, faster than long VALUES lists
+            # (which SQLite caps at 999 parameters, ~76 rows, anyway).
+            cursor.executemany(head + row_sql, [tuple(get(g) for get in getters) for g in good])
+        else:
+            # Client/server: one round trip per INSERT_ROWS rows instead of one per row.
+            per_statement = min(INSERT_ROWS, (connection.features.max_query_params or 65535) // len(columns))
+            for start in range(0, len(good), per_statement):
+                chunk = good[start : start + per_statement]
+                params = [value for g in chunk for value in (get(g) for get in getters)]
+                cursor.execute(head + ", ".join([row_sql] * len(chunk)), params)
     return len(good)
 
 

@@ -419,3 +419,41 @@ def test_the_command_refuses_a_file_with_a_bad_header(world, tmp_path):
         call_command("import_residents", str(path), "--partial", stderr=err)
     assert "row 1, column grid_code: missing required column" in err.getvalue()
     assert not Resident.objects.exists()
+
+
+def test_inserted_rows_carry_timestamps_birth_date_gender_and_no_move_out(world):
+    before = timezone.now()
+    id_no = id_number(birth=date(1984, 2, 29), seq=123)  # sequence 123: odd, so male
+    result = _import(csv_bytes([row(world.g1.code, id_no=id_no, care_tags="")]))
+    assert result.imported == 1
+    r = Resident.objects.get()
+    assert (r.birth_date, r.gender, r.moved_out_on, r.care_tags) == (date(1984, 2, 29), "M", None, [])
+    assert before <= r.created_at == r.updated_at <= timezone.now()
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_an_id_registered_between_check_and_insert_imports_nothing(world, monkeypatch, partial):
+    raced = id_number(seq=931)
+    resident(world.g4, id_no=raced)
+    monkeypatch.setattr(residents_import, "_check_registered", lambda good, result: None)
+    result = _import(csv_bytes([row(world.g1.code), row(world.g1.code, id_no=raced)]), partial=partial)
+    assert result.fatal and result.imported == 0
+    assert "registered meanwhile" in result.errors[-1].message
+    assert Resident.objects.count() == 1  # the first row's insert was rolled back with the second
+
+
+def test_xlsx_id_number_in_an_integer_cell_is_reported(world):
+    data = xlsx_bytes(
+        [[world.g1.code, "整数", int(id_number(seq=791)[:17] + "0"), "", "路 1 号", "", "2015-05-05", ""]]
+    )
+    result = _import(data, filename="r.xlsx")
+    assert _where(result) == [(2, "id_number")]
+    assert "format the column as text" in result.errors[0].message
+
+
+def test_xlsx_blank_rows_keep_spreadsheet_row_numbers(world):
+    values = [[row(code)[column] for column in HEADER] for code in (world.g1.code, "99")]
+    data = xlsx_bytes([values[0], [None] * len(HEADER), values[1]])
+    result = _import(data, filename="r.xlsx")
+    assert result.total == 2
+    assert _where(result) == [(4, "grid_code")]
