@@ -9,7 +9,7 @@ answer (200, a redirect, or the 400/409 of bad input), a refused one 401/403/404
 """
 
 import io
-import os
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -27,7 +27,7 @@ from open311.services import api_key_ensure_demo, request_create
 
 from ..cases.helpers import drive, report
 from ..factories import world_build
-from ..grids.resident_factories import csv_bytes, resident, row
+from ..grids.resident_factories import csv_bytes, id_number, resident, row
 
 ANON = "anonymous"
 PERSONAS = (
@@ -204,7 +204,11 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         "api-resident-reveal": {"id": str(s.resident.pk)},
         "api-case-detail": number,
         "api-case-events": number,
-        "api-case-photo": {"number": s.cases["photo"].number, "photo_id": str(s.photo.pk), "variant": "thumb"},
+        "api-case-photo": {
+            "number": s.cases["photo"].number,
+            "photo_id": str(s.photo.pk),
+            "variant": "thumb",
+        },
         "case-detail": {"pk": case.pk},
         "case-receipt": {"pk": case.pk},
         "case-photo": {"pk": s.cases["photo"].pk, "photo_pk": s.photo.pk, "variant": "thumb"},
@@ -433,3 +437,161 @@ def test_access(db, shared, key, method, persona):
         assert response["Location"].startswith(f"{reverse('login')}?next="), response["Location"]
 
 
+# --- valid writes: the roles that create things, with input that would be accepted ----------------------
+# An empty body is refused for its input before some endpoints look at the role; these send a valid one, so
+# a role that may not create (or a grid administrator aiming at someone else's grid) is refused for what
+# it is, and nothing is written.
+
+
+def _valid_write(key: str, s: SimpleNamespace) -> tuple[str, dict, str | None]:
+    """(path, body, content type or None for a form) of a valid create."""
+    g1 = s.world.g1
+    lat, lng = (g1.min_lat + g1.max_lat) / 2, (g1.min_lng + g1.max_lng) / 2
+    resident_body = {
+        "grid": g1.code,
+        "name": "王小明",
+        "id_number": id_number(),
+        "phone": "13800001111",
+        "address": "八一大道 2 号",
+        "moved_in_on": "2020-01-01",
+    }
+    return {
+        "case-report": (
+            reverse("case-report"),
+            {"lat": lat, "lng": lng, "category": s.world.cats.waste.pk, "description": "垃圾堆放"},
+            None,
+        ),
+        "api-cases": (
+            reverse("api-cases"),
+            {"lat": lat, "lng": lng, "category": s.world.cats.waste.code, "description": "垃圾堆放"},
+            "application/json",
+        ),
+        "resident-create": (reverse("resident-create"), resident_body, None),
+        "api-residents": (reverse("api-residents"), resident_body, "application/json"),
+    }[key]
+
+
+VALID_WRITES = {
+    # Reporters report; a grid administrator only in their own grids (grid 1 is not other_gridadmin's).
+    "case-report": web({"gridadmin", "dispatcher", "resident"}, 302),
+    "api-cases": api({"gridadmin", "dispatcher", "resident"}, 201),
+    # Grid administrators register residents of their own grids; another grid's code is bad input.
+    "resident-create": web({"gridadmin"}, 302) | {"other_gridadmin": frozenset({400})},
+    "api-residents": api({"gridadmin"}, 201) | {"other_gridadmin": frozenset({400})},
+}
+
+
+def _rows(key: str) -> int:
+    from cases.models import Case
+    from grids.models import Resident
+
+    return (Case if key in ("case-report", "api-cases") else Resident).objects.count()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("key", list(VALID_WRITES))
+def test_a_valid_write_reaches_only_its_roles(db, shared, key, persona):
+    path, body, content_type = _valid_write(key, shared)
+    client = Client(raise_request_exception=False)
+    if persona != ANON:
+        client.cookies[settings.SESSION_COOKIE_NAME] = shared.sessions[persona]
+    before = _rows(key)
+
+    with tasking.suppressed():
+        if content_type:
+            response = client.post(path, data=json.dumps(body), content_type=content_type)
+        else:
+            response = client.post(path, body)
+
+    allowed = VALID_WRITES[key][persona]
+    assert response.status_code in allowed, f"{persona}: {response.status_code}, expected {sorted(allowed)}"
+    created = persona != ANON and response.status_code in (201, 302)
+    assert _rows(key) == before + (1 if created else 0)
+
+
+# --- CSRF: forms and session-authenticated API calls need the token; Open311 and API tokens do not ---------
+
+
+def _csrf_token(client: Client, page: str) -> str:
+    client.get(page)
+    return client.cookies[settings.CSRF_COOKIE_NAME].value
+
+
+def test_csrf_refuses_a_login_form_posted_without_its_token(db, shared):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "staff", "password": "pw"})
+    assert response.status_code == 403
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+    token = _csrf_token(client, reverse("login"))
+    response = client.post(
+        reverse("login"), {"username": "staff", "password": "pw", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+
+
+def test_csrf_refuses_a_case_action_without_its_token(db, shared):
+    case = shared.cases["dispatched"]
+    client = Client(enforce_csrf_checks=True)
+    client.cookies[settings.SESSION_COOKIE_NAME] = shared.sessions["staff"]
+    path = reverse("case-action", kwargs={"pk": case.pk, "action": "accept"})
+
+    assert client.post(path).status_code == 403
+    case.refresh_from_db()
+    assert case.state == "dispatched"
+
+    token = _csrf_token(client, reverse("case-detail", kwargs={"pk": case.pk}))
+    with tasking.suppressed():
+        assert client.post(path, {"csrfmiddlewaretoken": token}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == "in_progress"
+
+
+def test_csrf_refuses_a_reveal_without_its_token_and_logs_no_reveal(db, shared):
+    from grids.models import ResidentAccessLog
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies[settings.SESSION_COOKIE_NAME] = shared.sessions["gridadmin"]
+    path = reverse("resident-reveal", kwargs={"pk": shared.resident.pk, "field": "id_number"})
+    before = ResidentAccessLog.objects.count()
+
+    assert client.post(path).status_code == 403
+    assert ResidentAccessLog.objects.count() == before
+
+
+def test_the_api_wants_the_csrf_token_with_a_session_but_not_with_an_api_token(db, shared):
+    from rest_framework.authtoken.models import Token
+
+    case = shared.cases["dispatched"]
+    path = reverse("api-case-accept", kwargs={"number": case.number})
+    session = Client(enforce_csrf_checks=True)
+    session.cookies[settings.SESSION_COOKIE_NAME] = shared.sessions["staff"]
+
+    response = session.post(path, data="{}", content_type="application/json")
+    assert response.status_code == 403 and "CSRF" in response.json()["error"]["message"]
+    case.refresh_from_db()
+    assert case.state == "dispatched"
+
+    key = Token.objects.create(user=shared.world.staff).key
+    token_client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {key}")
+    with tasking.suppressed():
+        assert token_client.post(path, data="{}", content_type="application/json").status_code == 200
+    case.refresh_from_db()
+    assert case.state == "in_progress"
+
+
+def test_open311_creates_with_its_api_key_and_no_csrf_token(db, shared):
+    from cases.models import Case
+
+    g1 = shared.world.g1
+    body = {
+        "api_key": api_key_ensure_demo().key,
+        "service_code": shared.world.cats.waste.code,
+        "lat": str((g1.min_lat + g1.max_lat) / 2),
+        "long": str((g1.min_lng + g1.max_lng) / 2),
+    }
+    before = Case.objects.count()
+    with tasking.suppressed():
+        response = Client(enforce_csrf_checks=True).post("/open311/v2/requests.json", body)
+    assert response.status_code == 200, response.content
+    assert Case.objects.count() == before + 1
