@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from . import pii
 
@@ -11,9 +12,9 @@ class Jurisdiction(models.Model):
     """One level of the administrative hierarchy; codes nest by prefix (6 + 3 + 3 digits)."""
 
     class Level(models.TextChoices):
-        DISTRICT = "district", "district"
-        STREET = "street", "street"
-        COMMUNITY = "community", "community"
+        DISTRICT = "district", _("district")
+        STREET = "street", _("street")
+        COMMUNITY = "community", _("community")
 
     CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12}
 
@@ -94,15 +95,15 @@ class Resident(models.Model):
     through grids.services (resident_create/update/move_out), reads of the clear values through reveal."""
 
     class Gender(models.TextChoices):
-        MALE = "M", "male"
-        FEMALE = "F", "female"
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
 
     class CareTag(models.TextChoices):
-        ELDERLY_ALONE = "elderly_alone", "elderly living alone"
-        DISABILITY = "disability", "disability"
-        LEFT_BEHIND_CHILD = "left_behind_child", "left-behind child"
-        LOW_INCOME = "low_income", "low income"
-        VETERAN = "veteran", "veteran"
+        ELDERLY_ALONE = "elderly_alone", _("elderly living alone")
+        DISABILITY = "disability", _("disability")
+        LEFT_BEHIND_CHILD = "left_behind_child", _("left-behind child")
+        LOW_INCOME = "low_income", _("low income")
+        VETERAN = "veteran", _("veteran")
 
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="residents")
     household_no = models.CharField("household number", max_length=30, blank=True)
@@ -150,8 +151,8 @@ class ResidentAccessLog(models.Model):
     """One deliberate reveal of a resident's ID number or phone: who, which field, when, from where, why."""
 
     class Field(models.TextChoices):
-        ID_NUMBER = "id_number", "ID number"
-        PHONE = "phone", "phone"
+        ID_NUMBER = "id_number", _("ID number")
+        PHONE = "phone", _("phone")
 
     class Basis(models.TextChoices):
         GRID_ADMIN = "grid_admin", "administrator of the resident's grid"
@@ -180,11 +181,11 @@ class ResidentImportJob(models.Model):
     """A bulk import uploaded in the browser and run by a Celery task; the page polls its progress."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "waiting for a worker"
-        RUNNING = "running", "running"
-        DONE = "done", "done"
-        REJECTED = "rejected", "rejected: nothing imported"
-        FAILED = "failed", "failed"
+        PENDING = "pending", _("waiting for a worker")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        REJECTED = "rejected", _("rejected: nothing imported")
+        FAILED = "failed", _("failed")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="resident_imports"

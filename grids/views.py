@@ -1,5 +1,6 @@
 """Browser pages for grids: partition report, administrator workload, resident registry."""
 
+import re
 from datetime import date
 
 from django.contrib import messages
@@ -11,6 +12,8 @@ from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,7 +29,7 @@ from .partition import BALANCE_BAND, partition_report
 
 def _partition_check(request) -> None:
     if not can_view_partition_report(request.user):
-        raise PermissionDenied("partition reports are for dispatchers and supervisors")
+        raise PermissionDenied(_("Partition reports are for dispatchers and supervisors."))
 
 
 @login_required
@@ -106,7 +109,8 @@ def resident_list(request):
 def resident_counts(request):
     """Current and moved-out residents per grid: all a dispatcher or supervisor sees without a grant."""
     _forbid_unless(
-        _scope_nonempty(policy.resident_count_scope(request.user)), "you may not see the resident registry"
+        _scope_nonempty(policy.resident_count_scope(request.user)),
+        _("You may not see the resident registry."),
     )
     counts = selectors.resident_counts_by_grid(request.user)
     return render(request, "grids/residents_counts.html", {"counts": counts})
@@ -138,7 +142,7 @@ def resident_reveal(request, pk: int, field: str):
     # Not found and not allowed answer alike (403), so the endpoint cannot be used to probe which ids exist.
     _forbid_unless(
         resident is not None and policy.resident_reveal_basis(request.user, resident) is not None,
-        "only the administrators of this resident's grid, or people granted it, may reveal this",
+        _("Only the administrators of this resident's grid, or people granted it, may reveal this."),
     )
     if field not in ResidentAccessLog.Field.values:
         raise Http404("No such field")
@@ -197,7 +201,7 @@ def _resident_form(request, *, resident: Resident | None, status: int = 200):
 def resident_create(request):
     _forbid_unless(
         _scope_nonempty(policy.resident_editable_grid_ids(request.user)),
-        "only grid administrators register residents",
+        _("Only grid administrators register residents."),
     )
     if request.method != "POST":
         return _resident_form(request, resident=None)
@@ -209,7 +213,7 @@ def resident_create(request):
     except DomainError as exc:
         messages.error(request, _field_message(exc))
         return _resident_form(request, resident=None, status=exc.status)
-    messages.success(request, f"Resident registered in {grid.name}.")
+    messages.success(request, _("Resident registered in %(grid)s.") % {"grid": grid.name})
     return redirect("resident-detail", pk=resident.pk)
 
 
@@ -218,7 +222,7 @@ def resident_create(request):
 def resident_edit(request, pk: int):
     resident = selectors.resident_get_for(request.user, pk)
     _forbid_unless(
-        policy.can_edit_resident_in(request.user, resident.grid_id), "you may not edit this resident"
+        policy.can_edit_resident_in(request.user, resident.grid_id), _("You may not edit this resident.")
     )
     if request.method != "POST":
         return _resident_form(request, resident=resident)
@@ -234,7 +238,7 @@ def resident_edit(request, pk: int):
         messages.error(request, _field_message(exc))
         resident.refresh_from_db()
         return _resident_form(request, resident=resident, status=exc.status)
-    messages.success(request, "Resident updated.")
+    messages.success(request, _("Resident updated."))
     return redirect("resident-detail", pk=resident.pk)
 
 
@@ -243,7 +247,7 @@ def resident_edit(request, pk: int):
 def resident_move_out(request, pk: int):
     resident = selectors.resident_get_for(request.user, pk)
     _forbid_unless(
-        policy.can_edit_resident_in(request.user, resident.grid_id), "you may not edit this resident"
+        policy.can_edit_resident_in(request.user, resident.grid_id), _("You may not edit this resident.")
     )
     try:
         raw = request.POST.get("moved_out_on", "")
@@ -258,12 +262,98 @@ def resident_move_out(request, pk: int):
         messages.error(request, _field_message(exc))
         context = _resident_detail_context(request, resident)
         return render(request, "grids/residents_detail.html", context, status=exc.status)
-    messages.success(request, "Move-out recorded.")
+    messages.success(request, _("Move-out recorded."))
     return redirect("resident-detail", pk=resident.pk)
 
 
+# The registry's domain errors in the page language (the API keeps the English message); an unknown one is
+# shown as it is.
+_FIELD_LABELS = {
+    "grid": gettext_lazy("Grid"),
+    "name": gettext_lazy("Name"),
+    "id_number": gettext_lazy("ID number"),
+    "phone": gettext_lazy("Phone"),
+    "address": gettext_lazy("Address"),
+    "household": gettext_lazy("Household number"),
+    "household_no": gettext_lazy("Household number"),
+    "care_tags": gettext_lazy("Care"),
+    "moved_in_on": gettext_lazy("Moved in on"),
+    "moved_out_on": gettext_lazy("Moved out on"),
+    "file": pgettext_lazy("uploaded file", "File"),
+}
+_MESSAGES = frozenset(
+    (
+        gettext_noop("choose one of your grids"),
+        gettext_noop("choose a file"),
+        gettext_noop("the moved-in date must be a date (YYYY-MM-DD)"),
+        gettext_noop("the moved-out date must be a date (YYYY-MM-DD)"),
+        gettext_noop("a name is required"),
+        gettext_noop("a name has at most 50 characters"),
+        gettext_noop("an address is required"),
+        gettext_noop("an address has at most 200 characters"),
+        gettext_noop("a household number has at most 30 characters"),
+        gettext_noop("the moved-in date is in the future"),
+        gettext_noop("the moved-in date is before the birth date in the ID number"),
+        gettext_noop("you may keep the registry of your own grids only"),
+        gettext_noop("this ID number is already registered"),
+        gettext_noop("the moved-out date is in the future"),
+        gettext_noop("the moved-out date is before the moved-in date"),
+        gettext_noop("this resident has already moved out"),
+        gettext_noop("an ID number is required"),
+        gettext_noop("the first 17 characters of an ID number must be digits"),
+        gettext_noop("the last character of an ID number must be a digit or X"),
+        gettext_noop(
+            "a phone number must be a mobile number (11 digits, 13x–19x) or a landline such as 0791-86123456"
+        ),
+    )
+)
+_ID_PATTERNS = (
+    (
+        re.compile(r"^an ID number has 18 characters, this one has (?P<n>\d+)$"),
+        gettext_lazy("an ID number has 18 characters, this one has %(n)s"),
+    ),
+    (
+        re.compile(r"^the birth date (?P<digits>\d+) in the ID number is not a real date$"),
+        gettext_lazy("the birth date %(digits)s in the ID number is not a real date"),
+    ),
+    (
+        re.compile(r"^the birth date (?P<digits>\d+) in the ID number is before 1900$"),
+        gettext_lazy("the birth date %(digits)s in the ID number is before 1900"),
+    ),
+    (
+        re.compile(r"^the birth date (?P<digits>\d+) in the ID number is in the future$"),
+        gettext_lazy("the birth date %(digits)s in the ID number is in the future"),
+    ),
+    (
+        re.compile(
+            r"^wrong check character (?P<got>\S+): the first 17 digits give (?P<expected>\S+)"
+            r" \(ISO 7064 MOD 11-2\)$"
+        ),
+        gettext_lazy(
+            "wrong check character %(got)s: the first 17 digits give %(expected)s (ISO 7064 MOD 11-2)"
+        ),
+    ),
+)
+
+
+def _translated(message: str) -> str:
+    if message in _MESSAGES:
+        return _(message)
+    for pattern, template in _ID_PATTERNS:
+        match = pattern.match(message)
+        if match:
+            return str(template) % match.groupdict()
+    return message
+
+
 def _field_message(exc: DomainError) -> str:
-    return f"{exc.field}: {exc.message}" if exc.field else exc.message
+    message = _translated(exc.message)
+    if not exc.field:
+        return message
+    return _("%(field)s: %(message)s") % {
+        "field": _FIELD_LABELS.get(exc.field, exc.field),
+        "message": message,
+    }
 
 
 @login_required
@@ -271,7 +361,7 @@ def resident_import(request):
     """Upload a CSV/XLSX file; a Celery worker imports it and the progress page follows the job."""
     _forbid_unless(
         _scope_nonempty(policy.resident_editable_grid_ids(request.user)),
-        "only grid administrators import residents",
+        _("Only grid administrators import residents."),
     )
     context = {
         "columns": residents_import.COLUMNS,
@@ -329,7 +419,7 @@ def _workload_scope(request) -> str:
     scope = policy.workload_scope(request.user)
     if scope is None:
         raise PermissionDenied(
-            "the workload page is for the dispatch centre, supervisors and grid administrators"
+            _("The workload page is for the dispatch center, supervisors and grid administrators.")
         )
     return scope
 
@@ -350,7 +440,7 @@ def _workload_context(request, scope: str) -> dict:
     if scope == "all" and code:
         jurisdiction = Jurisdiction.objects.filter(code=code).first() if code.isdigit() else None
         if jurisdiction is None:
-            raise Http404(f"There is no jurisdiction {code[:20]}.")
+            raise Http404(_("There is no jurisdiction %(code)s.") % {"code": code[:20]})
     workload = selectors.administrator_workload(
         jurisdiction=jurisdiction, administrator=request.user if scope == "own" else None
     )
@@ -373,21 +463,23 @@ def _assignment_input(data) -> tuple[str, Grid, object]:
     """(action, grid, user) from the posted form, or InvalidInput naming what is wrong."""
     action = data.get("action", "")
     if action not in ("assign", "unassign"):
-        raise InvalidInput("choose to assign or to unassign", field="action")
+        raise InvalidInput(_("choose to assign or to unassign"), field="action")
     code = data.get("grid", "").strip()
     if not (len(code) == 14 and code.isdigit()):
-        raise InvalidInput("enter a 14-digit grid code", field="grid")
+        raise InvalidInput(_("enter a 14-digit grid code"), field="grid")
     grid = Grid.objects.filter(code=code).first()
     if grid is None:
-        raise InvalidInput(f"there is no grid {code}", field="grid")
+        raise InvalidInput(_("there is no grid %(code)s") % {"code": code}, field="grid")
     username = data.get("user", "").strip()
     if not username or len(username) > 150 or "\x00" in username:
-        raise InvalidInput("choose an administrator", field="user")
+        raise InvalidInput(_("choose an administrator"), field="user")
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise InvalidInput(f"there is no user {username}", field="user")
+        raise InvalidInput(_("there is no user %(username)s") % {"username": username}, field="user")
     if action == "assign" and not (user.is_active and Role.GRID_ADMIN in user_roles(user)):
-        raise InvalidInput(f"{username} is not an active grid administrator", field="user")
+        raise InvalidInput(
+            _("%(username)s is not an active grid administrator") % {"username": username}, field="user"
+        )
     return action, grid, user
 
 
@@ -398,23 +490,35 @@ def workload(request):
     scope = _workload_scope(request)
     if request.method == "POST":
         if not policy.can_assign_grids(request.user):
-            raise PermissionDenied("only dispatchers and system administrators assign grids")
+            raise PermissionDenied(_("Only dispatchers and system administrators assign grids."))
         try:
             action, grid, user = _assignment_input(request.POST)
             if action == "assign":
                 held = grid.assignments.filter(user=user).exists()
                 services.grid_assign(grid=grid, user=user)
-                done = f"{user.username} already holds grid {grid.code}." if held else None
+                done = (
+                    _("%(user)s already holds grid %(grid)s.") % {"user": user.username, "grid": grid.code}
+                    if held
+                    else None
+                )
             else:
                 if not services.grid_unassign(grid=grid, user=user):
-                    raise InvalidInput(f"{user.username} does not hold grid {grid.code}", field="user")
+                    raise InvalidInput(
+                        _("%(user)s does not hold grid %(grid)s")
+                        % {"user": user.username, "grid": grid.code},
+                        field="user",
+                    )
                 done = None
         except DomainError as exc:
             messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
             return render(
                 request, "grids/workload.html", _workload_context(request, scope), status=exc.status
             )
-        verb = "now holds" if action == "assign" else "no longer holds"
-        messages.success(request, done or f"{user.username} {verb} grid {grid.code} ({grid.name}).")
+        values = {"user": user.username, "grid": grid.code, "name": grid.name}
+        if action == "assign":
+            success = _("%(user)s now holds grid %(grid)s (%(name)s).") % values
+        else:
+            success = _("%(user)s no longer holds grid %(grid)s (%(name)s).") % values
+        messages.success(request, done or success)
         return redirect(request.get_full_path())
     return render(request, "grids/workload.html", _workload_context(request, scope))

@@ -103,3 +103,32 @@ def test_english_category_names_where_the_taxonomy_has_them(client, world):
     assert "Exposed garbage" in html(client.get(reverse("my-reports")))
     login(client, world.gridadmin, language="zh-hans")
     assert "暴露垃圾" in html(client.get(reverse("my-reports")))
+
+
+def test_the_evaluation_dashboard_is_in_chinese(client, world):
+    login(client, world.supervisor, language="zh-hans")
+    page = html(client.get(reverse("evaluation-dashboard")))
+    assert "综合评价" in page and "按期结案率" in page and "按时核查率" in page and "有效上报率" in page
+    assert ">名称</th>" in page and "姓名" not in page  # departments and streets have names, not 姓名
+    for english in ("closure rate", "Cases reported", "Trends", "Download CSV", "Whole district"):
+        assert english not in page, english
+    login(client, world.supervisor, language="en")
+    page = html(client.get(reverse("evaluation-dashboard")))
+    assert "on-time closure rate" in page and ">Name</th>" in page
+
+
+def test_the_lockout_page_follows_the_browser_language(world, settings):
+    from django.test import Client
+
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    for language, expected in (
+        ("zh-hans", ["暂时无法登录", "登录失败次数过多", "返回登录页"]),
+        ("en", ["Login blocked"]),
+    ):
+        browser = Client(REMOTE_ADDR=f"10.9.9.{len(language)}", HTTP_ACCEPT_LANGUAGE=language)
+        for _attempt in range(3):
+            response = browser.post(reverse("login"), {"username": "dispatcher", "password": "wrong"})
+        assert response.status_code == 429
+        page = html(response)
+        assert all(text in page for text in expected), page

@@ -232,10 +232,18 @@ def test_the_owner_cannot_register_into_a_colleagues_grid(client, world):
 
 def test_an_invalid_id_number_is_explained_on_the_form(client, world):
     response = _client(client, world.gridadmin).post(
-        reverse("resident-create"), _form(world.g1, id_number="36010219900307123")
+        reverse("resident-create"),
+        _form(world.g1, id_number="36010219900307123"),
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
-    assert "id_number: an ID number has 18 characters, this one has 17" in response.content.decode()
+    assert "ID number: an ID number has 18 characters, this one has 17" in response.content.decode()
+    response = _client(client, world.gridadmin).post(
+        reverse("resident-create"),
+        _form(world.g1, id_number="36010219900307123"),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert "身份证号：身份证号应为 18 位，此号码为 17 位" in response.content.decode()
 
 
 @pytest.mark.parametrize("persona", ["outsider", "staff", "supervisor", "dispatcher"])

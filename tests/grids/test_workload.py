@@ -170,6 +170,7 @@ def test_an_administrator_can_be_narrowed_to_their_own_row(busy):
 
 
 def client_for(user, **kwargs) -> Client:
+    kwargs.setdefault("HTTP_ACCEPT_LANGUAGE", "en")  # the messages below are asserted in English
     client = Client(**kwargs)
     client.force_login(user)
     return client
