@@ -12,12 +12,13 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help install venv run test lint fmt clean
+.PHONY: help install venv run test lint fmt clean bench
 
 help:
 	@echo "make run    serve http://127.0.0.1:$(PORT)/ with demo data (web + Celery worker + beat)"
 	@echo "make test   ruff, migrations check, pytest (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make lint   ruff check + format check;  make fmt   apply ruff fixes and formatting"
+	@echo "make bench  measure the stack on PostgreSQL + Redis + Celery + gunicorn (bench/README.md)"
 	@echo "make clean  remove var/ and .venv/"
 
 $(BIN)/python:
@@ -55,3 +56,9 @@ fmt: $(STAMP)
 
 clean:
 	rm -rf var $(VENV)
+
+# Not part of `make test`: measures the whole stack (PostgreSQL database gridmgmt_bench, Redis DB 15,
+# gunicorn, a Celery worker, wrk); see bench/README.md. BENCH_CASES=1000000 for the full-size run.
+bench: $(STAMP) | var
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python bench/run.py

@@ -34,6 +34,8 @@ WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "1"))
 WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
 WRK_CONNECTIONS = int(os.environ.get("BENCH_WRK_CONNECTIONS", "16"))
 AUTO_DISPATCH = ("0104", "2101")
+# Distinct report bodies (points) for the wrk runs; each open-loop run then gets points of its own.
+WRK_BODIES = 6000
 
 ENV = {
     "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -137,13 +139,14 @@ def queue_length() -> int:
 # --- load ----------------------------------------------------------------------------------------------
 
 
-def report_bodies(points, categories: list[str], count: int = 400) -> list[str]:
+def report_bodies(points, categories: list[str]) -> list[str]:
+    """One body per point: a point reported twice in one category would be held as a likely duplicate
+    (never auto-dispatched), which real reports mostly are not."""
     import random
 
     rng = random.Random(5)
     bodies = []
-    for i in range(count):
-        lat, lng, _grid = points[i % len(points)]
+    for i, (lat, lng, _grid) in enumerate(points):
         bodies.append(
             json.dumps(
                 {
@@ -291,8 +294,9 @@ def phase_http(token: str, points, categories: list[str]) -> None:
     )
     try:
         bodies = report_bodies(points, categories)
-        report_script = wrk_script("/api/v1/cases/", token, bodies)
-        bare_script = wrk_script("/bench/bare/", token, bodies)
+        report_script = wrk_script("/api/v1/cases/", token, bodies[:WRK_BODIES])
+        bare_script = wrk_script("/bench/bare/", token, bodies[:WRK_BODIES])
+        offset = WRK_BODIES
         # Warm-up: each gunicorn worker builds its grid index and fills its connection.
         subprocess.run(
             ["wrk", "-t1", "-c4", "-d3s", "-s", str(report_script), f"http://127.0.0.1:{PORT}/api/v1/cases/"],
@@ -341,7 +345,8 @@ def phase_http(token: str, points, categories: list[str]) -> None:
 
         for rate in RATES:
             before = Case.objects.order_by("-id").values_list("id", flat=True).first()
-            sent = open_loop(rate, SECONDS, token, bodies)
+            sent = open_loop(rate, SECONDS, token, bodies[offset : offset + rate * SECONDS])
+            offset += rate * SECONDS
             # Wait for routing (and auto-dispatch) of every case of the run.
             t0 = time.monotonic()
             while time.monotonic() - t0 < 90:
@@ -621,7 +626,7 @@ def main() -> None:
     log(f"generated {counts} in {gen_s:.0f} s")
     import random
 
-    points = _points(random.Random(11), 400)
+    points = _points(random.Random(11), WRK_BODIES + sum(RATES) * SECONDS)
     categories = list(
         Category.objects.filter(parent__isnull=False, is_active=True).values_list("code", flat=True)
     )

@@ -151,6 +151,35 @@ class Case(models.Model):
             models.Index(fields=["lat", "lng"], name="case_point_idx"),
             models.Index(fields=["routed_at", "state"], name="case_unrouted_idx"),
             models.Index(fields=["department", "state"], name="case_department_idx"),
+            # The queues' own order, over only the rows they show: the first page is the index's first
+            # entries (no sort of the whole backlog), whatever the number of cases.
+            models.Index(
+                fields=["priority", "deadline_at", "reported_at"],
+                condition=models.Q(state__in=["reported", "filed"]),
+                name="case_triage_queue_idx",
+            ),
+            models.Index(
+                fields=["department", "priority", "deadline_at", "reported_at"],
+                condition=models.Q(state__in=["dispatched", "in_progress"]),
+                name="case_department_queue_idx",
+            ),
+            # The deadline sweep's three "due and not yet alerted" reads (dispatch.selectors.cases_due):
+            # partial, so they hold only the points still to fire and the sweep's cost follows the cases
+            # that cross a point, not all open (or all) cases.
+            *(
+                models.Index(
+                    fields=[point],
+                    condition=models.Q(
+                        **{f"{flag}__isnull": True, "suspended_at__isnull": True, f"{point}__isnull": False}
+                    ),
+                    name=name,
+                )
+                for point, flag, name in (
+                    ("deadline_warn_at", "warned_at", "case_warn_due_idx"),
+                    ("deadline_at", "overdue_at", "case_overdue_due_idx"),
+                    ("deadline_escalate_at", "escalated_at", "case_escalate_due_idx"),
+                )
+            ),
         ]
 
     def __str__(self) -> str:
