@@ -77,6 +77,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A per-request nonce and the Content-Security-Policy of HTML pages (gridmgmt/csp.py): early, so pages
+    # made by later middleware (lockout, 503) get it too.
+    "gridmgmt.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "gridmgmt.roles.roles_context",
+                "gridmgmt.csp.csp_context",  # {{ csp_nonce }}
             ],
         },
     },
@@ -202,6 +206,7 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"  # Django's default, stated: other sites never see our URLs
 # Cookies: never readable by scripts (pages take the CSRF token from the template, not the cookie) and not
 # sent on cross-site subrequests; Secure (above and here) whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,5 +1,6 @@
 """Top-level URLs."""
 
+import axes.admin  # noqa: F401 - login lockouts: the system administrator unlocks an account here
 import django.contrib.auth.admin  # noqa: F401
 from django.contrib import admin
 from django.urls import include, path

@@ -107,14 +107,18 @@
   });
 
   // --- live queues (htmx polling) ---
-  // A refresh would wipe a half-filled form, so the poll waits while the user works inside the queue.
-  window.gmQueueIdle = function () {
-    var queue = document.getElementById("queue");
-    if (!queue) return true;
+  // A refresh would wipe a half-filled form, so the poll skips its turn while the user works inside the
+  // queue. (Here rather than as an hx-trigger condition: htmx evaluates those as code, which the page's
+  // Content-Security-Policy forbids.)
+  function queueIdle(queue) {
     var active = document.activeElement;
     if (active && active !== document.body && queue.contains(active)) return false;
     return !queue.querySelector("details[open]");
-  };
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.id === "queue" && !queueIdle(elt)) event.preventDefault();
+  });
 
   var known = null;
   function caseIds(root) {
