@@ -115,7 +115,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'gridmgmt.sqlite3'}")}
+# An empty DATABASE_URL counts as unset (a blank line in an env file must not break start-up).
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'gridmgmt.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a worker writes; the timeout waits out short write locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

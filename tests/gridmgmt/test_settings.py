@@ -29,8 +29,8 @@ def _run(args: list[str], tmp_path, **env) -> subprocess.CompletedProcess:
         # An empty database of its own: deploy checks that look at data (the Open311 demo key) must not
         # depend on whatever a developer's local database holds.
         DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
-        **env,
     )
+    environment.update(env)
     return subprocess.run(
         [sys.executable, *args],
         cwd=settings.BASE_DIR,
@@ -72,6 +72,14 @@ def test_it_starts_without_secrets_when_debug_is_on(tmp_path):
     result = _run(["-c", "import django; django.setup()"], tmp_path, DEBUG="1")
 
     assert result.returncode == 0, result.stderr
+
+
+def test_an_empty_database_url_means_the_default_sqlite_file(tmp_path):
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES)"
+    result = _run(["-c", code], tmp_path, DEBUG="1", DATABASE_URL="")
+
+    assert result.returncode == 0, result.stderr
+    assert "sqlite3" in result.stdout and "gridmgmt.sqlite3" in result.stdout
 
 
 def test_the_deploy_check_passes_with_production_settings(tmp_path):
