@@ -89,7 +89,7 @@ class Watcher:
         local = {host, "127.0.0.1", "localhost"}
         page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._on_failed)
 
         def on_request(request):
             parsed = urlparse(request.url)
@@ -99,6 +99,14 @@ class Watcher:
                 self.problems.append(f"external request: {request.url}")
 
         page.on("request", on_request)
+
+    def _on_failed(self, request) -> None:
+        # A request the browser itself cancelled because the page navigated on (a click that submits a form
+        # while the favicon or a poll is still loading) is not a failure of ours; anything else is.
+        cancellable = ("other", "xhr", "fetch", "image")
+        if request.failure == "net::ERR_ABORTED" and request.resource_type in cancellable:
+            return
+        self.problems.append(f"failed: {request.url} {request.failure}")
 
 
 @pytest.fixture
