@@ -3,8 +3,13 @@
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from django.db.models import Case as DbCase
+from django.db.models import F, Value, When
+
+from gridmgmt.roles import Role
 
 from .models import Case, CaseEvent
 
@@ -32,6 +37,15 @@ def event_hash(event: CaseEvent, case_number: str) -> str:
     return hashlib.sha256(event.prev_hash.encode() + _canonical(event, case_number)).hexdigest()
 
 
+def _event_link(event: CaseEvent, case: Case, *, seq: int, prev_hash: str) -> CaseEvent:
+    """Make `event` the link after (seq - 1, prev_hash) of the case's chain: set seq, prev_hash and hash."""
+    event.seq, event.prev_hash = seq, prev_hash
+    # Round-trip the data through JSON so the hash covers exactly what the database will return.
+    event.data = json.loads(json.dumps(event.data or {}, sort_keys=True))
+    event.hash = event_hash(event, case.number)
+    return event
+
+
 def event_append(
     *,
     case: Case,
@@ -49,7 +63,6 @@ def event_append(
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event = CaseEvent(
         case=case,
-        seq=seq,
         action=action,
         from_state=from_state,
         to_state=to_state,
@@ -57,17 +70,52 @@ def event_append(
         actor_username=actor.get_username() if actor is not None else "",
         actor_role=role,
         note=note,
-        data=data or {},
+        data=data,
         created_at=at,
-        prev_hash=prev_hash,
     )
-    # Round-trip the data through JSON so the hash covers exactly what the database will return.
-    event.data = json.loads(json.dumps(event.data, sort_keys=True))
-    event.hash = event_hash(event, case.number)
+    _event_link(event, case, seq=seq, prev_hash=prev_hash)
     event.save(force_insert=True)
     Case.objects.filter(pk=case.pk).update(audit_seq=seq, audit_head=event.hash)
     case.audit_seq, case.audit_head = seq, event.hash
     return event
+
+
+def events_append_system(
+    *, cases: list[Case], action: str, at: dt.datetime, data_for: Callable[[Case], dict]
+) -> list[CaseEvent]:
+    """Append one system event (no state change) to each of many cases: one insert, one update.
+
+    The caller holds every case's row lock and loaded the cases under it, so each case's recorded chain
+    head (audit_seq, audit_head) is current and the next seq is free.
+    """
+    events = [
+        _event_link(
+            CaseEvent(
+                case=case,
+                action=action,
+                from_state=case.state,
+                to_state=case.state,
+                actor=None,
+                actor_username="",
+                actor_role=Role.SYSTEM,
+                data=data_for(case),
+                created_at=at,
+            ),
+            case,
+            seq=case.audit_seq + 1,
+            prev_hash=case.audit_head if case.audit_seq else GENESIS_HASH,
+        )
+        for case in cases
+    ]
+    CaseEvent.objects.bulk_create(events)
+    for case, event in zip(cases, events, strict=True):
+        case.audit_seq, case.audit_head = event.seq, event.hash
+    # One UPDATE for the lot. Every case moves on by exactly one link, so only the head differs per row.
+    Case.objects.filter(pk__in=[case.pk for case in cases]).update(
+        audit_seq=F("audit_seq") + 1,
+        audit_head=DbCase(*(When(pk=case.pk, then=Value(case.audit_head)) for case in cases)),
+    )
+    return events
 
 
 @dataclass(frozen=True)

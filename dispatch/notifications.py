@@ -27,14 +27,27 @@ def role_recipients(role: str) -> list[str]:
     return _emails(get_user_model().objects.filter(is_active=True, groups__name=role))
 
 
+# The most notices one send task takes (`notifications_send`'s limit): a batch is published in slices of it.
+NOTIFICATIONS_PER_TASK = 200
+
+
 def notification_queue(
     *, case, kind: str, recipients: list[str], subject: str, body: str
 ) -> list[Notification]:
     """Write one row per distinct recipient and publish the send task once the transaction commits."""
+    return notifications_queue(kind=kind, notices=[(case, recipients, subject, body)])
+
+
+def notifications_queue(
+    *, kind: str, notices: list[tuple[object, list[str], str, str]]
+) -> list[Notification]:
+    """`notification_queue` for many (case, recipients, subject, body) at once: one insert, and the send
+    tasks published once the transaction commits."""
     now = clock.now()
     rows = Notification.objects.bulk_create(
         [
             Notification(case=case, kind=kind, recipient=email, subject=subject, body=body, created_at=now)
+            for case, recipients, subject, body in notices
             for email in sorted(set(recipients))
         ]
     )
@@ -42,5 +55,10 @@ def notification_queue(
         from .tasks import send_notifications_task
 
         ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: enqueue(send_notifications_task, ids))
+
+        def publish():
+            for start in range(0, len(ids), NOTIFICATIONS_PER_TASK):
+                enqueue(send_notifications_task, ids[start : start + NOTIFICATIONS_PER_TASK])
+
+        transaction.on_commit(publish)
     return rows

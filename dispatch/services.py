@@ -5,6 +5,7 @@ All of them are idempotent, so a task that runs twice (acks_late, retries, recon
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -13,8 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cases import services as case_services
-from cases.audit import event_append
-from cases.models import Case, CaseState
+from cases.audit import event_append, events_append_system
+from cases.models import OPEN_STATES, Case, CaseState
 from gridmgmt import clock
 from gridmgmt.errors import DomainError
 from gridmgmt.roles import Role
@@ -22,7 +23,12 @@ from grids.selectors import grid_locate
 
 from . import evaluation
 from .models import EvaluationFigure, Notification
-from .notifications import department_recipients, notification_queue, role_recipients
+from .notifications import (
+    NOTIFICATIONS_PER_TASK,
+    department_recipients,
+    notifications_queue,
+    role_recipients,
+)
 from .selectors import cases_due, cases_unrouted, duplicate_candidates, routing_rule_for
 
 logger = logging.getLogger(__name__)
@@ -88,70 +94,117 @@ _ALERTS = (
 )
 
 
-def _alert_recipients(case: Case, audience: str) -> list[str]:
-    if audience == "supervisors":
-        return role_recipients(Role.SUPERVISOR)
-    recipients = department_recipients(case.department)
-    if audience == "department+dispatch":
-        recipients += role_recipients(Role.DISPATCHER)
-    return recipients
+# Cases locked and fired per transaction: few enough to keep lock times short, many enough that the
+# per-transaction round trips stop dominating.
+_ALERT_CHUNK = 200
+_DUE_BATCH = 500
+SWEEP_BUDGET_SECONDS = 30
 
 
 def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Fire each due warning, overdue mark and escalation exactly once per running deadline."""
     now = now or clock.now()
+    # A burst (a storm, a holiday's end) can bring thousands due at once: keep taking batches until the
+    # backlog is gone, within a budget under the task's time limit; the next beat picks up any rest.
+    budget_ends = time.monotonic() + SWEEP_BUDGET_SECONDS
     fired = {}
     for field, flag, action, audience in _ALERTS:
-        count = 0
-        for case_id in cases_due(field=field, flag=flag, now=now):
-            count += _alert_fire(
-                case_id=case_id, field=field, flag=flag, action=action, audience=audience, now=now
+        fired[action] = 0
+        while True:
+            due = cases_due(field=field, flag=flag, now=now, limit=_DUE_BATCH)
+            fired_now = sum(
+                _alerts_fire(
+                    case_ids=due[start : start + _ALERT_CHUNK],
+                    field=field,
+                    flag=flag,
+                    action=action,
+                    audience=audience,
+                    now=now,
+                )
+                for start in range(0, len(due), _ALERT_CHUNK)
             )
-        fired[action] = count
+            fired[action] += fired_now
+            # Stop on a short batch (nothing more due), on a batch that fired nothing (another sweeper has
+            # these rows), or when the budget is spent.
+            if len(due) < _DUE_BATCH or fired_now == 0 or time.monotonic() > budget_ends:
+                break
     return fired
 
 
-def _alert_fire(*, case_id: int, field: str, flag: str, action: str, audience: str, now: dt.datetime) -> int:
+def _alerts_fire(
+    *, case_ids: list[int], field: str, flag: str, action: str, audience: str, now: dt.datetime
+) -> int:
+    """Fire one alert on those of `case_ids` still due once locked; returns how many fired."""
     with transaction.atomic():
+        # Lock in id order so that two sweepers over the same cases wait for each other instead of
+        # deadlocking. The due condition is in the WHERE clause, which PostgreSQL re-checks on a row it
+        # had to wait for: a case another sweeper has just fired (or that moved on) drops out here.
         # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to department.
-        case = (
+        cases = list(
             Case.objects.select_for_update(of=("self",))
             .select_related("department", "category")
-            .filter(pk=case_id)
-            .first()
+            .filter(
+                pk__in=case_ids,
+                state__in=OPEN_STATES,
+                suspended_at__isnull=True,
+                **{f"{field}__lte": now, f"{flag}__isnull": True},
+            )
+            .order_by("pk")
         )
-        # Re-check under the lock: the case may have moved on or another worker fired first.
-        if case is None or not case.is_open or case.suspended_at is not None:
+        if not cases:
             return 0
-        point = getattr(case, field)
-        if getattr(case, flag) is not None or point is None or point > now:
-            return 0
-        setattr(case, flag, now)
-        case.save(update_fields=[flag])
-        data = {
-            "stage": case.deadline_stage,
-            "deadline": case.deadline_at.isoformat(),
-            "point": point.isoformat(),
-        }
-        event_append(
-            case=case,
+        Case.objects.filter(pk__in=[case.pk for case in cases]).update(**{flag: now})
+        for case in cases:
+            setattr(case, flag, now)
+        events_append_system(
+            cases=cases,
             action=action,
-            from_state=case.state,
-            to_state=case.state,
-            actor=None,
-            role=Role.SYSTEM,
             at=now,
-            data=data,
+            data_for=lambda case: {
+                "stage": case.deadline_stage,
+                "deadline": case.deadline_at.isoformat(),
+                "point": getattr(case, field).isoformat(),
+            },
         )
-        due = f"{timezone.localtime(case.deadline_at):%Y-%m-%d %H:%M}"
-        notification_queue(
-            case=case,
+        recipients = _AlertRecipients(audience)
+        notifications_queue(
             kind=action,
-            recipients=_alert_recipients(case, audience),
-            subject=f"Case {case.number}: {action.replace('_', ' ')} ({case.deadline_stage} due {due})",
-            body=f"{case.category.name}: {case.description}",
+            notices=[
+                (
+                    case,
+                    recipients.of(case),
+                    f"Case {case.number}: {action.replace('_', ' ')} ({case.deadline_stage} due "
+                    f"{timezone.localtime(case.deadline_at):%Y-%m-%d %H:%M})",
+                    f"{case.category.name}: {case.description}",
+                )
+                for case in cases
+            ],
         )
-    return 1
+    return len(cases)
+
+
+class _AlertRecipients:
+    """Who hears of an alert to `audience`, looked up once per department (and role) per batch."""
+
+    def __init__(self, audience: str):
+        self.audience = audience
+        self._roles: dict[str, list[str]] = {}
+        self._departments: dict[int | None, list[str]] = {}
+
+    def _role(self, role: str) -> list[str]:
+        if role not in self._roles:
+            self._roles[role] = role_recipients(role)
+        return self._roles[role]
+
+    def of(self, case: Case) -> list[str]:
+        if self.audience == "supervisors":
+            return self._role(Role.SUPERVISOR)
+        if case.department_id not in self._departments:
+            self._departments[case.department_id] = department_recipients(case.department)
+        recipients = self._departments[case.department_id]
+        if self.audience == "department+dispatch":
+            recipients = recipients + self._role(Role.DISPATCHER)
+        return recipients
 
 
 def cases_reconcile(*, now: dt.datetime | None = None) -> list[int]:
@@ -169,7 +222,7 @@ NOTIFICATION_MAX_ATTEMPTS = 5
 NOTIFICATION_LEASE = dt.timedelta(minutes=5)
 
 
-def notifications_send(*, ids: list[int] | None = None, limit: int = 200) -> int:
+def notifications_send(*, ids: list[int] | None = None, limit: int = NOTIFICATIONS_PER_TASK) -> int:
     """Send unsent notifications, each claimed by a lease so that only one worker sends it at a time.
 
     A worker that dies mid-send leaves a lease that expires, and the row is sent again later: a notice

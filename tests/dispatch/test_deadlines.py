@@ -12,6 +12,7 @@ from django.db import connection
 
 from cases import services as case_services
 from cases.models import Case
+from dispatch import services as dispatch_services
 from dispatch.deadlines import clock_for
 from dispatch.models import Notification
 from dispatch.services import deadlines_enforce, notifications_send
@@ -85,6 +86,16 @@ def test_the_warning_fires_once_at_its_share_of_the_limit_and_tells_the_departme
     assert event.data["stage"] == "handling"
     assert event.data["deadline"] == (T0 + dt.timedelta(minutes=DUE)).isoformat()
     assert _recipients(case, "deadline_warning") == sorted(_sanitation_recipients(world))
+
+
+def test_one_sweep_clears_a_backlog_larger_than_its_batch(world, monkeypatch):
+    monkeypatch.setattr(dispatch_services, "_DUE_BATCH", 2)
+    monkeypatch.setattr(dispatch_services, "_ALERT_CHUNK", 1)
+    cases = [_dispatched(world) for _ in range(5)]
+
+    assert _enforce(WARN)["deadline_warning"] == 5
+
+    assert all(len(_events(case, "deadline_warning")) == 1 for case in cases)
 
 
 def test_the_warning_point_follows_the_configured_share(world, settings):
