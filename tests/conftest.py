@@ -29,11 +29,11 @@ def _fresh_process_state():
     version, which each test's rollback resets (while PostgreSQL sequences hand out new grid ids), and a
     test that took the broker down must not leave the publish cooldown running. Loaded work calendars
     likewise: a rollback returns their ids and versions to values a later test reuses."""
-    grids.selectors._index = None
+    grids.selectors.grid_index_reset()
     tasking.broker_cooldown_reset()
     worktime.worktime_cache_clear()
     yield
-    grids.selectors._index = None
+    grids.selectors.grid_index_reset()
     tasking.broker_cooldown_reset()
     worktime.worktime_cache_clear()
 

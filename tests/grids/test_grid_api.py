@@ -14,11 +14,6 @@ from ..factories import ORIGIN_LAT, ORIGIN_LNG, STEP, square
 URL = "/api/v1/grids/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def codes(response) -> list[str]:
     return [f["properties"]["code"] for f in response.json()["features"]]
 

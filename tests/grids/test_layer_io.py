@@ -27,11 +27,6 @@ from ..factories import centre
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 LAT0, LNG0, STEP = 28.67, 115.88, 0.001  # 0.001° ≈ 98 m × 111 m at this latitude
 COMMUNITY = "360102001001"
 

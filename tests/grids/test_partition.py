@@ -15,12 +15,6 @@ from grids.partition import partition_report
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # The world fixture creates eight users; the production hasher makes that ~1.7 s per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 LAT0, LNG0, STEP = 28.67, 115.88, 0.001
 COMMUNITY = "360102001001"
 

@@ -20,11 +20,6 @@ from .resident_factories import id_number, phone, resident
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _grant(user, codename: str):
     user.user_permissions.add(Permission.objects.get(codename=codename, content_type__app_label="grids"))
     # Permission and role caches live on the user object: reload it as a new request would.

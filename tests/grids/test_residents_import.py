@@ -20,11 +20,6 @@ from .resident_factories import HEADER, csv_bytes, id_number, resident, row, xls
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _import(data: bytes, filename: str = "residents.csv", **kwargs):
     return residents_import.residents_import(data=data, filename=filename, **kwargs)
 

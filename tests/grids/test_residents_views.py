@@ -17,11 +17,6 @@ NUMBER = id_number(birth=date(1975, 8, 9), seq=321)
 MOBILE = "13812345678"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def r1(world):
     """A resident of grid 1, which `gridadmin` administers (the owner); `other_gridadmin` is a colleague."""

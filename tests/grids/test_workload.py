@@ -20,11 +20,6 @@ from .resident_factories import resident
 URL = reverse("grid-workload")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def case(world, grid, *, state=CaseState.FILED, due_in_hours=None, marked_overdue=False, suspended=False):
     now = timezone.now()
     lat, lng = factories.centre(grid) if grid else (28.0, 115.0)

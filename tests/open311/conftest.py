@@ -6,26 +6,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-import grids.selectors
 from open311.models import AttributeValue, ServiceAttribute
 from open311.services import api_key_ensure_demo
 
 BASE = "/open311/v2/"
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # The world fixture creates eight users; the production hasher makes that seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_grid_index():
-    # The point → grid index is cached per grid-layer version, which each test's rollback resets; a stale
-    # index would locate points to the previous test's grids.
-    grids.selectors._index = None
-    yield
 
 
 @pytest.fixture
