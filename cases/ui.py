@@ -13,6 +13,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gridmgmt.errors import DomainError
+from gridmgmt.messages import MessagePattern, message_translate
 from gridmgmt.roles import Role, user_roles
 
 from .models import Case, CasePhoto, CaseState
@@ -237,11 +238,7 @@ def _roles(value: str) -> str:
     return gettext(" or ").join(str(labels.get(part, part)) for part in value.split(" or "))
 
 
-def _t(mapping: dict, value: str) -> str:
-    return str(mapping.get(value, value))
-
-
-_PATTERNS: list[tuple[re.Pattern, object, dict]] = [
+_PATTERNS: list[MessagePattern] = [
     (re.compile(r"^(?P<field>.+) is required$"), _("%(field)s is required"), {"field": _FIELDS}),
     (
         re.compile(r"^(?P<field>.+) is longer than (?P<n>\d+) characters$"),
@@ -332,20 +329,7 @@ _PATTERNS: list[tuple[re.Pattern, object, dict]] = [
 def domain_message(exc: DomainError | str) -> str:
     """The error's message in the active language (as it is when its shape is unknown)."""
     message = exc.message if isinstance(exc, DomainError) else str(exc)
-    for pattern, template, converters in _PATTERNS:
-        match = pattern.match(message)
-        if match is None:
-            continue
-        values = {}
-        for key, value in match.groupdict().items():
-            convert = converters.get(key)
-            if callable(convert):
-                value = convert(value)
-            elif isinstance(convert, dict):
-                value = _t(convert, value)
-            values[key] = value
-        return str(template) % values if values else str(template)
-    return message
+    return message_translate(message, patterns=_PATTERNS)
 
 
 # --- navigation: only what the viewer's roles may use -----------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gridmgmt import policy
 from gridmgmt.errors import DomainError, InvalidInput
+from gridmgmt.messages import message_translate
 from gridmgmt.policy import can_view_partition_report
 from gridmgmt.roles import Role, user_roles
 
@@ -311,18 +312,22 @@ _ID_PATTERNS = (
     (
         re.compile(r"^an ID number has 18 characters, this one has (?P<n>\d+)$"),
         gettext_lazy("an ID number has 18 characters, this one has %(n)s"),
+        {},
     ),
     (
         re.compile(r"^the birth date (?P<digits>\d+) in the ID number is not a real date$"),
         gettext_lazy("the birth date %(digits)s in the ID number is not a real date"),
+        {},
     ),
     (
         re.compile(r"^the birth date (?P<digits>\d+) in the ID number is before 1900$"),
         gettext_lazy("the birth date %(digits)s in the ID number is before 1900"),
+        {},
     ),
     (
         re.compile(r"^the birth date (?P<digits>\d+) in the ID number is in the future$"),
         gettext_lazy("the birth date %(digits)s in the ID number is in the future"),
+        {},
     ),
     (
         re.compile(
@@ -332,18 +337,13 @@ _ID_PATTERNS = (
         gettext_lazy(
             "wrong check character %(got)s: the first 17 digits give %(expected)s (ISO 7064 MOD 11-2)"
         ),
+        {},
     ),
 )
 
 
 def _translated(message: str) -> str:
-    if message in _MESSAGES:
-        return _(message)
-    for pattern, template in _ID_PATTERNS:
-        match = pattern.match(message)
-        if match:
-            return str(template) % match.groupdict()
-    return message
+    return message_translate(message, exact=_MESSAGES, patterns=_ID_PATTERNS)
 
 
 def _field_message(exc: DomainError) -> str:
