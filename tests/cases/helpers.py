@@ -9,7 +9,7 @@ from PIL import Image
 from cases import services
 from cases.models import Case, CaseState
 from cases.workflow import Action
-from gridmgmt import tasking
+from gridmgmt import clock, tasking
 
 from ..factories import centre
 
@@ -23,11 +23,14 @@ def png_upload(name: str = "photo.png", size: tuple[int, int] = (8, 8)) -> Simpl
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
-def report(world, *, actor=None, grid=None, category=None, description: str = "垃圾堆放", **kwargs) -> Case:
-    """A case reported by the grid administrator in grid 1 (or as told). Routing is never published:
-    inside a test transaction on_commit callbacks do not run, and `suppressed` covers transactional tests."""
+def report(
+    world, *, actor=None, grid=None, category=None, description: str = "垃圾堆放", at=None, **kwargs
+) -> Case:
+    """A case reported by the grid administrator in grid 1 (or as told, at `at` if given). Routing is never
+    published: inside a test transaction on_commit callbacks do not run, and `suppressed` covers
+    transactional tests."""
     lat, lng = centre(grid or world.g1)
-    with tasking.suppressed():
+    with clock.frozen_at(at or clock.now()), tasking.suppressed():
         return services.case_report(
             actor=actor if actor is not None else world.gridadmin,
             source=kwargs.pop("source", "patrol"),

@@ -3,13 +3,9 @@
 import datetime as dt
 import math
 
-from django.utils import timezone
-
-from cases import services as case_services
-from gridmgmt import clock, tasking
 from grids.geometry import EARTH_RADIUS_M
 
-from ..factories import centre
+from ..cases.helpers import report as case_report
 
 # A fixed, aware starting point so deadline arithmetic reads plainly.
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # 09:00 in Nanchang
@@ -31,15 +27,15 @@ def report(
     actor=None,
     description: str = "垃圾堆放",
 ):
-    """Report a case through the real service. Nothing is published: routing is the test's to run."""
-    grid = grid or world.g1
-    c_lat, c_lng = centre(grid)
-    with clock.frozen_at(at or timezone.now()), tasking.suppressed():
-        return case_services.case_report(
-            actor=actor or world.dispatcher,
-            source="patrol",
-            lat=c_lat if lat is None else lat,
-            lng=c_lng if lng is None else lng,
-            category=category or world.cats.waste,
-            description=description,
-        )
+    """Report a case through the real service as the dispatcher (who may report anywhere: the hotline).
+    Nothing is published: routing is the test's to run."""
+    where = {k: v for k, v in (("lat", lat), ("lng", lng)) if v is not None}
+    return case_report(
+        world,
+        actor=actor or world.dispatcher,
+        grid=grid,
+        category=category,
+        at=at,
+        description=description,
+        **where,
+    )
