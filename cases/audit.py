@@ -46,7 +46,7 @@ def _event_link(event: CaseEvent, case: Case, *, seq: int, prev_hash: str) -> Ca
     return event
 
 
-def event_append(
+def event_next(
     *,
     case: Case,
     action: str,
@@ -58,9 +58,12 @@ def event_append(
     note: str = "",
     data: dict | None = None,
 ) -> CaseEvent:
-    """Append the next link of the case's chain. The caller holds the case row lock, so seq is free."""
-    last = CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    """The next link of the case's chain, built from its recorded head (audit_seq, audit_head); not saved.
+
+    The caller holds the case's row lock and loaded the case under it (or has just created it), so the
+    recorded head is current and the next seq is free: no query. The head moves on `case` in memory; the
+    caller writes the events and the new head in its transaction (`events_save`).
+    """
     event = CaseEvent(
         case=case,
         action=action,
@@ -73,11 +76,16 @@ def event_append(
         data=data,
         created_at=at,
     )
-    _event_link(event, case, seq=seq, prev_hash=prev_hash)
-    event.save(force_insert=True)
-    Case.objects.filter(pk=case.pk).update(audit_seq=seq, audit_head=event.hash)
-    case.audit_seq, case.audit_head = seq, event.hash
+    _event_link(
+        event, case, seq=case.audit_seq + 1, prev_hash=case.audit_head if case.audit_seq else GENESIS_HASH
+    )
+    case.audit_seq, case.audit_head = event.seq, event.hash
     return event
+
+
+def events_save(events: list[CaseEvent]) -> None:
+    """Insert links made by `event_next` (one INSERT); the caller writes the new head with its UPDATE."""
+    CaseEvent.objects.bulk_create(events)
 
 
 def events_append_system(
@@ -89,27 +97,19 @@ def events_append_system(
     head (audit_seq, audit_head) is current and the next seq is free.
     """
     events = [
-        _event_link(
-            CaseEvent(
-                case=case,
-                action=action,
-                from_state=case.state,
-                to_state=case.state,
-                actor=None,
-                actor_username="",
-                actor_role=Role.SYSTEM,
-                data=data_for(case),
-                created_at=at,
-            ),
-            case,
-            seq=case.audit_seq + 1,
-            prev_hash=case.audit_head if case.audit_seq else GENESIS_HASH,
+        event_next(
+            case=case,
+            action=action,
+            from_state=case.state,
+            to_state=case.state,
+            actor=None,
+            role=Role.SYSTEM,
+            at=at,
+            data=data_for(case),
         )
         for case in cases
     ]
-    CaseEvent.objects.bulk_create(events)
-    for case, event in zip(cases, events, strict=True):
-        case.audit_seq, case.audit_head = event.seq, event.hash
+    events_save(events)
     # One UPDATE for the lot. Every case moves on by exactly one link, so only the head differs per row.
     Case.objects.filter(pk__in=[case.pk for case in cases]).update(
         audit_seq=F("audit_seq") + 1,

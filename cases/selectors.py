@@ -17,6 +17,9 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return (
         Case.objects.filter(cases_visible_q(user))
         .select_related("category__parent", "grid", "department", "suggested_department", "reporter")
+        # A grid's boundary is a polygon of JSON that no list shows; parsing it per row cost more than
+        # the query itself (200 rows: ~80 ms of 90).
+        .defer("grid__boundary")
         .order_by("-reported_at")
     )
 
@@ -164,12 +167,16 @@ def cases_to_verify(user) -> QuerySet[Case]:
 
 def cases_department_queue(user) -> QuerySet[Case]:
     """The cases a department's staff hold now (dispatched or in progress), most urgent first."""
+    # The ids as values, not a subquery: for the usual member of one department the filter is then an
+    # equality, and the first page is the first entries of case_department_queue_idx, with no sort of the
+    # department's whole backlog.
+    departments = list(user.departments.filter(is_active=True).values_list("id", flat=True))
+    in_department = (
+        {"department_id": departments[0]} if len(departments) == 1 else {"department_id__in": departments}
+    )
     return (
         cases_visible_to(user)
-        .filter(
-            state__in=(CaseState.DISPATCHED, CaseState.IN_PROGRESS),
-            department_id__in=user.departments.filter(is_active=True).values("id"),
-        )
+        .filter(state__in=(CaseState.DISPATCHED, CaseState.IN_PROGRESS), **in_department)
         .annotate(
             pending_extension=Exists(
                 ExtensionRequest.objects.filter(case=OuterRef("pk"), state=ExtensionRequest.State.PENDING)

@@ -4,7 +4,9 @@ Each call is one transaction: lock the case row, check the transition table, the
 write, append the hash-chained event, and leave side effects (routing, notifications) to after commit.
 """
 
+import copy
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 
 from django.db import transaction
@@ -14,16 +16,18 @@ from dispatch.deadlines import Clock, clock_extended, clock_resumed, minutes_bet
 from dispatch.models import Department
 from dispatch.notifications import department_recipients, notification_queue
 from gridmgmt import clock
-from gridmgmt.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
+from gridmgmt.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from gridmgmt.policy import role_covers_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
 from gridmgmt.tasking import enqueue_on_commit
 from grids.selectors import grid_locate
 
-from .audit import event_append
+from .audit import event_next, events_save
 from .models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from .photos import photos_attach, photos_validate
 from .workflow import Action, Deadline, Transition, transition_for
+
+logger = logging.getLogger(__name__)
 
 MAX_EXTENSION_MINUTES = 30 * 24 * 60
 MAX_TEXT = 4000
@@ -162,6 +166,75 @@ def _move_clock(case: Case, rule: str, now: dt.datetime, extra_minutes: int = 0)
 _SUSPENSION_KEEPING = (Deadline.KEEP, Deadline.EXTEND, Deadline.PAUSE, Deadline.RESUME)
 
 
+def _lock(case_id: int) -> Case:
+    # of=("self",): lock the case row only; PostgreSQL refuses FOR UPDATE across the LEFT JOIN that the
+    # nullable department needs.
+    return (
+        Case.objects.select_for_update(of=("self",)).select_related("category", "department").get(pk=case_id)
+    )
+
+
+def _transition(
+    locked: Case,
+    *,
+    actor,
+    action: str,
+    now: dt.datetime,
+    note: str = "",
+    change: Callable[[Case, dt.datetime], dict] | None = None,
+) -> CaseEvent:
+    """Apply one transition to a locked case in memory and return its (unsaved) event; `_write` saves both."""
+    transition = transition_for(locked.state, action)
+    if transition is None:
+        raise InvalidTransition(f"cannot {ACTION_VERBS[action]} a case that is {locked.get_state_display()}")
+    role = _authorize(actor, transition, action, locked)
+    from_state = locked.state
+    data = change(locked, now) if change else {}
+    if locked.suspended_at is not None and transition.deadline not in _SUSPENSION_KEEPING:
+        # A new stage (or the end of the case) ends a suspension: recorded, never silent.
+        suspended = int((now - locked.suspended_at).total_seconds())
+        data = {**data, "suspension_ended": True, "suspended_seconds": suspended}
+    if transition.next_state:
+        locked.state = transition.next_state
+    previous_deadline = locked.deadline_at
+    _move_clock(locked, transition.deadline, now, data.get("minutes", 0))
+    if transition.deadline in (Deadline.EXTEND, Deadline.RESUME) and previous_deadline is not None:
+        # The timeline shows the deadline moving: where it was (and, below, where it is now).
+        data = {**data, "previous_deadline": previous_deadline.isoformat()}
+    if transition.deadline not in (Deadline.KEEP, Deadline.CLEAR, Deadline.PAUSE):
+        # The deadline as promised at this step goes into the (hash-chained) history, so evaluation
+        # reads it from there instead of recomputing it under today's limits and calendar.
+        data = {**data, "stage": locked.deadline_stage, "deadline": locked.deadline_at.isoformat()}
+    locked.updated_at = now
+    return event_next(
+        case=locked,
+        action=action,
+        from_state=from_state,
+        to_state=locked.state,
+        actor=actor,
+        role=role,
+        at=now,
+        note=note,
+        data=data,
+    )
+
+
+def _write(locked: Case, events: list[CaseEvent]) -> None:
+    """Save a locked case and its new events: one conditional UPDATE (with the chain head), one INSERT."""
+    # select_for_update serialises writers on PostgreSQL; the version check also stops a writer that
+    # could not lock (SQLite has no row locks): exactly one of two racing actions wins.
+    updated = Case.objects.filter(pk=locked.pk, version=locked.version).update(
+        version=locked.version + 1,
+        audit_seq=locked.audit_seq,
+        audit_head=locked.audit_head,
+        **{name: getattr(locked, name) for name in _MUTABLE_FIELDS},
+    )
+    if updated != 1:
+        raise Conflict("the case was changed by someone else meanwhile; reload it and try again")
+    locked.version += 1
+    events_save(events)
+
+
 def _apply(
     *,
     case: Case,
@@ -174,59 +247,11 @@ def _apply(
 ) -> Case:
     """The transition engine every action goes through."""
     with transaction.atomic():
-        # of=("self",): lock the case row only; PostgreSQL refuses FOR UPDATE across the LEFT JOIN that the
-        # nullable department needs.
-        locked = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("category", "department")
-            .get(pk=case.pk)
-        )
+        locked = _lock(case.pk)
         if expected_version is not None and locked.version != expected_version:
             raise Conflict("the case was changed by someone else meanwhile; reload it and try again")
-        transition = transition_for(locked.state, action)
-        if transition is None:
-            raise InvalidTransition(
-                f"cannot {ACTION_VERBS[action]} a case that is {locked.get_state_display()}"
-            )
-        role = _authorize(actor, transition, action, locked)
-        now = clock.now()
-        from_state = locked.state
-        data = change(locked, now) if change else {}
-        if locked.suspended_at is not None and transition.deadline not in _SUSPENSION_KEEPING:
-            # A new stage (or the end of the case) ends a suspension: recorded, never silent.
-            suspended = int((now - locked.suspended_at).total_seconds())
-            data = {**data, "suspension_ended": True, "suspended_seconds": suspended}
-        if transition.next_state:
-            locked.state = transition.next_state
-        previous_deadline = locked.deadline_at
-        _move_clock(locked, transition.deadline, now, data.get("minutes", 0))
-        if transition.deadline in (Deadline.EXTEND, Deadline.RESUME) and previous_deadline is not None:
-            # The timeline shows the deadline moving: where it was (and, below, where it is now).
-            data = {**data, "previous_deadline": previous_deadline.isoformat()}
-        if transition.deadline not in (Deadline.KEEP, Deadline.CLEAR, Deadline.PAUSE):
-            # The deadline as promised at this step goes into the (hash-chained) history, so evaluation
-            # reads it from there instead of recomputing it under today's limits and calendar.
-            data = {**data, "stage": locked.deadline_stage, "deadline": locked.deadline_at.isoformat()}
-        locked.updated_at = now
-        # select_for_update serialises writers on PostgreSQL; the version check also stops a writer that
-        # could not lock (SQLite has no row locks): exactly one of two racing actions wins.
-        updated = Case.objects.filter(pk=locked.pk, version=locked.version).update(
-            version=locked.version + 1, **{name: getattr(locked, name) for name in _MUTABLE_FIELDS}
-        )
-        if updated != 1:
-            raise Conflict("the case was changed by someone else meanwhile; reload it and try again")
-        locked.version += 1
-        event = event_append(
-            case=locked,
-            action=action,
-            from_state=from_state,
-            to_state=locked.state,
-            actor=actor,
-            role=role,
-            at=now,
-            note=note,
-            data=data,
-        )
+        event = _transition(locked, actor=actor, action=action, now=clock.now(), note=note, change=change)
+        _write(locked, [event])
         if after:
             after(locked, event)
     return locked
@@ -269,28 +294,29 @@ def case_report(
         raise InvalidInput("the location is outside the jurisdiction: no grid contains it", field="location")
     role = _authorize(actor, transition_for("", Action.REPORT), Action.REPORT, None, grid.pk)
     now = clock.now()
+    case = Case(
+        source=source,
+        reporter=actor,
+        reporter_name=_text(reporter_name, field="reporter_name", required=False)[:100],
+        reporter_contact=_text(reporter_contact, field="reporter_contact", required=False)[:100],
+        lat=lat,
+        lng=lng,
+        address=_text(address, field="address", required=False)[:200],
+        grid=grid,
+        category=category,
+        description=description,
+        priority=priority or category.default_priority,
+        state=CaseState.REPORTED,
+        reported_at=now,
+        updated_at=now,
+    )
+    _start_clock(case, Case.Stage.FILING, now)
     with transaction.atomic():
-        case = Case.objects.create(
-            source=source,
-            reporter=actor,
-            reporter_name=_text(reporter_name, field="reporter_name", required=False)[:100],
-            reporter_contact=_text(reporter_contact, field="reporter_contact", required=False)[:100],
-            lat=lat,
-            lng=lng,
-            address=_text(address, field="address", required=False)[:200],
-            grid=grid,
-            category=category,
-            description=description,
-            priority=priority or category.default_priority,
-            state=CaseState.REPORTED,
-            reported_at=now,
-            updated_at=now,
-        )
+        case.save(force_insert=True)
+        # The number carries the id, so it (and the first link, which hashes the number) follows the insert.
         case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
-        _start_clock(case, Case.Stage.FILING, now)
-        case.save(update_fields=["number", *_MUTABLE_FIELDS])
         photos_attach(case=case, uploads=uploads, kind=CasePhoto.Kind.REPORT, actor=actor, at=now)
-        event_append(
+        event = event_next(
             case=case,
             action=Action.REPORT,
             from_state="",
@@ -300,6 +326,10 @@ def case_report(
             at=now,
             data={"source": source, "grid": grid.code, "category": category.code, "photos": len(uploads)},
         )
+        Case.objects.filter(pk=case.pk).update(
+            number=case.number, audit_seq=case.audit_seq, audit_head=case.audit_head
+        )
+        events_save([event])
         from dispatch.tasks import route_case_task
 
         enqueue_on_commit(route_case_task, case.pk)
@@ -383,29 +413,34 @@ def case_dispatch(
     if department is None or not department.is_active:
         raise InvalidInput("choose an active department", field="department")
 
-    def change(c: Case, now) -> dict:
-        previous = c.department.code if c.department_id else None
-        c.department = department
-        return {"department": department.code, "previous_department": previous}
-
-    def after(c: Case, event: CaseEvent) -> None:
-        due = timezone.localtime(c.deadline_at)
-        notification_queue(
-            case=c,
-            kind="dispatched",
-            recipients=department_recipients(department),
-            subject=f"Case {c.number} dispatched to {department.name}",
-            body=f"{c.category.name}: {c.description}\nDue {due:%Y-%m-%d %H:%M}",
-        )
-
     return _apply(
         case=case,
         actor=actor,
         action=Action.DISPATCH,
         note=note,
-        change=change,
-        after=after,
+        change=_dispatch_change(department),
+        after=lambda c, event: _dispatch_notice(c, department),
         expected_version=expected_version,
+    )
+
+
+def _dispatch_change(department: Department) -> Callable[[Case, dt.datetime], dict]:
+    def change(c: Case, now) -> dict:
+        previous = c.department.code if c.department_id else None
+        c.department = department
+        return {"department": department.code, "previous_department": previous}
+
+    return change
+
+
+def _dispatch_notice(case: Case, department: Department) -> None:
+    due = timezone.localtime(case.deadline_at)
+    notification_queue(
+        case=case,
+        kind="dispatched",
+        recipients=department_recipients(department),
+        subject=f"Case {case.number} dispatched to {department.name}",
+        body=f"{case.category.name}: {case.description}\nDue {due:%Y-%m-%d %H:%M}",
     )
 
 
@@ -626,6 +661,63 @@ def case_verify_fail(
 # --- events the system records on its own (routing, deadlines) ---
 
 
+def case_routing_record(
+    *, case: Case, data: dict, now: dt.datetime, auto_department: Department | None = None
+) -> Case:
+    """Record the routing of a case the caller has locked and routed in memory (grid, suggested department,
+    routed_at set on it): the route event and, when a rule auto-dispatches, filing and dispatch as the
+    system, all in the caller's transaction with one UPDATE and one INSERT of the events.
+
+    Returns the case as written. If the table refuses the auto-dispatch (it should not: the caller checked
+    the state), the case is routed only and stays in the dispatcher's queue.
+    """
+    events = [
+        event_next(
+            case=case,
+            action="route",
+            from_state=case.state,
+            to_state=case.state,
+            actor=None,
+            role=Role.SYSTEM,
+            at=now,
+            data=data,
+        )
+    ]
+    if auto_department is not None:
+        # On a copy, so that a refusal half-way leaves the routed case exactly as it was.
+        trial = copy.copy(case)
+        try:
+            steps = [
+                _transition(
+                    trial, actor=None, action=Action.FILE, now=now, note="auto-filed by routing rule"
+                ),
+                _transition(
+                    trial,
+                    actor=None,
+                    action=Action.DISPATCH,
+                    now=now,
+                    note="auto-dispatched",
+                    change=_dispatch_change(auto_department),
+                ),
+            ]
+        except DomainError as exc:
+            logger.warning("auto-dispatch of case %s refused: %s", case.number, exc.message)
+        else:
+            _write(trial, events + steps)
+            _dispatch_notice(trial, auto_department)
+            return trial
+    # Routing alone changes no state, so the version stays: a dispatcher's open form remains valid.
+    Case.objects.filter(pk=case.pk).update(
+        grid=case.grid,
+        suggested_department=case.suggested_department,
+        routed_at=case.routed_at,
+        audit_seq=case.audit_seq,
+        audit_head=case.audit_head,
+    )
+    events_save(events)
+    return case
+
+
 def case_record_system_event(
     *,
     case_id: int,
@@ -642,12 +734,13 @@ def case_record_system_event(
     now = at or clock.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case_id)
+        changed = {}
         if flag is not None:
             if getattr(locked, flag) is not None:
                 return None
             setattr(locked, flag, now)
-            locked.save(update_fields=[flag])
-        event = event_append(
+            changed[flag] = now
+        event = event_next(
             case=locked,
             action=action,
             from_state=locked.state,
@@ -658,4 +751,8 @@ def case_record_system_event(
             note=note,
             data=data,
         )
+        Case.objects.filter(pk=locked.pk).update(
+            audit_seq=locked.audit_seq, audit_head=locked.audit_head, **changed
+        )
+        events_save([event])
     return locked, event

@@ -14,12 +14,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cases import services as case_services
-from cases.audit import event_append, events_append_system
+from cases.audit import events_append_system
 from cases.models import OPEN_STATES, Case, CaseState
 from gridmgmt import clock
-from gridmgmt.errors import DomainError
 from gridmgmt.roles import Role
-from grids.selectors import grid_locate
+from grids.selectors import grid_get, grid_locate
 
 from . import evaluation
 from .models import EvaluationFigure, Notification
@@ -49,41 +48,26 @@ def case_route(*, case_id: int) -> Case | None:
             return case
         now = clock.now()
         data: dict = {}
-        if case.grid_id is None:
-            case.grid = grid_locate(lat=case.lat, lng=case.lng)
+        case.grid = (
+            grid_locate(lat=case.lat, lng=case.lng) if case.grid_id is None else grid_get(case.grid_id)
+        )
         data["grid"] = case.grid.code if case.grid_id else None
         rule = routing_rule_for(category=case.category, grid=case.grid)
         case.suggested_department = rule.department if rule else None
         data["suggested_department"] = rule.department.code if rule else None
         data["rule"] = rule.pk if rule else None
         duplicates = list(duplicate_candidates(case))
-        case.duplicate_candidates.set(duplicates)
+        if duplicates:  # a new case has none recorded yet: nothing to replace
+            case.duplicate_candidates.set(duplicates)
         data["duplicates"] = [d.number for d in duplicates]
         case.routed_at = now
-        case.save(update_fields=["grid", "suggested_department", "routed_at"])
-        event_append(
-            case=case,
-            action="route",
-            from_state=case.state,
-            to_state=case.state,
-            actor=None,
-            role=Role.SYSTEM,
-            at=now,
-            data=data,
-        )
         # Auto-dispatch only a clean, still untouched report: a likely duplicate needs a person's eye.
         if rule and rule.auto_dispatch and not duplicates and case.state == CaseState.REPORTED:
             auto_department = rule.department
-    if auto_department is not None:
-        try:
-            case = case_services.case_file(case=case, actor=None, note="auto-filed by routing rule")
-            case = case_services.case_dispatch(
-                case=case, actor=None, department=auto_department, note="auto-dispatched"
-            )
-        except DomainError as exc:
-            # A dispatcher acted on the case between routing and now: their decision stands.
-            logger.info("auto-dispatch of case %s skipped: %s", case.number, exc.message)
-    return case
+        # One write for the lot: the route event and, for an auto-dispatch rule, filing and dispatch.
+        return case_services.case_routing_record(
+            case=case, data=data, now=now, auto_department=auto_department
+        )
 
 
 _ALERTS = (

@@ -276,6 +276,8 @@ DEADLINE_ESCALATION_SHARE = env.float("DEADLINE_ESCALATION_SHARE", default=1.5)
 WORK_CALENDAR_CHECK_SECONDS = env.float("WORK_CALENDAR_CHECK_SECONDS", default=1.0)
 DUPLICATE_RADIUS_M = env.float("DUPLICATE_RADIUS_M", default=50.0)
 DUPLICATE_WINDOW_HOURS = env.float("DUPLICATE_WINDOW_HOURS", default=72.0)
+# Each process keeps the active routing rules this long; a change saved elsewhere is seen within it.
+ROUTING_RULES_CACHE_SECONDS = env.float("ROUTING_RULES_CACHE_SECONDS", default=5.0)
 RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=60)
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
 

@@ -4,12 +4,13 @@ administrator workload, and the resident registry.
 All spatial reads live here so a PostGIS backend could replace the STRtree without touching callers.
 """
 
+import copy
 import itertools
 import logging
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -54,6 +55,10 @@ class _CachedIndex:
     index: GridIndex[int]
     generation: int  # the invalidation generation current when the token was confirmed
     checked_at: float  # time.monotonic() just before the token was read
+    # Grid rows (with community, street, district) already looked up under this token, by id: a report
+    # then costs no grid query. Every grid write bumps the token, which starts an empty dict; a rename of a
+    # community or street alone shows here after the next layer change.
+    grids: dict = field(default_factory=dict)
 
 
 _index_lock = threading.Lock()
@@ -100,22 +105,31 @@ def _confirmed_recently(cached: _CachedIndex | None, interval: float) -> bool:
     return cached is not None and cached.generation == _generation and _clock() - cached.checked_at < interval
 
 
-def _layer_index() -> GridIndex[int]:
+def _layer_cached() -> _CachedIndex:
     global _index
     interval = float(getattr(settings, "GRID_INDEX_CHECK_SECONDS", 1.0))
     cached = _index  # one read of the global: it may be swapped at any moment
     if _confirmed_recently(cached, interval):
-        return cached.index
+        return cached
     with _index_lock:
         cached = _index
         if _confirmed_recently(cached, interval):  # another thread checked while this one waited
-            return cached.index
+            return cached
         generation = _generation  # before the read: an invalidation from now on forces another check
         checked_at = _clock()
         token = _layer_token()
-        index = cached.index if cached is not None and cached.token == token else _index_build()
-        _index = _CachedIndex(token=token, index=index, generation=generation, checked_at=checked_at)
-        return index
+        if cached is not None and cached.token == token:
+            index, grids = cached.index, cached.grids
+        else:
+            index, grids = _index_build(), {}
+        _index = _CachedIndex(
+            token=token, index=index, generation=generation, checked_at=checked_at, grids=grids
+        )
+        return _index
+
+
+def _layer_index() -> GridIndex[int]:
+    return _layer_cached().index
 
 
 def grid_locate_id(*, lat: float, lng: float) -> int | None:
@@ -127,13 +141,34 @@ def grid_locate_id(*, lat: float, lng: float) -> int | None:
     return _layer_index().locate(lat=lat, lng=lng)
 
 
+def _grid_row(cached: _CachedIndex, grid_id: int) -> Grid | None:
+    grid = cached.grids.get(grid_id)
+    if grid is None:
+        grid = (
+            Grid.objects.select_related("community__parent__parent")
+            .defer("boundary")
+            .filter(pk=grid_id)
+            .first()
+        )
+        if grid is not None:
+            cached.grids[grid_id] = grid
+    # The caller's own copy (sharing the jurisdiction rows); its boundary is loaded only if read.
+    return copy.copy(grid) if grid is not None else None
+
+
+def grid_get(grid_id: int) -> Grid | None:
+    """A grid with its community, street and district, mostly without a query (routing reads it per case)."""
+    return _grid_row(_layer_cached(), grid_id)
+
+
 def grid_locate(*, lat: float, lng: float) -> Grid | None:
     """The grid containing the point (with its community, street and district), or None when outside."""
     for _ in range(2):
-        grid_id = grid_locate_id(lat=lat, lng=lng)
+        cached = _layer_cached()
+        grid_id = cached.index.locate(lat=lat, lng=lng)
         if grid_id is None:
             return None
-        grid = Grid.objects.select_related("community__parent__parent").filter(pk=grid_id).first()
+        grid = _grid_row(cached, grid_id)
         if grid is not None:
             return grid
         # Deleted by another process since this one last checked the layer: check now and look again.

@@ -332,16 +332,14 @@ class CaseDetailSerializer(CaseSummarySerializer):
     @extend_schema_field(PhotoSerializer(many=True))
     def get_photos(self, case: Case):
         context = {**self.context, "number": case.number}
-        return PhotoSerializer(case.photos.all(), many=True, context=context).data
+        # Prefetched by the view (to_attr "photo_list").
+        return PhotoSerializer(case.photo_list, many=True, context=context).data
 
     @extend_schema_field(ExtensionRequestSerializer(allow_null=True))
     def get_pending_extension(self, case: Case):
-        pending = (
-            case.extension_requests.filter(state=ExtensionRequest.State.PENDING)
-            .select_related("requested_by")
-            .first()
-        )
-        return ExtensionRequestSerializer(pending).data if pending else None
+        # Prefetched by the view (to_attr "pending_extensions"): at most one is pending at a time.
+        pending = case.pending_extensions
+        return ExtensionRequestSerializer(pending[0]).data if pending else None
 
     @extend_schema_field(CaseActionLinkSerializer(many=True))
     def get_actions(self, case: Case):

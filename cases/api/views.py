@@ -26,7 +26,7 @@ from gridmgmt.roles import Role, user_roles
 
 from .. import services
 from ..audit import chain_verify
-from ..models import Case, CasePhoto, CaseState, Category
+from ..models import Case, CasePhoto, CaseState, Category, ExtensionRequest
 from ..photos import photo_derivatives_make
 from ..selectors import case_actions_for, case_events, case_get_for, cases_filter, cases_visible_to
 from ..workflow import TRANSITIONS, Action
@@ -78,8 +78,24 @@ def case_for(request: Request, number: str) -> Case:
     return case_get_for(request.user, pk)
 
 
-def case_detail_data(request: Request, case: Case) -> dict:
-    case = Case.objects.select_related(*_DETAIL_RELATED, "duplicate_of").get(pk=case.pk)
+_PENDING_EXTENSION = Prefetch(
+    "extension_requests",
+    queryset=ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING).select_related(
+        "requested_by"
+    ),
+    to_attr="pending_extensions",
+)
+
+
+def case_detail_data(request: Request, case: Case, *, loaded: bool = False) -> dict:
+    """The detail body of a case. `loaded`: the case comes from the service that has just written it, with
+    everything the body shows already on it (a new report), so it is not read again."""
+    if not loaded:
+        case = (
+            Case.objects.select_related(*_DETAIL_RELATED, "duplicate_of")
+            .prefetch_related(Prefetch("photos", to_attr="photo_list"), _PENDING_EXTENSION)
+            .get(pk=case.pk)
+        )
     actions = [
         {"action": action, "path": reverse(f"api-case-{action}", kwargs={"number": case.number})}
         for action in case_actions_for(request.user, case)
@@ -179,8 +195,12 @@ class CaseListView(GenericAPIView):
             reporter_contact=data["reporter_contact"],
             photos=data.get("photos", []),
         )
+        # What the body shows beyond the case row, known here: nothing pending yet, and the photos just sent.
+        case.pending_extensions = []
+        case.photo_list = list(case.photos.all()) if data.get("photos") else []
         location = reverse("api-case-detail", kwargs={"number": case.number})
-        return Response(case_detail_data(request, case), status=201, headers={"Location": location})
+        body = case_detail_data(request, case, loaded=True)
+        return Response(body, status=201, headers={"Location": location})
 
 
 def _report_source(user, requested: str | None) -> str:

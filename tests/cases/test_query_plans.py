@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from cases.selectors import cases_department_queue, cases_triage_queue
+from cases.selectors import cases_department_queue, cases_search, cases_triage_queue
 from dispatch.selectors import cases_due, cases_unrouted
 from gridmgmt import clock
 from tests.conftest import requires_postgres
@@ -63,3 +63,17 @@ def test_the_dispatch_queue_reads_its_first_page_in_index_order(world):
 def test_the_department_queue_uses_its_queue_index(world):
     plan = _plan(lambda: list(cases_department_queue(world.staff)[:200]))
     _assert_case_index(plan, "case_department_queue_idx")
+
+
+def test_the_department_queue_of_a_one_department_member_needs_no_sort(world):
+    # Its first page is the first entries of the partial index, whatever the department's backlog.
+    plan = _plan(lambda: list(cases_department_queue(world.staff)[:200]))
+    _assert_case_index(plan, "case_department_queue_idx")
+    assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("text", ["井盖被盗", "broken", "八一大道"])
+def test_the_text_search_reads_the_trigram_indexes(world, text):
+    plan = _plan(lambda: list(cases_search(world.dispatcher, text=text, now=clock.now())[:50]))
+    _assert_case_index(plan, "case_description_trgm_idx")
+    assert "case_address_trgm_idx" in plan, plan

@@ -14,7 +14,7 @@ from grids import selectors
 from grids import services as grid_services
 from grids.geometry import bbox
 from grids.models import Grid, GridLayerVersion
-from grids.selectors import grid_locate, grid_locate_id, grid_locate_many
+from grids.selectors import grid_get, grid_locate, grid_locate_id, grid_locate_many
 from grids.spatial import OUTSIDE, GridIndex
 
 from ..factories import STEP, centre, district, square
@@ -250,11 +250,25 @@ def test_a_version_number_reused_after_a_rollback_is_not_mistaken_for_the_same_l
     assert grid_locate_id(lat=lat, lng=lng) == g1.pk
 
 
-def test_a_grid_deleted_by_another_process_is_not_returned(layer, settings):
-    settings.GRID_INDEX_CHECK_SECONDS = 3600
+def test_a_grid_deleted_by_another_process_is_not_returned_once_the_interval_has_passed(layer, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(selectors, "_clock", lambda: now[0])
     g1, g2, *_ = layer
     lat, lng = centre(g2)
     assert grid_locate(lat=lat, lng=lng) == g2
+    Grid.objects.filter(pk=g2.pk).delete()
+    bump_behind_our_back()
+    now[0] += 1.5
+    assert grid_locate(lat=lat, lng=lng) is None
+
+
+def test_a_grid_missing_from_the_database_is_looked_up_again_after_a_check(layer, settings):
+    # The index still holds the grid (deleted behind its back, not yet seen), but its row was never read:
+    # the lookup finds no row, re-checks the layer at once and answers from the new layer.
+    settings.GRID_INDEX_CHECK_SECONDS = 3600
+    g1, g2, *_ = layer
+    lat, lng = centre(g2)
+    assert grid_locate_id(lat=lat, lng=lng) == g2.pk
     Grid.objects.filter(pk=g2.pk).delete()
     bump_behind_our_back()
     assert grid_locate(lat=lat, lng=lng) is None
@@ -277,14 +291,34 @@ def test_a_lookup_on_a_fresh_index_costs_at_most_two_queries(layer, django_asser
         assert grid_locate_many([(lat, lng)] * 50) == [layer[0].pk] * 50
 
 
-def test_within_the_check_interval_a_lookup_reads_only_the_grid(layer, settings, django_assert_num_queries):
+def test_within_the_check_interval_a_lookup_of_a_known_grid_costs_no_query(
+    layer, settings, django_assert_num_queries
+):
     settings.GRID_INDEX_CHECK_SECONDS = 3600
     lat, lng = centre(layer[0])
     grid_locate(lat=lat, lng=lng)
-    with django_assert_num_queries(1):
-        grid_locate(lat=lat, lng=lng)
     with django_assert_num_queries(0):
+        grid = grid_locate(lat=lat, lng=lng)
+        assert grid == layer[0]
+        assert grid.community.parent.parent is not None  # community, street and district came along
         grid_locate_id(lat=lat, lng=lng)
+        assert grid_get(layer[0].pk) == layer[0]
+
+
+def test_a_located_grid_is_the_callers_own_copy(layer, settings):
+    settings.GRID_INDEX_CHECK_SECONDS = 3600
+    lat, lng = centre(layer[0])
+    grid_locate(lat=lat, lng=lng).name = "changed by a caller"
+    assert grid_locate(lat=lat, lng=lng).name == layer[0].name
+
+
+def test_an_edit_through_the_services_is_seen_by_the_next_lookup(layer, settings):
+    settings.GRID_INDEX_CHECK_SECONDS = 3600
+    lat, lng = centre(layer[0])
+    assert grid_locate(lat=lat, lng=lng).name == layer[0].name
+    grid_services.grid_layer_bump()
+    Grid.objects.filter(pk=layer[0].pk).update(name="renamed")
+    assert grid_locate(lat=lat, lng=lng).name == "renamed"
 
 
 def test_concurrent_lookups_build_the_index_once(monkeypatch):
