@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
+from gridmgmt.caching import ProcessCache
 from gridmgmt.policy import can_view_case, cases_visible_q, role_covers_case
 from gridmgmt.roles import Role, user_roles
 
@@ -66,6 +67,14 @@ def case_actions_for(user, case: Case) -> list[str]:
 
 def categories_minor() -> QuerySet[Category]:
     return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent")
+
+
+# Every report names a category: each process keeps the active minor ones by code for
+# settings.CATEGORIES_CACHE_SECONDS (cases.apps forgets them when a category is saved here).
+active_minor_categories = ProcessCache(
+    lambda: {category.code: category for category in categories_minor()},
+    seconds_setting="CATEGORIES_CACHE_SECONDS",
+)
 
 
 def cases_filter(

@@ -11,13 +11,11 @@ class DispatchConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from .models import Department, RoutingRule
-        from .selectors import routing_rules_forget
+        from .selectors import active_rules
 
         # Cache upkeep only (no business logic): a rule or department saved here is routed by at once.
         for model in (RoutingRule, Department):
-            post_save.connect(
-                routing_rules_forget, sender=model, dispatch_uid=f"rules-forget-{model.__name__}"
-            )
-            post_delete.connect(
-                routing_rules_forget, sender=model, dispatch_uid=f"rules-forget-del-{model.__name__}"
-            )
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    active_rules.forget, sender=model, dispatch_uid=f"active-rules-{model.__name__}"
+                )

@@ -1,42 +1,28 @@
 """Reads for dispatch: the routing rule that applies to a case, duplicate candidates, due deadlines."""
 
 import datetime as dt
-import time
 
 from django.conf import settings
 from django.db.models import QuerySet
 
 from cases.models import OPEN_STATES, Case
+from gridmgmt.caching import ProcessCache
 from grids.geometry import degree_box, distance_m
 from grids.models import Grid
 from grids.selectors import jurisdiction_ancestor_ids
 
 from .models import RoutingRule
 
-# The active rules (a few dozen; every routing reads them) are kept in each process for
-# settings.ROUTING_RULES_CACHE_SECONDS. A change saved in this process clears them at once (dispatch.apps
-# connects routing_rules_forget to RoutingRule and Department saves); other processes see it within the
-# interval.
-_rules: tuple[float, list[RoutingRule]] | None = None
-_clock = time.monotonic  # a module attribute so tests can move time forward
 
-
-def routing_rules_forget(**_signal) -> None:
-    global _rules
-    _rules = None
-
-
-def _active_rules() -> list[RoutingRule]:
-    global _rules
-    cached = _rules
-    if cached is not None and _clock() < cached[0]:
-        return cached[1]
-    expires = _clock() + float(getattr(settings, "ROUTING_RULES_CACHE_SECONDS", 5.0))
-    rules = list(
+def _active_rules_load() -> list[RoutingRule]:
+    return list(
         RoutingRule.objects.filter(is_active=True, department__is_active=True).select_related("department")
     )
-    _rules = (expires, rules)
-    return rules
+
+
+# The active rules (a few dozen) are read by every routing: each process keeps them for
+# settings.ROUTING_RULES_CACHE_SECONDS (dispatch.apps forgets them when a rule or department is saved here).
+active_rules = ProcessCache(_active_rules_load, seconds_setting="ROUTING_RULES_CACHE_SECONDS")
 
 
 def routing_rule_for(*, category, grid: Grid | None) -> RoutingRule | None:
@@ -52,7 +38,7 @@ def routing_rule_for(*, category, grid: Grid | None) -> RoutingRule | None:
             area_rank[jid] = 3 - depth
     best: tuple | None = None
     best_rule = None
-    for rule in _active_rules():
+    for rule in active_rules.get():
         if rule.category_id is not None and rule.category_id not in category_rank:
             continue
         if rule.grid_id is not None:

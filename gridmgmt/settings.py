@@ -133,7 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "gridmgmt.caching.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
@@ -278,6 +278,8 @@ DUPLICATE_RADIUS_M = env.float("DUPLICATE_RADIUS_M", default=50.0)
 DUPLICATE_WINDOW_HOURS = env.float("DUPLICATE_WINDOW_HOURS", default=72.0)
 # Each process keeps the active routing rules this long; a change saved elsewhere is seen within it.
 ROUTING_RULES_CACHE_SECONDS = env.float("ROUTING_RULES_CACHE_SECONDS", default=5.0)
+# Likewise the active categories a report may name.
+CATEGORIES_CACHE_SECONDS = env.float("CATEGORIES_CACHE_SECONDS", default=5.0)
 RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=60)
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
 

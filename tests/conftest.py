@@ -5,10 +5,9 @@ import os
 import pytest
 from django.conf import settings
 
-import dispatch.selectors
 import grids.selectors
 from dispatch import worktime
-from gridmgmt import tasking
+from gridmgmt import caching, tasking
 
 from . import factories
 
@@ -33,12 +32,12 @@ def _fresh_process_state():
     grids.selectors.grid_index_reset()
     tasking.broker_cooldown_reset()
     worktime.worktime_cache_clear()
-    dispatch.selectors.routing_rules_forget()
+    caching.process_caches_forget()
     yield
     grids.selectors.grid_index_reset()
     tasking.broker_cooldown_reset()
     worktime.worktime_cache_clear()
-    dispatch.selectors.routing_rules_forget()
+    caching.process_caches_forget()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """REST serializers for cases: explicit input serializers per action, output serializers per view."""
 
+import copy
 import datetime as dt
 
 from django.urls import reverse
@@ -14,6 +15,7 @@ from gridmgmt.api import CodeRefSerializer, CoordinateField, TextField
 
 from ..models import OPEN_STATES, Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from ..photos import MAX_PHOTOS
+from ..selectors import active_minor_categories
 from ..services import MAX_EXTENSION_MINUTES, MAX_TEXT
 
 # --- shared pieces ----------------------------------------------------------------------------------------
@@ -126,6 +128,15 @@ class ActiveMinorCategoryField(serializers.SlugRelatedField):
             },
             **kwargs,
         )
+
+    def to_internal_value(self, data):
+        # From the per-process table of active minor categories (every report reads one) instead of a query.
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        category = active_minor_categories.get().get(str(data))
+        if category is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return copy.copy(category)
 
 
 class CaseCreateInputSerializer(serializers.Serializer):

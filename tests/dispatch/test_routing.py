@@ -3,11 +3,15 @@
 import datetime as dt
 
 from cases import services as case_services
+from cases.audit import chain_verify
 from cases.models import Case, CaseState
-from dispatch.selectors import routing_rule_for
+from dispatch.models import Notification, RoutingRule
+from dispatch.selectors import active_rules, routing_rule_for
 from dispatch.services import case_route
 from gridmgmt import clock
+from gridmgmt.errors import InvalidTransition
 from gridmgmt.roles import Role
+from grids.selectors import grid_get
 
 from .. import factories
 from .helpers import T0, report
@@ -216,3 +220,69 @@ def test_a_case_filed_before_routing_ran_is_only_annotated(world):
     assert case.suggested_department == world.roads and case.routed_at is not None
     assert _actions(case) == ["report", "file", "route"]
     assert case.events.get(action="file").actor == world.dispatcher
+
+
+def test_an_auto_dispatch_lands_with_the_routing_in_one_write_and_a_sound_chain(
+    world, django_assert_num_queries
+):
+    factories.rule(department=world.sanitation, category=world.cats.waste, auto_dispatch=True)
+    case = report(world, at=T0)
+    version = case.version
+    routing_rule_for(category=world.cats.waste, grid=world.g1)  # the rules are in this process's cache
+    grid_get(world.g1.pk)  # and so is the grid row
+
+    # Lock, duplicate check, one UPDATE, one INSERT of three events, the department's addresses, one
+    # INSERT of notices, and the (savepoint) statements of the transaction itself.
+    with django_assert_num_queries(8):
+        case_route(case_id=case.pk)
+
+    case.refresh_from_db()
+    assert case.state == CaseState.DISPATCHED and case.version == version + 1
+    assert (case.audit_seq, case.audit_head) == (4, case.events.get(seq=4).hash)
+    assert (
+        chain_verify(case.number, case.events.order_by("seq"), head=(case.audit_seq, case.audit_head)) is None
+    )
+    assert Notification.objects.filter(case=case, kind="dispatched").exists()
+
+
+def test_routing_alone_leaves_the_version_so_an_open_decision_stays_valid(world):
+    case = report(world, at=T0)
+    case_route(case_id=case.pk)
+    filed = case_services.case_file(case=case, actor=world.dispatcher, expected_version=case.version)
+    assert filed.state == CaseState.FILED
+
+
+def test_a_refused_auto_dispatch_leaves_the_case_routed_in_the_dispatchers_queue(world, monkeypatch):
+    factories.rule(department=world.sanitation, category=world.cats.waste, auto_dispatch=True)
+    case = report(world, at=T0)
+
+    def refuse(*args, **kwargs):
+        raise InvalidTransition("refused for the test")
+
+    monkeypatch.setattr(case_services, "_dispatch_change", refuse)
+    case_route(case_id=case.pk)
+
+    case.refresh_from_db()
+    assert case.state == CaseState.REPORTED and case.routed_at is not None
+    assert case.department is None and case.suggested_department == world.sanitation
+    assert _actions(case) == ["report", "route"]
+    assert (
+        chain_verify(case.number, case.events.order_by("seq"), head=(case.audit_seq, case.audit_head)) is None
+    )
+
+
+def test_a_rule_saved_in_this_process_is_used_by_the_next_routing(world):
+    routing_rule_for(category=world.cats.waste, grid=world.g1)  # cached: no rule yet
+    factories.rule(department=world.roads, category=world.cats.waste)
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1).department == world.roads
+
+
+def test_a_rule_changed_elsewhere_is_used_once_the_cache_interval_has_passed(world, monkeypatch):
+    rule = factories.rule(department=world.roads, category=world.cats.waste)
+    now = [1000.0]
+    monkeypatch.setattr(active_rules, "clock", lambda: now[0])
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) == rule
+    RoutingRule.objects.filter(pk=rule.pk).update(is_active=False)  # no signal: as if another process
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) == rule
+    now[0] += 6
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) is None
