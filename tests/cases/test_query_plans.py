@@ -21,13 +21,15 @@ from tests.conftest import requires_postgres
 pytestmark = [pytest.mark.postgres, requires_postgres, pytest.mark.django_db]
 
 
-def _plan(run) -> str:
-    """The plan of the (last) query that `run()` sends, with sequential scans ruled out."""
+def _plan(run, *, also_off: tuple[str, ...] = ()) -> str:
+    """The plan of the (last) query that `run()` sends, with sequential scans (and `also_off`) ruled out."""
     with CaptureQueriesContext(connection) as ctx:
         run()
     sql = ctx.captured_queries[-1]["sql"]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        for setting in also_off:
+            cursor.execute(f"SET LOCAL {setting} = off")
         cursor.execute(f"EXPLAIN {sql}")
         return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -74,6 +76,11 @@ def test_the_department_queue_of_a_one_department_member_needs_no_sort(world):
 
 @pytest.mark.parametrize("text", ["井盖被盗", "broken", "八一大道"])
 def test_the_text_search_reads_the_trigram_indexes(world, text):
-    plan = _plan(lambda: list(cases_search(world.dispatcher, text=text, now=clock.now())[:50]))
+    # Plain index scans off as well: on an empty table the planner may otherwise walk reported_at backwards
+    # (no rows to filter), which says nothing about whether the text condition has an index.
+    plan = _plan(
+        lambda: list(cases_search(world.dispatcher, text=text, now=clock.now())[:50]),
+        also_off=("enable_indexscan",),
+    )
     _assert_case_index(plan, "case_description_trgm_idx")
     assert "case_address_trgm_idx" in plan, plan

@@ -71,6 +71,11 @@ def service_env(*, broker_url: str, queue: str, **overrides: str) -> dict[str, s
         # Close connections after each task: the test database is truncated between tests and dropped at
         # the end of the session, which an idle connection held by the worker would block.
         "CONN_MAX_AGE": "0",
+        # Each test truncates and rebuilds rules and categories, which a deployment never does; the worker's
+        # per-process caches would carry one test's configuration into the next (this process forgets its
+        # own between tests), so the long-lived worker reads them afresh.
+        "ROUTING_RULES_CACHE_SECONDS": "0",
+        "CATEGORIES_CACHE_SECONDS": "0",
         "EMAIL_URL": "consolemail://",
         "PYTHONUNBUFFERED": "1",
         **overrides,
