@@ -251,6 +251,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Keep database connections across tasks (gridmgmt.celery tidies them as a web request would); Celery's
+# fixup then closes them only every this many tasks instead of around every task.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Installations (or test runs) sharing one Redis keep their tasks apart by queue: a worker consumes it
