@@ -130,6 +130,32 @@ def http_ok(_path) -> bool:
         return False
 
 
+# CPU time of each part of the stack, read from /proc (user + system, children that have exited included).
+_PROCESSES = {
+    "web (gunicorn)": "gunicorn gridmgmt.wsgi",
+    "worker (Celery)": "celery -A gridmgmt worker",
+    "PostgreSQL": "postgres",
+    "Redis": "redis-server",
+}
+
+
+def cpu_by_process() -> dict[str, float]:
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for name, pattern in _PROCESSES.items():
+        pids = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # exited meanwhile
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        seconds[name] = total / tick
+    seconds["load generator (this process)"] = sum(os.times()[:2])
+    return seconds
+
+
 def queue_length() -> int:
     import redis
 
@@ -345,6 +371,7 @@ def phase_http(token: str, points, categories: list[str]) -> None:
 
         for rate in RATES:
             before = Case.objects.order_by("-id").values_list("id", flat=True).first()
+            cpu_before = cpu_by_process()
             sent = open_loop(rate, SECONDS, token, bodies[offset : offset + rate * SECONDS])
             offset += rate * SECONDS
             # Wait for routing (and auto-dispatch) of every case of the run.
@@ -354,7 +381,19 @@ def phase_http(token: str, points, categories: list[str]) -> None:
                 if left == 0:
                     break
                 time.sleep(0.5)
-            time.sleep(1)
+            time.sleep(1)  # the notices sent after each dispatch
+            cpu = {name: seconds - cpu_before[name] for name, seconds in cpu_by_process().items()}
+            cases = Case.objects.filter(id__gt=before).count()
+            per_case = {name: seconds * 1000 / max(cases, 1) for name, seconds in cpu.items()}
+            row(
+                f"CPU per case at {rate}/s (report, routing, notices), ms",
+                f"{sum(per_case.values()):.1f} = "
+                + ", ".join(f"{name} {ms:.1f}" for name, ms in per_case.items()),
+                note=f"{cases} cases; at this cost {os.cpu_count()} CPUs carry at most"
+                f" ~{os.cpu_count() * 1000 / sum(per_case.values()):.0f} cases/s",
+                cases=cases,
+                **{f"{name}_ms": ms for name, ms in per_case.items()},
+            )
             with connection.cursor() as cur:
                 cur.execute(
                     """

@@ -83,6 +83,20 @@ def event_next(
     return event
 
 
+def system_event_next(*, case: Case, action: str, at: dt.datetime, data: dict) -> CaseEvent:
+    """`event_next` for what the system records on its own (routing, deadline alerts): no state change."""
+    return event_next(
+        case=case,
+        action=action,
+        from_state=case.state,
+        to_state=case.state,
+        actor=None,
+        role=Role.SYSTEM,
+        at=at,
+        data=data,
+    )
+
+
 def events_save(events: list[CaseEvent]) -> None:
     """Insert links made by `event_next` (one INSERT); the caller writes the new head with its UPDATE."""
     CaseEvent.objects.bulk_create(events)
@@ -96,19 +110,7 @@ def events_append_system(
     The caller holds every case's row lock and loaded the cases under it, so each case's recorded chain
     head (audit_seq, audit_head) is current and the next seq is free.
     """
-    events = [
-        event_next(
-            case=case,
-            action=action,
-            from_state=case.state,
-            to_state=case.state,
-            actor=None,
-            role=Role.SYSTEM,
-            at=at,
-            data=data_for(case),
-        )
-        for case in cases
-    ]
+    events = [system_event_next(case=case, action=action, at=at, data=data_for(case)) for case in cases]
     events_save(events)
     # One UPDATE for the lot. Every case moves on by exactly one link, so only the head differs per row.
     Case.objects.filter(pk__in=[case.pk for case in cases]).update(

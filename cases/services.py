@@ -22,7 +22,7 @@ from gridmgmt.roles import Role, user_roles
 from gridmgmt.tasking import enqueue_on_commit
 from grids.selectors import grid_locate
 
-from .audit import event_next, events_save
+from .audit import event_next, events_save, system_event_next
 from .models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from .photos import photos_attach, photos_validate
 from .workflow import Action, Deadline, Transition, transition_for
@@ -671,18 +671,7 @@ def case_routing_record(
     Returns the case as written. If the table refuses the auto-dispatch (it should not: the caller checked
     the state), the case is routed only and stays in the dispatcher's queue.
     """
-    events = [
-        event_next(
-            case=case,
-            action="route",
-            from_state=case.state,
-            to_state=case.state,
-            actor=None,
-            role=Role.SYSTEM,
-            at=now,
-            data=data,
-        )
-    ]
+    events = [system_event_next(case=case, action="route", at=now, data=data)]
     if auto_department is not None:
         # On a copy, so that a refusal half-way leaves the routed case exactly as it was.
         trial = copy.copy(case)
@@ -716,43 +705,3 @@ def case_routing_record(
     )
     events_save(events)
     return case
-
-
-def case_record_system_event(
-    *,
-    case_id: int,
-    action: str,
-    data: dict,
-    note: str = "",
-    flag: str | None = None,
-    at: dt.datetime | None = None,
-) -> tuple[Case, CaseEvent] | None:
-    """Append a system event once: with `flag` (a nullable timestamp field), only if it is still empty.
-
-    Returns None when the flag was already set, i.e. another worker recorded it first.
-    """
-    now = at or clock.now()
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case_id)
-        changed = {}
-        if flag is not None:
-            if getattr(locked, flag) is not None:
-                return None
-            setattr(locked, flag, now)
-            changed[flag] = now
-        event = event_next(
-            case=locked,
-            action=action,
-            from_state=locked.state,
-            to_state=locked.state,
-            actor=None,
-            role=Role.SYSTEM,
-            at=now,
-            note=note,
-            data=data,
-        )
-        Case.objects.filter(pk=locked.pk).update(
-            audit_seq=locked.audit_seq, audit_head=locked.audit_head, **changed
-        )
-        events_save([event])
-    return locked, event
