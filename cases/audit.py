@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case as DbCase
-from django.db.models import F, Value, When
+from django.db import connection
 
+from gridmgmt.bulk import rows_insert
 from gridmgmt.roles import Role
 
 from .models import Case, CaseEvent
@@ -99,25 +99,50 @@ def system_event_next(*, case: Case, action: str, at: dt.datetime, data: dict) -
 
 def events_save(events: list[CaseEvent]) -> None:
     """Insert links made by `event_next` (one INSERT); the caller writes the new head with its UPDATE."""
-    CaseEvent.objects.bulk_create(events)
+    rows_insert(CaseEvent, events)
 
 
 def events_append_system(
-    *, cases: list[Case], action: str, at: dt.datetime, data_for: Callable[[Case], dict]
+    *,
+    cases: list[Case],
+    action: str,
+    at: dt.datetime,
+    data_for: Callable[[Case], dict],
+    also: dict | None = None,
 ) -> list[CaseEvent]:
-    """Append one system event (no state change) to each of many cases: one insert, one update.
+    """Append one system event (no state change) to each of many cases: one INSERT and one UPDATE, which
+    also sets the fields of `also` on every case (a deadline alert's flag).
 
     The caller holds every case's row lock and loaded the cases under it, so each case's recorded chain
     head (audit_seq, audit_head) is current and the next seq is free.
     """
     events = [system_event_next(case=case, action=action, at=at, data=data_for(case)) for case in cases]
     events_save(events)
-    # One UPDATE for the lot. Every case moves on by exactly one link, so only the head differs per row.
-    Case.objects.filter(pk__in=[case.pk for case in cases]).update(
-        audit_seq=F("audit_seq") + 1,
-        audit_head=DbCase(*(When(pk=case.pk, then=Value(case.audit_head)) for case in cases)),
-    )
+    _heads_write(cases, also or {})
     return events
+
+
+def _heads_write(cases: list[Case], also: dict) -> None:
+    """UPDATE … FROM (VALUES …): each case's own new head, and `also` on all, in one statement.
+
+    Written out because the ORM's form of it (a CASE WHEN per case) took longer to compile than the
+    database took to run it (a sweep of 2,000 alerts: ~0.5 s of Python), and a separate UPDATE for the
+    flag rewrote every row, and every index entry of it, twice. Portable: PostgreSQL and SQLite (3.33+)
+    both take UPDATE … FROM and name the columns of a VALUES list column1, column2, ….
+    """
+    table = connection.ops.quote_name(Case._meta.db_table)
+    fields = [Case._meta.get_field(name) for name in also]
+    assignments = ["audit_seq = v.column2", "audit_head = v.column3"] + [
+        f"{connection.ops.quote_name(field.column)} = %s" for field in fields
+    ]
+    rows = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS INTEGER), %s)"] * len(cases))
+    params = [field.get_db_prep_save(also[field.name], connection) for field in fields]
+    params += [value for case in cases for value in (case.pk, case.audit_seq, case.audit_head)]
+    sql = (
+        f"UPDATE {table} SET {', '.join(assignments)} FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @dataclass(frozen=True)

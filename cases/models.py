@@ -100,12 +100,18 @@ class Case(models.Model):
     grid = models.ForeignKey(
         "grids.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
+    # No index of its own: case_duplicate_idx starts with it (every index costs each write of a case).
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", db_index=False)
     description = models.TextField()
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     state = models.CharField(max_length=12, choices=CaseState.choices, default=CaseState.REPORTED)
-    department = models.ForeignKey(
-        "dispatch.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    department = models.ForeignKey(  # indexed by case_department_idx, which starts with it
+        "dispatch.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     suggested_department = models.ForeignKey(
         "dispatch.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -149,7 +155,10 @@ class Case(models.Model):
             models.Index(fields=["state", "deadline_at"], name="case_state_deadline_idx"),
             models.Index(fields=["category", "state", "reported_at"], name="case_duplicate_idx"),
             models.Index(fields=["lat", "lng"], name="case_point_idx"),
-            models.Index(fields=["routed_at", "state"], name="case_unrouted_idx"),
+            # Only the few reports not yet routed (reconcile's read): a case leaves it once routed.
+            models.Index(
+                fields=["reported_at"], condition=models.Q(routed_at__isnull=True), name="case_unrouted_idx"
+            ),
             models.Index(fields=["department", "state"], name="case_department_idx"),
             # The queues' own order, over only the rows they show: the first page is the index's first
             # entries (no sort of the whole backlog), whatever the number of cases.
@@ -251,7 +260,8 @@ class CaseEvent(models.Model):
     """One step in a case's history. Events are hash-chained per case: each hash covers the previous
     hash and the canonical JSON of the event, so an edited or deleted row breaks the chain."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # Indexed by unique_case_event_seq (case, seq), which starts with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
     action = models.CharField(max_length=30)
     from_state = models.CharField(max_length=12, blank=True)

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from gridmgmt import clock
+from gridmgmt.bulk import rows_insert
 from gridmgmt.roles import Role
 from gridmgmt.tasking import enqueue
 
@@ -44,13 +45,12 @@ def notifications_queue(
     """`notification_queue` for many (case, recipients, subject, body) at once: one insert, and the send
     tasks published once the transaction commits."""
     now = clock.now()
-    rows = Notification.objects.bulk_create(
-        [
-            Notification(case=case, kind=kind, recipient=email, subject=subject, body=body, created_at=now)
-            for case, recipients, subject, body in notices
-            for email in sorted(set(recipients))
-        ]
-    )
+    rows = [
+        Notification(case=case, kind=kind, recipient=email, subject=subject, body=body, created_at=now)
+        for case, recipients, subject, body in notices
+        for email in sorted(set(recipients))
+    ]
+    rows_insert(Notification, rows)
     if rows:
         from .tasks import send_notifications_task
 

@@ -94,6 +94,7 @@ def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
     fired = {}
     for field, flag, action, audience in _ALERTS:
         fired[action] = 0
+        recipients = _AlertRecipients(audience)  # looked up once per sweep, not per batch
         while True:
             due = cases_due(field=field, flag=flag, now=now, limit=_DUE_BATCH)
             fired_now = sum(
@@ -102,7 +103,7 @@ def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
                     field=field,
                     flag=flag,
                     action=action,
-                    audience=audience,
+                    recipients=recipients,
                     now=now,
                 )
                 for start in range(0, len(due), _ALERT_CHUNK)
@@ -116,7 +117,13 @@ def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def _alerts_fire(
-    *, case_ids: list[int], field: str, flag: str, action: str, audience: str, now: dt.datetime
+    *,
+    case_ids: list[int],
+    field: str,
+    flag: str,
+    action: str,
+    recipients: "_AlertRecipients",
+    now: dt.datetime,
 ) -> int:
     """Fire one alert on those of `case_ids` still due once locked; returns how many fired."""
     with transaction.atomic():
@@ -137,9 +144,9 @@ def _alerts_fire(
         )
         if not cases:
             return 0
-        Case.objects.filter(pk__in=[case.pk for case in cases]).update(**{flag: now})
         for case in cases:
             setattr(case, flag, now)
+        # The flag is written with the chain heads: one UPDATE of the locked rows.
         events_append_system(
             cases=cases,
             action=action,
@@ -149,8 +156,8 @@ def _alerts_fire(
                 "deadline": case.deadline_at.isoformat(),
                 "point": getattr(case, field).isoformat(),
             },
+            also={flag: now},
         )
-        recipients = _AlertRecipients(audience)
         notifications_queue(
             kind=action,
             notices=[
@@ -168,7 +175,7 @@ def _alerts_fire(
 
 
 class _AlertRecipients:
-    """Who hears of an alert to `audience`, looked up once per department (and role) per batch."""
+    """Who hears of an alert to `audience`, looked up once per department (and role) per sweep."""
 
     def __init__(self, audience: str):
         self.audience = audience

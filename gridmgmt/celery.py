@@ -13,7 +13,7 @@ app.autodiscover_tasks()
 
 @signals.task_prerun.connect
 @signals.task_postrun.connect
-def _database_connections_tidy(**_signal) -> None:
+def _database_connections_tidy(task=None, **_signal) -> None:
     """Around each task, what Django does around each web request: drop a connection that is broken or
     older than CONN_MAX_AGE, and health-check the kept one before its first query (CONN_HEALTH_CHECKS).
 
@@ -21,6 +21,8 @@ def _database_connections_tidy(**_signal) -> None:
     task paid for a new PostgreSQL connection (a backend process forked per task: ~10 % of the worker's
     time and more of PostgreSQL's). settings.CELERY_DB_REUSE_MAX makes the fixup keep them.
     """
+    if task is not None and getattr(task.request, "is_eager", False):
+        return  # run in the caller's own process and transaction (eager mode): its connection is not ours
     from django.db import close_old_connections
 
     close_old_connections()
