@@ -536,10 +536,15 @@ def phase_sweep() -> None:
     from cases.models import OPEN_STATES, Case
     from dispatch.models import Notification
     from dispatch.services import deadlines_enforce
+    from dispatch.tasks import send_pending_notifications_task
     from gridmgmt import clock
+    from gridmgmt.tasking import enqueue
 
     now = clock.now()
     open_count = Case.objects.filter(state__in=OPEN_STATES).count()
+    # The sweep publishes its notices' send tasks; a worker running it has long had its broker connection,
+    # this process has not: publish once first (a harmless task; the next run flushes Redis DB 15).
+    enqueue(send_pending_notifications_task)
     first, best, queries = timed(lambda: deadlines_enforce(now=now))
     row(
         f"deadline sweep, 0% crossing ({open_count:,} open cases), ms",
