@@ -85,7 +85,7 @@ from gridmgmt import clock
 from gridmgmt.roles import Role
 from grids.models import Grid, Jurisdiction
 
-from .models import Department, EvaluationFigure
+from .models import Department, EvaluationFigure, EvaluationTrends
 from .worktime import calendar_resolve, working_minutes_between
 
 TOTAL, DEPARTMENT, GRID, COMMUNITY, STREET, ADMINISTRATOR = (
@@ -730,6 +730,15 @@ def stored_tables(period: Period, *, kinds: Iterable[str] = KINDS, now=None) -> 
             stale=marker.as_of < period.as_of(now),
         )
     return tables
+
+
+def stored_trends(period: Period) -> dict | None:
+    """The chart series stored with the period's figures, or None when the period was never materialised."""
+    return (
+        EvaluationTrends.objects.filter(period_start=period.start, period_end=period.end)
+        .values_list("data", flat=True)
+        .first()
+    )
 
 
 def tables_for(

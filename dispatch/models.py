@@ -231,3 +231,23 @@ class EvaluationFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} {self.period_start}–{self.period_end}"
+
+
+class EvaluationTrends(models.Model):
+    """The dashboard's chart series of one period (``dispatch.evaluation.trends``), stored with the period's
+    figures by the same run: replaying a month of a megacity's history takes tens of seconds, too long
+    for the request of a page."""
+
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="Inclusive: the period's last day (local time).")
+    data = models.JSONField()
+    as_of = models.DateTimeField(help_text="The history up to this moment is counted.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period_start", "period_end"], name="evaluation_trends_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"trends {self.period_start}–{self.period_end}"

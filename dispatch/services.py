@@ -21,7 +21,7 @@ from gridmgmt.roles import Role
 from grids.selectors import grid_get, grid_locate
 
 from . import evaluation
-from .models import EvaluationFigure, Notification
+from .models import EvaluationFigure, EvaluationTrends, Notification
 from .notifications import (
     NOTIFICATIONS_PER_TASK,
     department_recipients,
@@ -253,7 +253,8 @@ def evaluation_materialise(*, start: dt.date, end: dt.date, now: dt.datetime | N
     """
     now = now or clock.now()
     period = evaluation.Period(start, end)
-    tables = evaluation.indicators_all(period, now=now)
+    facts = evaluation.facts_collect(period, now=now)  # one replay for the figures and the charts
+    tables = {kind: evaluation.indicators(facts, kind) for kind in evaluation.KINDS}
     as_of = period.as_of(now)
     rows = [
         EvaluationFigure(
@@ -284,6 +285,11 @@ def evaluation_materialise(*, start: dt.date, end: dt.date, now: dt.datetime | N
             update_fields=[
                 f.name for f in EvaluationFigure._meta.concrete_fields if f.name not in {"id", *unique}
             ],
+        )
+        EvaluationTrends.objects.update_or_create(
+            period_start=start,
+            period_end=end,
+            defaults={"data": evaluation.trends(facts), "as_of": as_of, "computed_at": now},
         )
     return len(rows)
 

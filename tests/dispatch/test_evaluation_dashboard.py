@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from dispatch import evaluation as ev
 from dispatch.evaluation_views import MAX_PERIOD_DAYS
-from dispatch.models import EvaluationFigure
+from dispatch.models import EvaluationFigure, EvaluationTrends
 from dispatch.services import evaluation_materialise
 from gridmgmt import clock
 
@@ -108,6 +108,27 @@ def test_the_trends_give_states_per_day_and_on_time_rates_per_department(client,
     assert rates["sanitation"][:3] == [0.5, 1.0, None]  # due Mon: C1 on time, C2 late; Tue: C3; Wed: C6 open
     assert rates["roads"][:2] == [None, 1.0]
     assert data["labels"]["states"]["in_progress"]
+
+
+def test_stored_trends_are_served_without_replaying_the_history(client, world, week, after, monkeypatch):
+    live = _get(client, world.dispatcher, reverse("evaluation-trends"), **WEEK).json()
+    evaluation_materialise(start=START, end=END)
+    stored = EvaluationTrends.objects.get(period_start=START, period_end=END)
+    assert stored.data == {key: value for key, value in live.items() if key != "labels"}
+
+    def no_replay(*args, **kwargs):
+        raise AssertionError("the stored series should have been served")
+
+    monkeypatch.setattr(ev, "facts_collect", no_replay)
+    served = client.get(reverse("evaluation-trends"), WEEK).json()
+    assert served == live
+
+
+def test_a_recomputation_replaces_the_stored_trends(client, world, week, after):
+    evaluation_materialise(start=START, end=END)
+    EvaluationTrends.objects.update(data={"days": []})
+    evaluation_materialise(start=START, end=END)
+    assert len(EvaluationTrends.objects.get().data["days"]) == 7
 
 
 def test_the_formulas_page_defines_every_column(client, world):
