@@ -3,8 +3,8 @@
 `rows_insert` does what `bulk_create` does for plain models, with less Python per row: each column's
 adaptation is chosen once per call instead of running every field's pre_save and get_db_prep_save per
 row, and no SQL is compiled per batch. The deadline sweep writes an event and a couple of notices for each
-of thousands of cases; there bulk_create's own overhead was a third of the sweep. Values are always
-parameters, never interpolated into the SQL.
+of thousands of cases (2,000 alerts at 1M cases: ~1.15 s with bulk_create, ~1.0 s with this). Values are
+always parameters, never interpolated into the SQL.
 """
 
 import operator
