@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dispatch.deadlines import Clock, clock_extended, clock_resumed, minutes_between, stage_clock
@@ -20,11 +20,12 @@ from gridmgmt.errors import Conflict, DomainError, InvalidInput, InvalidTransiti
 from gridmgmt.policy import role_covers_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
 from gridmgmt.tasking import enqueue_on_commit
-from grids.selectors import grid_locate
+from grids.selectors import grid_index_invalidate, grid_locate
 
 from .audit import event_next, events_save, system_event_next
 from .models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from .photos import photos_attach, photos_validate
+from .selectors import active_minor_categories
 from .workflow import Action, Deadline, Transition, transition_for
 
 logger = logging.getLogger(__name__)
@@ -311,28 +312,35 @@ def case_report(
         updated_at=now,
     )
     _start_clock(case, Case.Stage.FILING, now)
-    with transaction.atomic():
-        case.save(force_insert=True)
-        # The number carries the id, so it (and the first link, which hashes the number) follows the insert.
-        case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
-        photos_attach(case=case, uploads=uploads, kind=CasePhoto.Kind.REPORT, actor=actor, at=now)
-        event = event_next(
-            case=case,
-            action=Action.REPORT,
-            from_state="",
-            to_state=CaseState.REPORTED,
-            actor=actor,
-            role=role,
-            at=now,
-            data={"source": source, "grid": grid.code, "category": category.code, "photos": len(uploads)},
-        )
-        Case.objects.filter(pk=case.pk).update(
-            number=case.number, audit_seq=case.audit_seq, audit_head=case.audit_head
-        )
-        events_save([event])
-        from dispatch.tasks import route_case_task
+    try:
+        with transaction.atomic():
+            case.save(force_insert=True)
+            # The number carries the id, so it (and the first link, which hashes it) follows the insert.
+            case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
+            photos_attach(case=case, uploads=uploads, kind=CasePhoto.Kind.REPORT, actor=actor, at=now)
+            event = event_next(
+                case=case,
+                action=Action.REPORT,
+                from_state="",
+                to_state=CaseState.REPORTED,
+                actor=actor,
+                role=role,
+                at=now,
+                data={"source": source, "grid": grid.code, "category": category.code, "photos": len(uploads)},
+            )
+            Case.objects.filter(pk=case.pk).update(
+                number=case.number, audit_seq=case.audit_seq, audit_head=case.audit_head
+            )
+            events_save([event])
+            from dispatch.tasks import route_case_task
 
-        enqueue_on_commit(route_case_task, case.pk)
+            enqueue_on_commit(route_case_task, case.pk)
+    except IntegrityError as exc:
+        # The category or grid came from this process's caches and was deleted elsewhere within their
+        # interval (seconds): nothing was saved. Forget both so that the next attempt sees the change.
+        active_minor_categories.forget()
+        grid_index_invalidate()
+        raise Conflict("the category or the grid was changed meanwhile; send the report again") from exc
     return case
 
 

@@ -265,6 +265,11 @@ _PATTERNS: list[MessagePattern] = [
         _("the case was changed by someone else meanwhile; reload it and try again"),
         {},
     ),
+    (
+        re.compile(r"^the category or the grid was changed meanwhile; send the report again$"),
+        _("the category or the grid was changed meanwhile; send the report again"),
+        {},
+    ),
     (re.compile(r"^the case is already suspended$"), _("the case is already suspended"), {}),
     (re.compile(r"^the case is not suspended$"), _("the case is not suspended"), {}),
     (

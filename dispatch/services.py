@@ -9,7 +9,7 @@ import time
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from cases.audit import events_append_system
 from cases.models import OPEN_STATES, Case, CaseState
 from gridmgmt import clock
 from gridmgmt.roles import Role
-from grids.selectors import grid_get, grid_locate
+from grids.selectors import grid_get, grid_index_invalidate, grid_locate
 
 from . import evaluation
 from .models import EvaluationFigure, EvaluationTrends, Notification
@@ -28,7 +28,7 @@ from .notifications import (
     notifications_queue,
     role_recipients,
 )
-from .selectors import cases_due, cases_unrouted, duplicate_candidates, routing_rule_for
+from .selectors import active_rules, cases_due, cases_unrouted, duplicate_candidates, routing_rule_for
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,17 @@ def case_route(*, case_id: int) -> Case | None:
 
     Runs once per case: a second call (retry, reconcile) finds `routed_at` set and does nothing.
     """
+    try:
+        return _route(case_id)
+    except IntegrityError:
+        # A rule's department or the case's grid came from this process's caches and was deleted elsewhere
+        # within their interval: nothing was written. Forget them; the task's retry routes afresh.
+        active_rules.forget()
+        grid_index_invalidate()
+        raise
+
+
+def _route(case_id: int) -> Case | None:
     auto_department = None
     with transaction.atomic():
         # of=("self",): lock the case only, not its category row (shared by every case of that category).

@@ -3,14 +3,15 @@
 import datetime as dt
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 
 from . import services
 
 _RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_kwargs": {"max_retries": 5}}
 
 
-@shared_task(**_RETRY)
+# IntegrityError too: a configuration row deleted behind a process cache's back (see case_route).
+@shared_task(**{**_RETRY, "autoretry_for": (OperationalError, IntegrityError)})
 def route_case_task(case_id: int) -> None:
     services.case_route(case_id=case_id)
 

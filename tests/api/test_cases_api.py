@@ -5,10 +5,11 @@ import io
 import json
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
-from cases.models import Case, CasePhoto, CaseState, ExtensionRequest
+from cases.models import Case, CasePhoto, CaseState, Category, ExtensionRequest
 from gridmgmt import clock
 
 from ..factories import centre
@@ -443,3 +444,24 @@ def test_the_list_pages_with_cursors_newest_first(api, world, report):
         seen += [c["number"] for c in page["results"]]
         url = page["next"]
     assert seen == list(reversed(numbers))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_category_deleted_behind_the_cache_gets_a_clear_409_and_the_retry_a_clear_400(api, world):
+    category = Category.objects.create(
+        code="0199", name="临时类别", kind=Category.Kind.EVENT, parent=world.cats.major, is_active=True
+    )
+    _new_case(api, world)  # the categories are now in this process's cache, 0199 among them
+    with connection.cursor() as cursor:  # another process deletes it: no signal reaches this one
+        cursor.execute("DELETE FROM cases_category WHERE id = %s", [category.pk])
+    lat, lng = centre(world.g1)
+    payload = {"lat": lat, "lng": lng, "category": "0199", "description": "路边垃圾堆放"}
+    before = Case.objects.count()
+
+    first = api(world.gridadmin).post("/api/v1/cases/", payload, format="json")
+    assert first.status_code == 409, first.json()
+    assert "changed meanwhile; send the report again" in str(first.json())
+    assert Case.objects.count() == before  # nothing half-saved
+
+    again = api(world.gridadmin).post("/api/v1/cases/", payload, format="json")
+    assert again.status_code == 400 and "no active minor category" in str(again.json())

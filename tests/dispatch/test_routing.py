@@ -2,6 +2,9 @@
 
 import datetime as dt
 
+import pytest
+from django.db import IntegrityError, connection
+
 from cases import services as case_services
 from cases.audit import chain_verify
 from cases.models import Case, CaseState
@@ -286,3 +289,21 @@ def test_a_rule_changed_elsewhere_is_used_once_the_cache_interval_has_passed(wor
     assert routing_rule_for(category=world.cats.waste, grid=world.g1) == rule
     now[0] += 6
     assert routing_rule_for(category=world.cats.waste, grid=world.g1) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rule_whose_department_was_deleted_behind_the_cache_fails_once_then_routes(world):
+    doomed = factories.department()
+    rule = factories.rule(department=doomed, category=world.cats.waste)
+    case = report(world, at=T0)
+    assert routing_rule_for(category=world.cats.waste, grid=world.g1) == rule  # cached here
+    with connection.cursor() as cursor:  # another process removes both: no signal reaches this one
+        cursor.execute("DELETE FROM dispatch_routingrule WHERE id = %s", [rule.pk])
+        cursor.execute("DELETE FROM dispatch_department WHERE id = %s", [doomed.pk])
+
+    with pytest.raises(IntegrityError):  # the task retries on it (route_case_task)
+        case_route(case_id=case.pk)
+    assert Case.objects.get(pk=case.pk).routed_at is None  # nothing half-written
+
+    routed = case_route(case_id=case.pk)
+    assert routed.routed_at is not None and routed.suggested_department is None
