@@ -15,4 +15,4 @@ class CasesConfig(AppConfig):
 
         # Cache upkeep only (no business logic): a category saved here is seen by the next report at once.
         for signal in (post_save, post_delete):
-            signal.connect(active_minor_categories.forget, sender=Category, dispatch_uid="active-categories")
+            signal.connect(active_minor_categories.saved, sender=Category, dispatch_uid="active-categories")

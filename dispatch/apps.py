@@ -17,5 +17,5 @@ class DispatchConfig(AppConfig):
         for model in (RoutingRule, Department):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    active_rules.forget, sender=model, dispatch_uid=f"active-rules-{model.__name__}"
+                    active_rules.saved, sender=model, dispatch_uid=f"active-rules-{model.__name__}"
                 )

@@ -1,8 +1,8 @@
 """Per-process caches of configuration rows that every request or task reads (routing rules, categories).
 
 Each holds one loaded value for `seconds` (a setting), so a change saved in another process is seen within
-that time; the saving process forgets at once (the app connects `forget` to its models' save and delete
-signals). Tests forget every cache between tests (a rolled-back transaction reuses ids).
+that time; the saving process forgets at once and again on commit (the app connects `saved` to its models'
+save and delete signals). Tests forget every cache between tests (a rolled-back transaction reuses ids).
 """
 
 import threading
@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+from django.db import transaction
 
 T = TypeVar("T")
 _all: list["ProcessCache"] = []
@@ -41,8 +42,14 @@ class ProcessCache(Generic[T]):
             self._held = (expires, value)
             return value
 
-    def forget(self, **_signal) -> None:
+    def forget(self) -> None:
         self._held = None
+
+    def saved(self, **_signal) -> None:
+        """Receiver of the save and delete signals: forget now, and again once the saving transaction has
+        committed, since another thread of this process may have loaded the old rows in between."""
+        self.forget()
+        transaction.on_commit(self.forget)
 
 
 def process_caches_forget() -> None:

@@ -1,6 +1,7 @@
 """Per-process configuration caches and the Redis cache backend that reuses its client."""
 
 import pytest
+from django.db import transaction
 
 from gridmgmt.caching import ProcessCache, RedisCache, process_caches_forget
 
@@ -58,3 +59,14 @@ def test_the_redis_backend_keeps_one_client_and_works_as_djangos():
         assert backend._cache.get_client(write=True) is backend._cache.get_client(write=True)
     finally:
         backend.delete_many(["throttle", "counter"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_forgets_now_and_again_when_its_transaction_commits():
+    cache, loads, _ = _counting_cache()
+    with transaction.atomic():
+        cache.get()
+        cache.saved()
+        cache.get()  # another thread reading before the commit would load the old rows here
+        assert cache.get() == 2
+    assert cache.get() == 3  # forgotten again at commit
