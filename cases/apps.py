@@ -8,11 +8,8 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from .models import Category
         from .selectors import active_minor_categories
 
         # Cache upkeep only (no business logic): a category saved here is seen by the next report at once.
-        for signal in (post_save, post_delete):
-            signal.connect(active_minor_categories.saved, sender=Category, dispatch_uid="active-categories")
+        active_minor_categories.forget_when_saved(Category)

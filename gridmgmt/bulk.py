@@ -31,7 +31,8 @@ _PLAIN = {
 _MAX_ROWS = 1000
 
 
-def _column_getter(field: models.Field) -> Callable[[models.Model], object]:
+def column_getter(field: models.Field) -> Callable[[object], object]:
+    """What to send for `field`, read from anything with its attname (a model instance, a row like one)."""
     get = operator.attrgetter(field.attname)
     if field.get_internal_type() in _PLAIN or field.is_relation:
         return get
@@ -47,7 +48,7 @@ def rows_insert(model: type[models.Model], objects: Sequence[models.Model]) -> N
     if not objects:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    getters = [_column_getter(f) for f in fields]
+    getters = [column_getter(f) for f in fields]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"

@@ -1,8 +1,8 @@
 """Per-process caches of configuration rows that every request or task reads (routing rules, categories).
 
 Each holds one loaded value for `seconds` (a setting), so a change saved in another process is seen within
-that time; the saving process forgets at once and again on commit (the app connects `saved` to its models'
-save and delete signals). Tests forget every cache between tests (a rolled-back transaction reuses ids).
+that time; the saving process forgets at once and again on commit (its app calls `forget_when_saved`).
+Tests forget every cache between tests (a rolled-back transaction reuses ids).
 """
 
 import threading
@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from django.db import transaction
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
 _all: list["ProcessCache"] = []
@@ -50,6 +52,14 @@ class ProcessCache(Generic[T]):
         committed, since another thread of this process may have loaded the old rows in between."""
         self.forget()
         transaction.on_commit(self.forget)
+
+    def forget_when_saved(self, *models: type[Model]) -> None:
+        """Connect `saved` to the save and delete signals of `models` (from an AppConfig.ready)."""
+        for model in models:
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    self.saved, sender=model, dispatch_uid=f"process-cache-{id(self)}-{model.__name__}"
+                )
 
 
 def process_caches_forget() -> None:

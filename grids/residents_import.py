@@ -8,7 +8,6 @@ good rows are written. Problems with the file itself (unreadable, header) always
 import csv
 import io
 import logging
-import operator
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from gridmgmt import policy
+from gridmgmt.bulk import column_getter
 from gridmgmt.errors import InvalidInput, NotAllowed
 from gridmgmt.tasking import enqueue, enqueue_on_commit
 
@@ -58,7 +58,6 @@ MAX_XLSX_INFLATED = 512 * 1024 * 1024  # a real register of 100,000 residents in
 MAX_STORED_ERRORS = 1000
 INSERT_ROWS = 1000  # rows per INSERT statement (PostgreSQL); SQLite uses executemany
 # Field types whose Python value is already what the database driver takes: no per-row adapter call.
-_PLAIN_COLUMN_TYPES = {"CharField", "TextField", "ForeignKey", "IntegerField", "BigIntegerField"}
 PROGRESS_EVERY = 1000
 Progress = Callable[[int, int], None]
 
@@ -377,11 +376,7 @@ def _write(good: list[_GoodRow]) -> int:
             continue
         columns.append(connection.ops.quote_name(f.column))
         if f.attname in given:
-            get = operator.attrgetter(f.attname)
-            if f.get_internal_type() in _PLAIN_COLUMN_TYPES:
-                getters.append(get)
-            else:  # dates, JSON: the backend's own adaptation, as bulk_create would do
-                getters.append(lambda g, f=f, get=get: f.get_db_prep_save(get(g), connection))
+            getters.append(column_getter(f))
         else:  # created_at, updated_at, moved_out_on: the same for every row, adapted once
             value = f.get_db_prep_save(constants.get(f.attname, f.get_default()), connection)
             getters.append(lambda g, value=value: value)
