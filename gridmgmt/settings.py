@@ -67,11 +67,14 @@ INSTALLED_APPS = [
     "leaflet",
     "django_htmx",  # ships htmx itself as a static file: no CDN
     "axes",  # login lockout (see AXES_* below)
+    # The project's apps, in their layer order (ARCHITECTURE.md; enforced by import-linter in `make test`).
     "gridmgmt",
     "grids",
-    "dispatch",
     "cases",
+    "dispatch",
     "open311",
+    "evaluation",
+    "demo",  # removable: without it the product runs, only the demo seed is gone
 ]
 
 MIDDLEWARE = [
