@@ -64,7 +64,7 @@ def generated_layer(n: int, *, seed: int = 1) -> np.ndarray:
 
 def demo_layer() -> np.ndarray:
     """The real 60-grid layout cut from Donghu District's outline (what `make run` seeds)."""
-    from grids.demo_layout import build_layout
+    from demo.layout import build_layout
 
     return np.array([shapely.geometry.shape(g.geometry) for g in build_layout().grids], dtype=object)
 

@@ -656,8 +656,8 @@ def main() -> None:
 
     from bench.bulkgen import _points, cases_generate
     from cases.models import Category
+    from demo.seed import demo_seed
     from gridmgmt import clock
-    from gridmgmt.demo import demo_seed
     from gridmgmt.roles import Role
 
     call_command("migrate", run_syncdb=True, verbosity=0)

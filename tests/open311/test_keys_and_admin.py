@@ -6,9 +6,8 @@ import pytest
 from django.apps import apps
 from django.core import checks
 
-from cases.models import Category
 from open311.checks import demo_key_inactive_in_production
-from open311.models import DEMO_KEY, ApiKey, ServiceAttribute, ServiceRequest
+from open311.models import DEMO_KEY, ApiKey, ServiceRequest
 
 from ..factories import centre
 from .conftest import post_form
@@ -81,15 +80,3 @@ def test_an_open311_request_shows_read_only_in_the_admin(admin_client_fast, worl
     page = admin_client_fast.get(f"/admin/open311/servicerequest/{sent.pk}/change/")
     assert page.status_code == 200
     assert sent.token.encode() in page.content
-
-
-def test_demo_questions_attach_to_the_demo_taxonomy_once(db):
-    from open311.demo import demo_questions_ensure
-
-    major = Category.objects.create(code="21", name="市容环境", kind="event")
-    Category.objects.create(code="2101", name="暴露垃圾", kind="event", parent=major)
-    assert demo_questions_ensure() == 3  # 0101 does not exist here: skipped
-    assert demo_questions_ensure() == 0
-    kind = ServiceAttribute.objects.get(code="KIND")
-    assert kind.datatype == "multivaluelist"
-    assert list(kind.values.values_list("key", flat=True)) == ["household", "construction", "bulky"]

@@ -27,15 +27,16 @@ from dispatch.calendars import calendar_china_2026, calendar_default
 from dispatch.models import Department, Notification, RoutingRule
 from dispatch.services import case_route, deadlines_enforce
 from gridmgmt import clock, tasking
-from gridmgmt import demo_data as data
 from gridmgmt.errors import DomainError
 from gridmgmt.roles import Role
 from grids import pii
 from grids import services as grid_services
-from grids.demo_layout import build_layout
 from grids.geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, to_shape
 from grids.models import Grid, Jurisdiction
-from open311.demo import demo_questions_ensure
+
+from . import reference as data
+from .layout import build_layout
+from .questions import demo_questions_ensure
 
 HISTORY_DAYS = 60
 DEMO_POINT = (28.6800, 115.8900)  # (lat, lng): the map's centre; gridadmin1 holds the grid around it

@@ -5,8 +5,7 @@ taxonomy's manhole (0101) and garbage (2101) services and leaves any other datab
 """
 
 from cases.models import Category
-
-from .models import AttributeValue, ServiceAttribute
+from open311.models import AttributeValue, ServiceAttribute
 
 _QUESTIONS = {
     "0101": [

@@ -5,8 +5,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from gridmgmt import demo
-from gridmgmt.demo_data import PASSWORD
+from demo.reference import PASSWORD
+from demo.seed import DemoRefused, demo_grid_administrators, demo_logins, demo_present, demo_seed
 
 
 class Command(BaseCommand):
@@ -29,14 +29,14 @@ class Command(BaseCommand):
             raise CommandError("demo data is refused when DEBUG is off")
         if cases < 0:
             raise CommandError("--cases must be zero or more")
-        if if_empty and demo.demo_present():
+        if if_empty and demo_present():
             self.stdout.write("The demo is already there: nothing seeded.")
             self._print_logins()
             return
         started = time.monotonic()
         try:
-            summary = demo.demo_seed(cases=cases, seed=seed)
-        except demo.DemoRefused as exc:
+            summary = demo_seed(cases=cases, seed=seed)
+        except DemoRefused as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -55,8 +55,8 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self) -> None:
-        self.stdout.write(f"Demo logins (password: {PASSWORD}): {', '.join(demo.demo_logins())}")
-        administrators = demo.demo_grid_administrators()
+        self.stdout.write(f"Demo logins (password: {PASSWORD}): {', '.join(demo_logins())}")
+        administrators = demo_grid_administrators()
         if len(administrators) > 2:
             self.stdout.write(
                 f"Grid administrators: {administrators[0]} … {administrators[-1]} (each holds 2–4 grids)."

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from shapely.geometry import box, shape
 
-from grids.demo_layout import (
+from demo.layout import (
     DISTRICT_CODE,
     DISTRICT_GEOJSON_PATH,
     STREET_NAMES,

@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from .geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, area_m2
+from grids.geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, area_m2
 
 DISTRICT_GEOJSON_PATH = Path(__file__).resolve().parent / "data" / "nanchang-donghu-district.geojson"
 DISTRICT_CODE = "360102"
