@@ -1,8 +1,10 @@
 """Shared fixtures: the test district, categories, departments and one persona per role."""
 
 import os
+from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 
 import grids.selectors
@@ -10,6 +12,19 @@ from dispatch import worktime
 from gridmgmt import caching, tasking
 
 from . import factories
+
+DEMO_TESTS = Path(__file__).resolve().parent / "demo"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The demo app is removable: its tests (tests/demo/, all marked `demo`) and the tests marked `demo`
+    elsewhere skip when it is not installed (e.g. `--ds=tests.settings_without_demo`); the rest must pass."""
+    demo_installed = apps.is_installed("demo")
+    for item in items:
+        if DEMO_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.demo)
+        if not demo_installed and item.get_closest_marker("demo"):
+            item.add_marker(pytest.mark.skip(reason='needs the demo app: "demo" is not in INSTALLED_APPS'))
 
 
 @pytest.fixture(autouse=True)

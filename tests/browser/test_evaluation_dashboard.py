@@ -4,6 +4,7 @@ maps and rankings render, nothing fails in the console and nothing is fetched fr
 
 from io import StringIO
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import override_settings
@@ -25,6 +26,7 @@ def _charts_drawn(page) -> None:
     assert page.locator("[data-chart=flow] svg path.series-line").count() == 2
 
 
+@pytest.mark.demo  # seeds the demo district
 def test_the_dashboard_draws_its_charts_and_maps_over_the_demo_history(open_page, live_server):
     _seed()
     supervisor = get_user_model().objects.get(username="supervisor")

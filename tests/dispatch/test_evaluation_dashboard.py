@@ -204,6 +204,7 @@ def demo(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+@pytest.mark.demo
 @pytest.mark.parametrize("preset", ["last7", "this_month", "last_month", "last60"])
 def test_the_page_renders_over_the_demo_history(client, demo, db, preset, django_assert_max_num_queries):
     client.force_login(demo.supervisor)
@@ -215,6 +216,7 @@ def test_the_page_renders_over_the_demo_history(client, demo, db, preset, django
     assert trends.status_code == 200 and trends.json()["days"]
 
 
+@pytest.mark.demo
 def test_the_demo_history_is_consistent_with_its_cases(client, demo, db):
     """Over the two months, every closed case that was due is counted, and the figures of every grouping
     add up to the district's where a case belongs to exactly one group."""

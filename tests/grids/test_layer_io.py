@@ -16,7 +16,6 @@ from shapely.geometry import shape
 
 from cases.models import Case
 from grids import services as grid_services
-from grids.demo_layout import build_layout
 from grids.geometry import area_m2
 from grids.layer_io import layer_check
 from grids.models import Grid, Jurisdiction, Resident
@@ -389,6 +388,9 @@ def test_a_sliver_gap_is_a_warning(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_layout():
+    """The demo's 60 real Donghu grids: a layer with real shared edges (tests using it are marked `demo`)."""
+    from demo.layout import build_layout
+
     return build_layout()
 
 
@@ -407,6 +409,7 @@ def export(*args) -> str:
     return out.getvalue()
 
 
+@pytest.mark.demo
 def test_the_demo_district_round_trips_through_export(tmp_path, demo_layout):
     # The real communities, stored with their boundaries, so the crossing check runs on real shared edges.
     grid_services.jurisdiction_ensure(code="360102", name="东湖区", boundary=demo_layout.district.geometry)
