@@ -39,14 +39,3 @@ def send_notifications_task(ids: list[int]) -> int:
 @shared_task(**_RETRY)
 def send_pending_notifications_task() -> int:
     return services.notifications_send()
-
-
-# The nightly evaluation replays weeks of history: far beyond the 50 s default limits of quick tasks.
-@shared_task(**_RETRY, soft_time_limit=1800, time_limit=1900)
-def materialise_evaluation_task(start: str | None = None, end: str | None = None) -> dict | int:
-    """Without dates: the nightly periods (beat, 01:00); with ISO dates: that one period."""
-    if start and end:
-        return services.evaluation_materialise(
-            start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end)
-        )
-    return services.evaluation_materialise_nightly()

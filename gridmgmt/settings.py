@@ -269,7 +269,7 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-resident-imports": {"task": "grids.tasks.reconcile_resident_imports_task", "schedule": 120.0},
     # Evaluation figures of yesterday, the last 7 and 60 days, the month to date and the last month.
     "materialise-evaluation": {
-        "task": "dispatch.tasks.materialise_evaluation_task",
+        "task": "evaluation.tasks.materialise_evaluation_task",
         "schedule": crontab(hour=1, minute=0),
     },
 }

@@ -10,7 +10,6 @@ import cases.admin  # noqa: F401 - registers models (no admin autodiscovery, see
 import dispatch.admin  # noqa: F401
 import grids.admin  # noqa: F401
 import open311.admin  # noqa: F401
-from dispatch.urls import evaluation_urlpatterns
 
 from . import health
 
@@ -23,7 +22,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("grids/", include("grids.urls")),
     path("dispatch/", include("dispatch.urls")),
-    path("evaluation/", include(evaluation_urlpatterns)),
+    path("evaluation/", include("evaluation.urls")),
     path("open311/v2/", include("open311.urls")),
     path("", include("cases.urls")),
 ]

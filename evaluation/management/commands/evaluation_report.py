@@ -4,8 +4,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dispatch import evaluation as ev
-from dispatch import exports
+from evaluation import exports, selectors
+from evaluation import indicators as ev
 
 
 def _date(value: str) -> dt.date:
@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 period=period, kind=by, rows=ev.indicators(facts, by), as_of=facts.as_of, computed_at=None
             )
         else:
-            table = ev.tables_for(period, kinds=[by])[by]
+            table = selectors.tables_for(period, kinds=[by])[by]
         rows = exports.indicator_rows(table)
         if format == "xlsx":
             if not out:

@@ -74,6 +74,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -81,12 +82,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATES, Case, CaseEvent, CaseState
+from dispatch.models import Department
+from dispatch.worktime import calendar_resolve, working_minutes_between
 from gridmgmt import clock
 from gridmgmt.roles import Role
 from grids.models import Grid, Jurisdiction
 
-from .models import Department, EvaluationFigure, EvaluationTrends
-from .worktime import calendar_resolve, working_minutes_between
+if TYPE_CHECKING:
+    from .models import EvaluationFigure
 
 TOTAL, DEPARTMENT, GRID, COMMUNITY, STREET, ADMINISTRATOR = (
     "total",
@@ -691,7 +694,7 @@ def indicators_by_administrator(period: Period, *, now=None) -> list[Figures]:
     return indicators_all(period, kinds=[ADMINISTRATOR], now=now)[ADMINISTRATOR]
 
 
-# --- materialised figures: reading ----------------------------------------------------------------------
+# --- tables -----------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -704,58 +707,6 @@ class Table:
     as_of: dt.datetime
     computed_at: dt.datetime | None  # None: computed just now, not stored
     stale: bool = False  # stored before the period's as-of: events since are missing
-
-
-def stored_tables(period: Period, *, kinds: Iterable[str] = KINDS, now=None) -> dict[str, Table] | None:
-    """The materialised rows of the period (one query), or None when the period was never materialised."""
-    now = now or clock.now()
-    by_kind: dict[str, list[EvaluationFigure]] = defaultdict(list)
-    kinds = list(kinds)
-    stored = EvaluationFigure.objects.filter(period_start=period.start, period_end=period.end)
-    rows = list(stored.filter(kind__in={*kinds, TOTAL}))
-    if not any(row.kind == TOTAL for row in rows):  # the total row marks a materialised period
-        return None
-    for row in rows:
-        by_kind[row.kind].append(row)
-    marker = next(row for row in rows if row.kind == TOTAL)
-    tables = {}
-    for kind in kinds:
-        figures = sorted((Figures.from_row(row) for row in by_kind[kind]), key=ranking_key)
-        tables[kind] = Table(
-            period=period,
-            kind=kind,
-            rows=figures,
-            as_of=marker.as_of,
-            computed_at=marker.computed_at,
-            stale=marker.as_of < period.as_of(now),
-        )
-    return tables
-
-
-def stored_trends(period: Period) -> dict | None:
-    """The chart series stored with the period's figures, or None when the period was never materialised."""
-    return (
-        EvaluationTrends.objects.filter(period_start=period.start, period_end=period.end)
-        .values_list("data", flat=True)
-        .first()
-    )
-
-
-def tables_for(
-    period: Period, *, kinds: Iterable[str] = KINDS, now=None, facts: Facts | None = None
-) -> dict[str, Table]:
-    """Materialised rows when the period has them, else computed now from the history."""
-    kinds = list(kinds)
-    stored = stored_tables(period, kinds=kinds, now=now)
-    if stored is not None:
-        return stored
-    facts = facts or facts_collect(period, now=now)
-    return {
-        kind: Table(
-            period=period, kind=kind, rows=indicators(facts, kind), as_of=facts.as_of, computed_at=None
-        )
-        for kind in kinds
-    }
 
 
 def table_rows(table: Table) -> Iterator[list]:

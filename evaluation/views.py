@@ -2,7 +2,7 @@
 
 Supervisors and dispatchers see it (gridmgmt.policy.can_view_evaluation); only supervisors store a
 recomputation. Tables come from the materialised figures when the period has them, else from the history
-(dispatch.evaluation); the charts' series are replayed from the history either way.
+(evaluation.indicators); the charts' series are replayed from the history either way.
 """
 
 import datetime as dt
@@ -22,13 +22,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import OPEN_STATES, Category
 from cases.ui import STATE_LABELS
+from dispatch.models import Department
 from gridmgmt import clock
 from gridmgmt.policy import can_recompute_evaluation, can_view_evaluation
 from grids.models import Grid, Jurisdiction
 
-from . import evaluation as ev
-from . import exports
-from .models import Department
+from . import exports, selectors
+from . import indicators as ev
 from .services import evaluation_materialise
 
 MAX_PERIOD_DAYS = 731
@@ -179,11 +179,11 @@ def dashboard(request):
     _require_viewer(request)
     now = clock.now()
     period, preset, error = _period(request, today=ev.local_today(now))
-    stored = ev.stored_tables(period, kinds=ev.KINDS, now=now)
+    stored = selectors.stored_tables(period, kinds=ev.KINDS, now=now)
     facts = None
     if stored is None:
         facts = ev.facts_collect(period, now=now)  # one replay for the tables and the charts
-        tables = ev.tables_for(period, kinds=ev.KINDS, now=now, facts=facts)
+        tables = selectors.tables_for(period, kinds=ev.KINDS, now=now, facts=facts)
     else:
         tables = stored
     total = tables[ev.TOTAL].rows[0] if tables[ev.TOTAL].rows else ev.Figures(kind=ev.TOTAL, key=ev.TOTAL_KEY)
@@ -208,7 +208,7 @@ def dashboard(request):
         "categories": Category.objects.filter(parent__isnull=True).values_list("code", "name"),
         "max_days": MAX_PERIOD_DAYS,
     }
-    return render(request, "dispatch/dashboard.html", context)
+    return render(request, "evaluation/dashboard.html", context)
 
 
 @login_required
@@ -221,7 +221,7 @@ def trends(request):
     period, _preset, error = _period(request, today=ev.local_today(now))
     if error:
         return JsonResponse({"error": error}, status=400)
-    data = ev.stored_trends(period) or ev.trends(ev.facts_collect(period, now=now))
+    data = selectors.stored_trends(period) or ev.trends(ev.facts_collect(period, now=now))
     return JsonResponse(data | {"labels": _trend_labels()})
 
 
@@ -229,7 +229,7 @@ def trends(request):
 @require_GET
 def formulas(request):
     _require_viewer(request)
-    return render(request, "dispatch/dashboard_formulas.html", {"formulas": ev.FORMULAS})
+    return render(request, "evaluation/dashboard_formulas.html", {"formulas": ev.FORMULAS})
 
 
 @login_required
@@ -281,7 +281,7 @@ def export_indicators(request, fmt: str):
     period, _preset, error = _period(request, today=ev.local_today(now))
     if error:
         return JsonResponse({"error": error}, status=400)
-    table = ev.tables_for(period, kinds=[kind], now=now)[kind]
+    table = selectors.tables_for(period, kinds=[kind], now=now)[kind]
     name = f"evaluation-{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     return _download(fmt, exports.INDICATOR_COLUMNS, exports.indicator_rows(table), filename=name, title=kind)
 

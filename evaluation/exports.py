@@ -17,7 +17,7 @@ from django.utils import timezone
 from cases.models import OPEN_STATES
 from cases.selectors import cases_filter, cases_visible_to
 
-from .evaluation import COLUMNS, Period, Table, table_rows
+from .indicators import COLUMNS, Period, Table, table_rows
 
 INDICATOR_COLUMNS = COLUMNS
 CASE_COLUMNS = (
