@@ -76,8 +76,6 @@ def photos_validate(uploads: Iterable[UploadedFile]) -> list[UploadedFile]:
 
 def photos_attach(*, case: Case, uploads: list[UploadedFile], kind: str, actor, at) -> list[CasePhoto]:
     """Store the uploads; their display copies and thumbnails are made by a task after commit."""
-    from .tasks import photo_derivatives_task
-
     photos = []
     for upload in uploads:
         upload.name = f"{uuid.uuid4().hex}.{_EXTENSIONS[photo_validate(upload)]}"
@@ -85,7 +83,7 @@ def photos_attach(*, case: Case, uploads: list[UploadedFile], kind: str, actor, 
             CasePhoto.objects.create(case=case, image=upload, kind=kind, uploaded_by=actor, created_at=at)
         )
     for photo in photos:
-        enqueue_on_commit(photo_derivatives_task, photo.pk)
+        enqueue_on_commit("cases.tasks.photo_derivatives_task", photo.pk)
     return photos
 
 

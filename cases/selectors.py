@@ -9,6 +9,7 @@ from django.http import Http404
 from gridmgmt.caching import ProcessCache
 from gridmgmt.policy import can_view_case, cases_visible_q, role_covers_case
 from gridmgmt.roles import Role, user_roles
+from grids.geometry import degree_box, distance_m
 
 from .models import OPEN_STATES, Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from .workflow import TRANSITIONS, Action
@@ -120,12 +121,32 @@ def cases_filter(
 # --- console pages (queues of each role, the report form's duplicate check) --------------------------------
 
 
+def duplicate_candidates(case: Case) -> QuerySet[Case]:
+    """Open cases of the same category within the configured radius and time window, oldest first."""
+    radius = settings.DUPLICATE_RADIUS_M
+    window = dt.timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
+    min_lat, min_lng, max_lat, max_lng = degree_box(case.lat, case.lng, radius)
+    nearby = (
+        Case.objects.filter(
+            category_id=case.category_id,
+            state__in=OPEN_STATES,
+            reported_at__gte=case.reported_at - window,
+            reported_at__lte=case.reported_at + window,
+            lat__range=(min_lat, max_lat),
+            lng__range=(min_lng, max_lng),
+        )
+        .exclude(pk=case.pk)
+        .only("id", "number", "lat", "lng")
+    )
+    # The box is a cheap indexed prefilter; the exact great-circle distance decides.
+    ids = [c.pk for c in nearby if distance_m(case.lat, case.lng, c.lat, c.lng) <= radius]
+    return Case.objects.filter(pk__in=ids).order_by("reported_at")
+
+
 def duplicate_candidates_near(*, lat: float, lng: float, category_id: int, now) -> list[tuple[Case, float]]:
     """Open cases of a category near a point that is not reported yet, nearest first, with their distance in
-    metres: dispatch.selectors.duplicate_candidates for a report still on the form (same radius, and the
+    metres: duplicate_candidates for a report still on the form (same radius, and the
     window reaches back from now)."""
-    from grids.geometry import degree_box, distance_m
-
     radius = settings.DUPLICATE_RADIUS_M
     min_lat, min_lng, max_lat, max_lng = degree_box(lat, lng, radius)
     nearby = Case.objects.filter(
@@ -224,6 +245,19 @@ def extension_requests_pending(user) -> QuerySet[ExtensionRequest]:
 def cases_overdue(user, *, now) -> QuerySet[Case]:
     """Open cases past their running deadline (a suspended clock does not run), longest overdue first."""
     return cases_filter(cases_visible_to(user), now=now, overdue=True).order_by("deadline_at")
+
+
+def cases_open_rows(now) -> QuerySet[Case]:
+    """Every open case: the workload page's per-grid open count (registered with grids in CasesConfig)."""
+    return Case.objects.filter(state__in=OPEN_STATES)
+
+
+def cases_overdue_rows(now) -> QuerySet[Case]:
+    """Open cases past their running deadline: marked overdue, or due before `now` and not suspended."""
+    return Case.objects.filter(
+        Q(state__in=OPEN_STATES)
+        & (Q(overdue_at__isnull=False) | Q(deadline_at__lt=now, suspended_at__isnull=True))
+    )
 
 
 def cases_escalated(user) -> QuerySet[Case]:

@@ -19,10 +19,10 @@ from gridmgmt import clock
 from gridmgmt.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from gridmgmt.policy import role_covers_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
-from gridmgmt.tasking import enqueue_on_commit
 from grids.selectors import grid_index_invalidate, grid_locate
 
 from .audit import event_next, events_save, system_event_next
+from .hooks import case_reported
 from .models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from .photos import photos_attach, photos_validate
 from .selectors import active_minor_categories
@@ -332,9 +332,7 @@ def case_report(
                 number=case.number, audit_seq=case.audit_seq, audit_head=case.audit_head
             )
             events_save([event])
-            from dispatch.tasks import route_case_task
-
-            enqueue_on_commit(route_case_task, case.pk)
+            case_reported.fire_on_commit(case.pk)
     except IntegrityError as exc:
         # The category or grid came from this process's caches and was deleted elsewhere within their
         # interval (seconds): nothing was saved. Forget both so that the next attempt sees the change.

@@ -4,30 +4,33 @@ Views stay thin: reads come from cases.selectors, every write goes through cases
 action (DomainError) is shown next to the field it concerns with the status the error carries, never a 500.
 """
 
-from django.conf import settings
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dispatch.models import Department
-from dispatch.selectors import duplicate_candidates
+from dispatch.models import Department  # moves below cases with the departments app
 from gridmgmt import clock
 from gridmgmt.errors import DomainError, InvalidInput, NotAllowed
 from gridmgmt.policy import can_view_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
+from grids.maps import grid_map_features, map_config
 from grids.models import Grid
 from grids.selectors import grid_locate, grids_for_user
 
 from . import photos as case_photos
 from . import services
 from .forms import CaseSearchForm, ReportForm
+from .maps import case_points
 from .models import OPEN_STATES, Case, CasePhoto, CaseState, ExtensionRequest
 from .selectors import (
     case_actions_for,
@@ -41,9 +44,10 @@ from .selectors import (
     cases_to_verify,
     cases_visible_to,
     categories_minor,
+    duplicate_candidates,
     duplicate_candidates_near,
 )
-from .ui import EVENT_LABELS, category_label, deadline_clock, domain_message, primary_role
+from .ui import EVENT_LABELS, domain_message, primary_role
 from .workflow import REPORTERS, Action
 
 FILE_AND_DISPATCH = "file_dispatch"  # the dispatch center's one-step "file and dispatch" of a new report
@@ -64,69 +68,24 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
-def grid_features(grids) -> dict:
-    """Grid polygons as a GeoJSON FeatureCollection for the page's map (json_script)."""
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": grid.boundary,
-                "properties": {
-                    "id": grid.pk,
-                    "code": grid.code,
-                    "name": grid.name,
-                    "community": grid.community.name if grid.community_id else "",
-                    "centre": [(grid.min_lat + grid.max_lat) / 2, (grid.min_lng + grid.max_lng) / 2],
-                },
-            }
-            for grid in grids
-        ],
-    }
-
-
-def case_points(cases, now) -> list[dict]:
-    """Cases as map points (json_script): position, label, state and where they stand against the clock."""
-    language = get_language()
-    points = []
-    for case in cases:
-        clk = deadline_clock(case, now)
-        points.append(
-            {
-                "id": case.pk,
-                "number": case.number,
-                "lat": case.lat,
-                "lng": case.lng,
-                "grid": case.grid_id,
-                "state": case.state,
-                "label": f"{case.number} · {category_label(case.category, language)}",
-                "status": clk.status,
-                "url": reverse("case-detail", args=[case.pk]),
-            }
-        )
-    return points
-
-
-def map_config() -> dict:
-    """Map settings for static/js/maps.js: tiles only when MAP_TILES_URL is set."""
-    leaflet = getattr(settings, "LEAFLET_CONFIG", {})
-    return {
-        "tiles": settings.MAP_TILES_URL,
-        "center": list(leaflet.get("DEFAULT_CENTER", (28.68, 115.89))),
-        "zoom": leaflet.get("DEFAULT_ZOOM", 13),
-    }
-
-
 # --- login lands here: one home per role ---------------------------------------------------------------
+
+
+# Consoles of apps above cases that are a role's home (the dispatch center's queue), registered from their
+# AppConfig.ready: cases never imports them.
+_role_homes: dict[str, Callable[[HttpRequest], HttpResponse]] = {}
+
+
+def role_home_register(role: str, view: Callable[[HttpRequest], HttpResponse]) -> None:
+    """Serve `view` at / for users whose primary role is `role`."""
+    _role_homes[role] = view
 
 
 @login_required
 def home(request):
     role = primary_role(request.user)
-    if role == Role.DISPATCHER:
-        from dispatch.views import queue_page
-
-        return queue_page(request)
+    if role in _role_homes:
+        return _role_homes[role](request)
     if role == Role.SUPERVISOR:
         return supervisor_overview(request)
     if role == Role.DEPARTMENT_STAFF:
@@ -147,7 +106,7 @@ def _grid_admin_home(request):
     context = {
         "now": now,
         "grids": grids,
-        "grid_geojson": grid_features(grids),
+        "grid_geojson": grid_map_features(grids),
         "case_points": case_points(open_cases, now),
         "map_config": map_config(),
         "to_verify": to_verify,
@@ -215,7 +174,7 @@ def case_report(request):
         initial = {k: request.GET[k] for k in ("lat", "lng") if request.GET.get(k)}
         form = ReportForm(initial=initial, categories=categories)
     grids = list(_report_grids(request.user))
-    context = {"form": form, "grid_geojson": grid_features(grids), "map_config": map_config()}
+    context = {"form": form, "grid_geojson": grid_map_features(grids), "map_config": map_config()}
     return render(request, "cases/report.html", context, status=status)
 
 
@@ -416,7 +375,7 @@ def _detail_context(request, case: Case, *, error: dict | None = None) -> dict:
         "duplicate_visible": bool(case.duplicate_of_id and can_view_case(request.user, case.duplicate_of)),
     }
     if case.grid_id:
-        context["grid_geojson"] = grid_features([case.grid])
+        context["grid_geojson"] = grid_map_features([case.grid])
     if Action.APPROVE_EXTENSION in actions or Action.DENY_EXTENSION in actions:
         context["pending_extension"] = case.extension_requests.filter(
             state=ExtensionRequest.State.PENDING

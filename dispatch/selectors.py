@@ -2,12 +2,8 @@
 
 import datetime as dt
 
-from django.conf import settings
-from django.db.models import QuerySet
-
 from cases.models import OPEN_STATES, Case
 from gridmgmt.caching import ProcessCache
-from grids.geometry import degree_box, distance_m
 from grids.models import Grid
 from grids.selectors import jurisdiction_ancestor_ids
 
@@ -56,28 +52,6 @@ def routing_rule_for(*, category, grid: Grid | None) -> RoutingRule | None:
         if best is None or key > best:
             best, best_rule = key, rule
     return best_rule
-
-
-def duplicate_candidates(case: Case) -> QuerySet[Case]:
-    """Open cases of the same category within the configured radius and time window, oldest first."""
-    radius = settings.DUPLICATE_RADIUS_M
-    window = dt.timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
-    min_lat, min_lng, max_lat, max_lng = degree_box(case.lat, case.lng, radius)
-    nearby = (
-        Case.objects.filter(
-            category_id=case.category_id,
-            state__in=OPEN_STATES,
-            reported_at__gte=case.reported_at - window,
-            reported_at__lte=case.reported_at + window,
-            lat__range=(min_lat, max_lat),
-            lng__range=(min_lng, max_lng),
-        )
-        .exclude(pk=case.pk)
-        .only("id", "number", "lat", "lng")
-    )
-    # The box is a cheap indexed prefilter; the exact great-circle distance decides.
-    ids = [c.pk for c in nearby if distance_m(case.lat, case.lng, c.lat, c.lng) <= radius]
-    return Case.objects.filter(pk__in=ids).order_by("reported_at")
 
 
 def cases_due(*, field: str, flag: str, now: dt.datetime, limit: int = 500) -> list[int]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.audit import events_append_system
 from cases.models import OPEN_STATES, Case, CaseState
+from cases.selectors import duplicate_candidates
 from gridmgmt import clock
 from gridmgmt.roles import Role
 from grids.selectors import grid_get, grid_index_invalidate, grid_locate
@@ -27,7 +28,7 @@ from .notifications import (
     notifications_queue,
     role_recipients,
 )
-from .selectors import active_rules, cases_due, cases_unrouted, duplicate_candidates, routing_rule_for
+from .selectors import active_rules, cases_due, cases_unrouted, routing_rule_for
 
 logger = logging.getLogger(__name__)
 

@@ -5,6 +5,8 @@ import datetime as dt
 from celery import shared_task
 from django.db import IntegrityError, OperationalError
 
+from gridmgmt import tasking
+
 from . import services
 
 _RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_kwargs": {"max_retries": 5}}
@@ -14,6 +16,11 @@ _RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_kw
 @shared_task(**{**_RETRY, "autoretry_for": (OperationalError, IntegrityError)})
 def route_case_task(case_id: int) -> None:
     services.case_route(case_id=case_id)
+
+
+def route_case_soon(case_id: int) -> None:
+    """Publish the routing of a case that was just reported (cases' `case_reported` hook, after commit)."""
+    tasking.enqueue(route_case_task, case_id)
 
 
 @shared_task(**_RETRY)

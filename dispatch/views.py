@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from cases.maps import case_points
 from cases.models import OPEN_STATES, CaseState, Category
 from cases.selectors import (
     cases_filter,
@@ -15,9 +16,9 @@ from cases.selectors import (
     extension_requests_pending,
 )
 from cases.ui import STATE_LABELS
-from cases.views import case_points, grid_features, map_config
 from gridmgmt import clock
 from gridmgmt.roles import Role, user_roles
+from grids.maps import grid_map_features, map_config
 from grids.models import Grid, Jurisdiction
 
 from .models import Department
@@ -90,7 +91,7 @@ def case_map(request):
         "total": len(found),
         "limited": len(found) >= MAP_LIMIT,
         "case_points": case_points(found, now),
-        "grid_geojson": grid_features(Grid.objects.select_related("community").order_by("code")),
+        "grid_geojson": grid_map_features(Grid.objects.select_related("community").order_by("code")),
         "map_config": map_config(),
         "categories": Category.objects.filter(parent__isnull=True)
         .prefetch_related("children")

@@ -1,6 +1,7 @@
 """A database that cannot be reached answers 503 (try again shortly), never a 500 traceback."""
 
 import logging
+from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,12 +18,14 @@ _PAGE = """<!doctype html>
 """
 
 
-def _open311_response(request: HttpRequest) -> HttpResponse:
-    from open311.errors import Open311Error
-    from open311.formats import JSON, XML, render
+# Apps with an error format of their own (Open311's error list) register how they say "unavailable" for
+# their path prefix, from their AppConfig.ready: the ground package never imports them.
+_renderers: dict[str, Callable[[HttpRequest, str], HttpResponse]] = {}
 
-    fmt = JSON if request.path.endswith(".json") else XML
-    return render(fmt, Open311Error(503, MESSAGE).as_list(), root="errors", status=503)
+
+def unavailable_renderer_register(prefix: str, render: Callable[[HttpRequest, str], HttpResponse]) -> None:
+    """Answer a lost database under `prefix` with `render(request, message)` (a 503 response)."""
+    _renderers[prefix] = render
 
 
 class DatabaseUnavailableMiddleware:
@@ -30,10 +33,10 @@ class DatabaseUnavailableMiddleware:
 
     PostgreSQL restarting or failing over kills every open connection and refuses new ones for a while.
     The request's transaction was rolled back with its connection, so the honest answer is "not saved, try
-    again": the REST API's error shape for /api/, the GeoReport error list for /open311/, a plain page
-    (no template, no database) for people. The next request reconnects by itself (CONN_HEALTH_CHECKS).
-    Transient OperationalErrors of a live server (a deadlock victim, a statement timeout) are retryable
-    too, so they get the same answer.
+    again": the REST API's error shape for /api/, an app's registered format under its prefix (the GeoReport
+    error list for /open311/), a plain page (no template, no database) for people. The next request
+    reconnects by itself (CONN_HEALTH_CHECKS). Transient OperationalErrors of a live server (a deadlock
+    victim, a statement timeout) are retryable too, so they get the same answer.
     """
 
     def __init__(self, get_response):
@@ -49,10 +52,12 @@ class DatabaseUnavailableMiddleware:
         if request.path.startswith("/api/"):
             body = {"error": {"code": "database_unavailable", "message": MESSAGE, "field": None}}
             response = JsonResponse(body, status=503)
-        elif request.path.startswith("/open311/"):
-            response = _open311_response(request)
         else:
-            response = HttpResponse(_PAGE, status=503, content_type="text/html; charset=utf-8")
+            render = next((r for prefix, r in _renderers.items() if request.path.startswith(prefix)), None)
+            if render is not None:
+                response = render(request, MESSAGE)
+            else:
+                response = HttpResponse(_PAGE, status=503, content_type="text/html; charset=utf-8")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response

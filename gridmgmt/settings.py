@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     # The project's apps, in their layer order (ARCHITECTURE.md; enforced by import-linter in `make test`).
     "gridmgmt",
     "grids",
+    "notifications",
+    "departments",
+    "worktime",
     "cases",
     "dispatch",
     "open311",

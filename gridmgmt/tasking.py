@@ -1,4 +1,10 @@
-"""Enqueueing Celery tasks after commit without ever failing the request that caused them."""
+"""Enqueueing Celery tasks after commit without ever failing the request that caused them.
+
+Within an app, tasks.py stands on top: it imports the services it runs, and a service that wants work done
+later publishes a task by its registered name (as beat does), so services never import their tasks module.
+Each app's AppConfig.ready imports its tasks module, which registers the names; an unknown name is a
+programming error and raises at once, before anything is published.
+"""
 
 import contextlib
 import logging
@@ -15,13 +21,27 @@ _state = threading.local()
 _broker_down_until = 0.0
 
 
+def task_named(name: str):
+    """The registered Celery task called `name` (e.g. "cases.tasks.photo_derivatives_task")."""
+    from celery import current_app
+
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        raise LookupError(
+            f"no Celery task is registered as {name!r}: does its app's ready() import it?"
+        ) from None
+
+
 def enqueue(task, *args) -> bool:
-    """Publish `task(*args)` now; on a broker failure log and return False.
+    """Publish `task(*args)` now (a task, or its registered name); on a broker failure log and return False.
 
     The caller's data is already committed, and the periodic reconcile task re-enqueues whatever was
     not picked up, so a broker outage delays work instead of losing it or breaking the request.
     """
     global _broker_down_until
+    if isinstance(task, str):
+        task = task_named(task)
     if getattr(_state, "suppressed", False):
         return False
     if time.monotonic() < _broker_down_until:
@@ -42,6 +62,8 @@ def broker_cooldown_reset() -> None:
 
 
 def enqueue_on_commit(task, *args) -> None:
+    if isinstance(task, str):
+        task = task_named(task)  # a wrong name fails the caller now, not silently after commit
     transaction.on_commit(lambda: enqueue(task, *args))
 
 

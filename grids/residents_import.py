@@ -59,6 +59,7 @@ MAX_STORED_ERRORS = 1000
 INSERT_ROWS = 1000  # rows per INSERT statement (PostgreSQL); SQLite uses executemany
 # Field types whose Python value is already what the database driver takes: no per-row adapter call.
 PROGRESS_EVERY = 1000
+IMPORT_TASK = "grids.tasks.import_residents_task"  # published by name: tasks.py imports this module
 Progress = Callable[[int, int], None]
 
 
@@ -441,8 +442,6 @@ def _xlsx_sniff(upload) -> None:
 
 def resident_import_job_create(*, actor, upload, partial: bool) -> ResidentImportJob:
     """Store an upload (encrypted: it holds PII in clear) and have a worker import it after commit."""
-    from .tasks import import_residents_task
-
     editable = policy.resident_editable_grid_ids(actor)
     if editable is not None and not editable:
         raise NotAllowed("you may import residents into your own grids only")
@@ -455,7 +454,7 @@ def resident_import_job_create(*, actor, upload, partial: bool) -> ResidentImpor
     job = ResidentImportJob(created_by=actor, filename=name, partial=partial)
     job.upload.save(f"{uuid.uuid4().hex}.bin", ContentFile(pii.encrypt_bytes(upload.read())), save=False)
     job.save()
-    enqueue_on_commit(import_residents_task, job.id)
+    enqueue_on_commit(IMPORT_TASK, job.id)
     return job
 
 
@@ -535,8 +534,6 @@ def _job_finish(
 
 def resident_import_jobs_reconcile(*, grace_seconds: int = 60, stale_seconds: int = 1800) -> list[int]:
     """Re-enqueue jobs no worker took (broker down) or whose worker died mid-run; returns their ids."""
-    from .tasks import import_residents_task
-
     now = timezone.now()
     stale = ResidentImportJob.objects.filter(
         status=ResidentImportJob.Status.RUNNING, started_at__lt=now - timedelta(seconds=stale_seconds)
@@ -549,5 +546,5 @@ def resident_import_jobs_reconcile(*, grace_seconds: int = 60, stale_seconds: in
         ).values_list("id", flat=True)
     )
     for job_id in ids:
-        enqueue(import_residents_task, job_id)
+        enqueue(IMPORT_TASK, job_id)
     return ids

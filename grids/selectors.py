@@ -1,5 +1,5 @@
 """Reads of the grid layer: point → grid through an in-process STRtree, grids in a user's scope,
-administrator workload, and the resident registry.
+administrator workload (with per-grid counts the apps above contribute), and the resident registry.
 
 All spatial reads live here so a PostGIS backend could replace the STRtree without touching callers.
 """
@@ -9,7 +9,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,7 +21,6 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import OPEN_STATES, Case
 from gridmgmt import policy
 from gridmgmt.roles import Role, has_role
 
@@ -313,11 +312,24 @@ def _current_residents() -> QuerySet | None:
     return registry.objects.filter(Q(moved_out_on__isnull=True) | Q(moved_out_on__gt=today))
 
 
-def case_overdue_q(now) -> Q:
-    """Open cases past their running deadline: marked overdue, or due before `now` and not suspended."""
-    return Q(state__in=OPEN_STATES) & (
-        Q(overdue_at__isnull=False) | Q(deadline_at__lt=now, suspended_at__isnull=True)
-    )
+# The workload's case figures are counted per grid, but cases stand above grids: the cases app registers the
+# rows to count (AppConfig.ready) and grids never imports it. Unregistered figures count 0.
+WORKLOAD_COUNTS = ("open_cases", "overdue_cases")
+_workload_rows: dict[str, Callable[[object], QuerySet]] = {}
+
+
+def workload_count_register(name: str, rows: Callable[[object], QuerySet]) -> None:
+    """Count `rows(now)` (a queryset of a model with a `grid` foreign key) per grid as the figure `name`."""
+    if name not in WORKLOAD_COUNTS:
+        raise ValueError(f"unknown workload figure {name!r}; known: {', '.join(WORKLOAD_COUNTS)}")
+    _workload_rows[name] = rows
+
+
+def _workload_counts(now) -> dict[str, Coalesce | Value]:
+    return {
+        name: _count_per_grid(_workload_rows[name](now)) if name in _workload_rows else Value(0)
+        for name in WORKLOAD_COUNTS
+    }
 
 
 def administrator_workload(
@@ -339,8 +351,7 @@ def administrator_workload(
     residents = _current_residents()
     # 1. The figures of every grid in scope.
     grid_rows = grids.annotate(
-        open_cases=_count_per_grid(Case.objects.filter(state__in=OPEN_STATES)),
-        overdue_cases=_count_per_grid(Case.objects.filter(case_overdue_q(now))),
+        **_workload_counts(now),
         resident_count=_count_per_grid(residents) if residents is not None else Value(0),
     ).values_list("id", "code", "name", "area_m2", "resident_count", "open_cases", "overdue_cases")
     figures = {row[0]: row[1:] for row in grid_rows}

@@ -1,5 +1,7 @@
 """The GeoReport error: an HTTP status and one or more {code, description} entries for the body."""
 
+from .formats import JSON, XML, render
+
 
 class Open311Error(Exception):
     """Raised anywhere in the app; the views answer with the spec's error list.
@@ -24,3 +26,9 @@ def not_found(description: str) -> Open311Error:
 
 def bad_request(*descriptions: str) -> Open311Error:
     return Open311Error(400, *descriptions)
+
+
+def unavailable_response(request, message: str):
+    """A 503 in the spec's error list, in the format the path asks for (gridmgmt's database middleware)."""
+    fmt = JSON if request.path.endswith(".json") else XML
+    return render(fmt, Open311Error(503, message).as_list(), root="errors", status=503)

@@ -6,7 +6,7 @@ import pytest
 
 from cases import services as case_services
 from cases.models import Case, CaseState
-from dispatch.selectors import duplicate_candidates
+from cases.selectors import duplicate_candidates
 from dispatch.services import case_route
 from grids.geometry import distance_m
 

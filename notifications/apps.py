@@ -1,0 +1,8 @@
+"""App config for notices to users: the outgoing queue, its recipients and the sending task."""
+
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Notifications"
