@@ -590,14 +590,14 @@ def phase_sweep() -> None:
 
 
 def phase_evaluation() -> None:
-    from dispatch import evaluation
+    from evaluation import indicators
 
-    today = evaluation.local_today()
-    period = evaluation.Period(today - dt.timedelta(days=30), today - dt.timedelta(days=1))
+    today = indicators.local_today()
+    period = indicators.Period(today - dt.timedelta(days=30), today - dt.timedelta(days=1))
     start = time.perf_counter()
-    facts = evaluation.facts_collect(period)
+    facts = indicators.facts_collect(period)
     collect = time.perf_counter() - start
-    tables = {kind: evaluation.indicators(facts, kind) for kind in evaluation.KINDS}
+    tables = {kind: indicators.indicators(facts, kind) for kind in indicators.KINDS}
     total = time.perf_counter() - start
     row(
         "evaluation of the last 30 days (all tables), s",

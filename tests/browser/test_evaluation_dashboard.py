@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 
-from dispatch.models import EvaluationFigure
+from evaluation.models import EvaluationFigure
 
 from .conftest import DESKTOP, PHONE, screenshot
 

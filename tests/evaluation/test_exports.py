@@ -11,13 +11,13 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from dispatch import evaluation as ev
-from dispatch.exports import CASE_COLUMNS, INDICATOR_COLUMNS
-from dispatch.models import EvaluationFigure
-from dispatch.services import evaluation_materialise
+from evaluation import indicators as ev
+from evaluation.exports import CASE_COLUMNS, INDICATOR_COLUMNS
+from evaluation.models import EvaluationFigure
+from evaluation.services import evaluation_materialise
 from gridmgmt import clock
 
-from .evaluation_scenario import AFTER, END, START, build
+from .scenario import AFTER, END, START, build
 
 WEEK = {"start": START.isoformat(), "end": END.isoformat()}
 

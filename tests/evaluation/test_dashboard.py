@@ -12,13 +12,13 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dispatch import evaluation as ev
-from dispatch.evaluation_views import MAX_PERIOD_DAYS
-from dispatch.models import EvaluationFigure, EvaluationTrends
-from dispatch.services import evaluation_materialise
+from evaluation import indicators as ev
+from evaluation.models import EvaluationFigure, EvaluationTrends
+from evaluation.services import evaluation_materialise
+from evaluation.views import MAX_PERIOD_DAYS
 from gridmgmt import clock
 
-from .evaluation_scenario import AFTER, END, START, Driver, at, build
+from .scenario import AFTER, END, START, Driver, at, build
 
 URL = reverse("evaluation-dashboard")
 WEEK = {"start": START.isoformat(), "end": END.isoformat()}

@@ -1,4 +1,4 @@
-"""Evaluation indicators against a week worked out by hand (tests/dispatch/evaluation_scenario.py), the
+"""Evaluation indicators against a week worked out by hand (tests/evaluation/scenario.py), the
 zero-denominator rule, the as-of rule, and the materialised copy (service, nightly task, beat entry)."""
 
 import datetime as dt
@@ -10,14 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases import services
-from dispatch import evaluation as ev
-from dispatch.models import EvaluationFigure
-from dispatch.services import evaluation_materialise
-from dispatch.tasks import materialise_evaluation_task
+from evaluation import indicators as ev
+from evaluation import selectors
+from evaluation.models import EvaluationFigure
+from evaluation.services import evaluation_materialise
+from evaluation.tasks import materialise_evaluation_task
 from gridmgmt import clock
+from gridmgmt.celery import app
 
-from .evaluation_scenario import AFTER, END, LOCAL, START, Driver, at, build
-from .helpers import report
+from ..dispatch.helpers import report
+from .scenario import AFTER, END, LOCAL, START, Driver, at, build
 
 WEEK = ev.Period(START, END)
 
@@ -238,7 +240,7 @@ def test_materialising_stores_every_grouping_and_reads_back_the_same(week):
     stored = evaluation_materialise(start=START, end=END, now=AFTER)
     assert stored == 1 + 2 + 4 + 2 + 1 + 2  # total, departments, grids, communities, street, administrators
     computed = ev.indicators_all(WEEK, now=AFTER)
-    tables = ev.stored_tables(WEEK, now=AFTER)
+    tables = selectors.stored_tables(WEEK, now=AFTER)
     for kind in ev.KINDS:
         assert [r.values() for r in tables[kind].rows] == [r.values() for r in computed[kind]], kind
         assert tables[kind].computed_at == AFTER and not tables[kind].stale
@@ -252,7 +254,9 @@ def test_recomputing_replaces_the_rows_of_the_period_only(week):
     EvaluationFigure.objects.create(
         period_start=START, period_end=END, kind=ev.GRID, key="gone", as_of=AFTER, computed_at=AFTER
     )
-    assert ev.tables_for(WEEK, kinds=[ev.TOTAL], now=AFTER)[ev.TOTAL].rows[0].due == 99  # stored rows win
+    assert (
+        selectors.tables_for(WEEK, kinds=[ev.TOTAL], now=AFTER)[ev.TOTAL].rows[0].due == 99
+    )  # stored rows win
 
     evaluation_materialise(start=START, end=END, now=AFTER)
 
@@ -265,7 +269,7 @@ def test_recomputing_replaces_the_rows_of_the_period_only(week):
 def test_stored_figures_of_a_running_period_say_they_are_stale(week):
     tuesday_noon = dt.datetime(2026, 3, 3, 4, 0, tzinfo=dt.UTC)
     evaluation_materialise(start=START, end=END, now=tuesday_noon)
-    tables = ev.stored_tables(WEEK, kinds=[ev.TOTAL], now=AFTER)
+    tables = selectors.stored_tables(WEEK, kinds=[ev.TOTAL], now=AFTER)
     assert tables[ev.TOTAL].as_of == tuesday_noon and tables[ev.TOTAL].stale
 
 
@@ -297,8 +301,16 @@ def test_on_the_first_of_a_month_the_month_to_date_is_the_last_month():
 
 def test_beat_runs_the_evaluation_at_one_in_the_morning():
     entry = settings.CELERY_BEAT_SCHEDULE["materialise-evaluation"]
-    assert entry["task"] == "dispatch.tasks.materialise_evaluation_task"
+    assert entry["task"] == "evaluation.tasks.materialise_evaluation_task"
     assert entry["schedule"] == crontab(hour=1, minute=0)
+
+
+def test_the_task_still_answers_to_its_name_from_before_the_move(week):
+    """Messages queued under the old name (before evaluation left dispatch) still run."""
+    task = app.tasks["dispatch.tasks.materialise_evaluation_task"]
+    result = task.apply(kwargs={"start": START.isoformat(), "end": END.isoformat()})
+    assert result.successful() and result.result == 12
+    assert EvaluationFigure.objects.get(period_start=START, period_end=END, kind=ev.TOTAL).closed == 4
 
 
 def test_suspended_time_is_not_handling_time_and_a_resume_moves_the_deadline(world):
