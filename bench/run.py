@@ -534,11 +534,11 @@ def phase_sweep() -> None:
     from django.db import connection
 
     from cases.models import OPEN_STATES, Case
-    from dispatch.models import Notification
     from dispatch.services import deadlines_enforce
-    from dispatch.tasks import send_pending_notifications_task
     from gridmgmt import clock
     from gridmgmt.tasking import enqueue
+    from notifications.models import Notification
+    from notifications.tasks import send_pending_notifications_task
 
     now = clock.now()
     open_count = Case.objects.filter(state__in=OPEN_STATES).count()

@@ -1,6 +1,7 @@
 """The case taxonomy, cases, their photos, extension requests and the hash-chained event history."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
 
@@ -106,7 +107,7 @@ class Case(models.Model):
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     state = models.CharField(max_length=12, choices=CaseState.choices, default=CaseState.REPORTED)
     department = models.ForeignKey(  # indexed by case_department_idx, which starts with it
-        "dispatch.Department",
+        "departments.Department",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -114,12 +115,15 @@ class Case(models.Model):
         db_index=False,
     )
     suggested_department = models.ForeignKey(
-        "dispatch.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "departments.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     duplicate_candidates = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
+    notifications = GenericRelation(
+        "notifications.Notification", content_type_field="content_type", related_query_name="case"
+    )
 
     # The running deadline of the current stage; warning and escalation points are precomputed so the
     # per-minute enforcement is three indexed range queries.

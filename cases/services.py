@@ -12,14 +12,15 @@ from collections.abc import Callable, Sequence
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dispatch.deadlines import Clock, clock_extended, clock_resumed, minutes_between, stage_clock
-from dispatch.models import Department
-from dispatch.notifications import department_recipients, notification_queue
+from departments.models import Department
+from departments.selectors import department_recipients
 from gridmgmt import clock
 from gridmgmt.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from gridmgmt.policy import role_covers_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
 from grids.selectors import grid_index_invalidate, grid_locate
+from notifications.services import notification_queue
+from worktime.deadlines import Clock, clock_extended, clock_resumed, minutes_between, stage_clock
 
 from .audit import event_next, events_save, system_event_next
 from .hooks import case_reported
@@ -442,7 +443,7 @@ def _dispatch_change(department: Department) -> Callable[[Case, dt.datetime], di
 def _dispatch_notice(case: Case, department: Department) -> None:
     due = timezone.localtime(case.deadline_at)
     notification_queue(
-        case=case,
+        about=case,
         kind="dispatched",
         recipients=department_recipients(department),
         subject=f"Case {case.number} dispatched to {department.name}",
@@ -646,7 +647,7 @@ def case_verify_fail(
 
     def after(c: Case, event: CaseEvent) -> None:
         notification_queue(
-            case=c,
+            about=c,
             kind="rework",
             recipients=department_recipients(c.department),
             subject=f"Case {c.number} failed verification: rework",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dispatch.models import Department  # moves below cases with the departments app
+from departments.models import Department
 from gridmgmt import clock
 from gridmgmt.errors import DomainError, InvalidInput, NotAllowed
 from gridmgmt.policy import can_view_case, role_covers_grid

@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import OPEN_STATES, Case, CaseEvent, CaseState, Category
-from dispatch.calendars import calendar_china_2026, calendar_default
-from dispatch.models import Department, Notification, RoutingRule
+from departments.models import Department
+from dispatch.models import RoutingRule
 from dispatch.services import case_route, deadlines_enforce
 from gridmgmt import clock, tasking
 from gridmgmt.errors import DomainError
@@ -33,6 +33,8 @@ from grids import pii
 from grids import services as grid_services
 from grids.geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, to_shape
 from grids.models import Grid, Jurisdiction
+from notifications.models import Notification
+from worktime.services import calendar_china_2026, calendar_default
 
 from . import reference as data
 from .layout import build_layout

@@ -10,11 +10,12 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         from cases.hooks import case_reported
         from cases.views import role_home_register
+        from departments.models import Department
         from gridmgmt.roles import Role
 
-        from .models import Department, RoutingRule
+        from .models import RoutingRule
         from .selectors import active_rules
-        from .tasks import route_case_soon
+        from .tasks import route_case_soon  # also registers our Celery tasks, which services publish by name
         from .views import queue_page
 
         # Cache upkeep only (no business logic): a rule or department saved here is routed by at once.

@@ -1,4 +1,4 @@
-"""Dispatch-side writes: routing a reported case, enforcing deadlines, reconciling, sending notices.
+"""Dispatch-side writes: routing a reported case, enforcing deadlines, reconciling unrouted reports.
 
 All of them are idempotent, so a task that runs twice (acks_late, retries, reconcile) changes nothing twice.
 """
@@ -8,29 +8,25 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from cases import services as case_services
 from cases.audit import events_append_system
 from cases.models import OPEN_STATES, Case, CaseState
 from cases.selectors import duplicate_candidates
-from gridmgmt import clock
+from departments.selectors import department_recipients
+from gridmgmt import clock, tasking
 from gridmgmt.roles import Role
 from grids.selectors import grid_get, grid_index_invalidate, grid_locate
+from notifications.selectors import role_recipients
+from notifications.services import notifications_queue
 
-from .models import Notification
-from .notifications import (
-    NOTIFICATIONS_PER_TASK,
-    department_recipients,
-    notifications_queue,
-    role_recipients,
-)
 from .selectors import active_rules, cases_due, cases_unrouted, routing_rule_for
 
 logger = logging.getLogger(__name__)
+
+ROUTE_TASK = "dispatch.tasks.route_case_task"  # published by name: tasks.py imports this module
 
 
 def case_route(*, case_id: int) -> Case | None:
@@ -211,45 +207,6 @@ class _AlertRecipients:
 
 def cases_reconcile(*, now: dt.datetime | None = None) -> list[int]:
     """Re-publish routing for reports that were never routed (e.g. the broker was down at report time)."""
-    from gridmgmt.tasking import enqueue
-
-    from .tasks import route_case_task
-
     now = now or clock.now()
     stale = cases_unrouted(older_than=now - dt.timedelta(seconds=settings.RECONCILE_GRACE_SECONDS))
-    return [case_id for case_id in stale if enqueue(route_case_task, case_id)]
-
-
-NOTIFICATION_MAX_ATTEMPTS = 5
-NOTIFICATION_LEASE = dt.timedelta(minutes=5)
-
-
-def notifications_send(*, ids: list[int] | None = None, limit: int = NOTIFICATIONS_PER_TASK) -> int:
-    """Send unsent notifications, each claimed by a lease so that only one worker sends it at a time.
-
-    A worker that dies mid-send leaves a lease that expires, and the row is sent again later: a notice
-    may (rarely) arrive twice, but it is never lost.
-    """
-    now = clock.now()
-    claimable = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    pending = Notification.objects.filter(
-        claimable, sent_at__isnull=True, attempts__lt=NOTIFICATION_MAX_ATTEMPTS
-    )
-    if ids is not None:
-        pending = pending.filter(pk__in=ids)
-    sent = 0
-    for note in pending.order_by("created_at")[:limit]:
-        claimed = Notification.objects.filter(claimable, pk=note.pk, sent_at__isnull=True).update(
-            claimed_until=now + NOTIFICATION_LEASE, attempts=F("attempts") + 1
-        )
-        if claimed != 1:
-            continue  # another worker holds it or has sent it
-        try:
-            send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient])
-        except Exception as exc:  # noqa: BLE001 - any mail failure: release the claim for a later try
-            logger.warning("sending notification %s failed: %s", note.pk, exc)
-            Notification.objects.filter(pk=note.pk).update(claimed_until=None, last_error=str(exc)[:500])
-            continue
-        Notification.objects.filter(pk=note.pk).update(sent_at=clock.now(), claimed_until=None)
-        sent += 1
-    return sent
+    return [case_id for case_id in stale if tasking.enqueue(ROUTE_TASK, case_id)]

@@ -36,13 +36,3 @@ def enforce_deadlines_task(now: str | None = None) -> dict:
 @shared_task(**_RETRY)
 def reconcile_task() -> int:
     return len(services.cases_reconcile())
-
-
-@shared_task(**_RETRY)
-def send_notifications_task(ids: list[int]) -> int:
-    return services.notifications_send(ids=ids)
-
-
-@shared_task(**_RETRY)
-def send_pending_notifications_task() -> int:
-    return services.notifications_send()

@@ -16,12 +16,11 @@ from cases.selectors import (
     extension_requests_pending,
 )
 from cases.ui import STATE_LABELS
+from departments.models import Department
 from gridmgmt import clock
 from gridmgmt.roles import Role, user_roles
 from grids.maps import grid_map_features, map_config
 from grids.models import Grid, Jurisdiction
-
-from .models import Department
 
 QUEUES = ("triage", "returned", "extensions")
 QUEUE_LIMIT = 200

@@ -34,7 +34,7 @@ The cases due in the period (its "应结案" cohort)
     - ``closed``: due cases closed (verification passed) by as-of.
     - ``closed_on_time``: closed cases whose last fix was reported by their handling deadline.
     - ``avg_handling_hours`` and ``p90_handling_hours``: over the closed cases, the working hours
-      (``dispatch.worktime.working_minutes_between`` on the default work calendar) from dispatch (or
+      (``worktime.hours.working_minutes_between`` on the default work calendar) from dispatch (or
       rework) to fix, summed over the department's fixes of the case since its last return, less the working
       time the case spent suspended. p90 is the nearest-rank 90th percentile: the smallest value that at
       least 90 % of the cases do not exceed.
@@ -82,11 +82,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATES, Case, CaseEvent, CaseState
-from dispatch.models import Department
-from dispatch.worktime import calendar_resolve, working_minutes_between
+from departments.models import Department
 from gridmgmt import clock
 from gridmgmt.roles import Role
 from grids.models import Grid, Jurisdiction
+from worktime.hours import working_minutes_between
+from worktime.selectors import calendar_resolve
 
 if TYPE_CHECKING:
     from .models import EvaluationFigure

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import OPEN_STATES, Category
 from cases.ui import STATE_LABELS
-from dispatch.models import Department
+from departments.models import Department
 from gridmgmt import clock
 from gridmgmt.policy import can_recompute_evaluation, can_view_evaluation
 from grids.models import Grid, Jurisdiction

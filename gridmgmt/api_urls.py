@@ -8,5 +8,5 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("grids.api.urls")),
     path("", include("cases.api.urls")),
-    path("", include("dispatch.api.urls")),
+    path("", include("departments.api.urls")),
 ]

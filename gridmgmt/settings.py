@@ -268,7 +268,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 CELERY_BEAT_SCHEDULE = {
     "enforce-deadlines": {"task": "dispatch.tasks.enforce_deadlines_task", "schedule": 60.0},
     "reconcile-unrouted": {"task": "dispatch.tasks.reconcile_task", "schedule": 120.0},
-    "send-notifications": {"task": "dispatch.tasks.send_pending_notifications_task", "schedule": 60.0},
+    "send-notifications": {"task": "notifications.tasks.send_pending_notifications_task", "schedule": 60.0},
     "reconcile-resident-imports": {"task": "grids.tasks.reconcile_resident_imports_task", "schedule": 120.0},
     # Evaluation figures of yesterday, the last 7 and 60 days, the month to date and the last month.
     "materialise-evaluation": {
@@ -281,7 +281,7 @@ CELERY_BEAT_SCHEDULE = {
 DEADLINE_WARNING_SHARE = env.float("DEADLINE_WARNING_SHARE", default=0.8)
 DEADLINE_ESCALATION_SHARE = env.float("DEADLINE_ESCALATION_SHARE", default=1.5)
 # Deadlines in working time: each process re-reads the default work calendar's version at most this often
-# (seconds), so a calendar edit reaches every process within it. See dispatch/worktime.py.
+# (seconds), so a calendar edit reaches every process within it. See worktime/cache.py.
 WORK_CALENDAR_CHECK_SECONDS = env.float("WORK_CALENDAR_CHECK_SECONDS", default=1.0)
 DUPLICATE_RADIUS_M = env.float("DUPLICATE_RADIUS_M", default=50.0)
 DUPLICATE_WINDOW_HOURS = env.float("DUPLICATE_WINDOW_HOURS", default=72.0)

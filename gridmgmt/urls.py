@@ -7,9 +7,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import cases.admin  # noqa: F401 - registers models (no admin autodiscovery, see settings)
+import departments.admin  # noqa: F401
 import dispatch.admin  # noqa: F401
 import grids.admin  # noqa: F401
+import notifications.admin  # noqa: F401
 import open311.admin  # noqa: F401
+import worktime.admin  # noqa: F401
 
 from . import health
 

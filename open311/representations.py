@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import OPEN_STATES, Case, CaseState, Category
-from dispatch.deadlines import deadline_after, stage_limit_minutes
+from worktime.deadlines import deadline_after, stage_limit_minutes
 
 from .models import ServiceAttribute, ServiceRequest
 

@@ -8,8 +8,8 @@ from django.apps import apps
 from django.conf import settings
 
 import grids.selectors
-from dispatch import worktime
 from gridmgmt import caching, tasking
+from worktime import cache as worktime_cache
 
 from . import factories
 
@@ -46,12 +46,12 @@ def _fresh_process_state():
     likewise: a rollback returns their ids and versions to values a later test reuses."""
     grids.selectors.grid_index_reset()
     tasking.broker_cooldown_reset()
-    worktime.worktime_cache_clear()
+    worktime_cache.worktime_cache_clear()
     caching.process_caches_forget()
     yield
     grids.selectors.grid_index_reset()
     tasking.broker_cooldown_reset()
-    worktime.worktime_cache_clear()
+    worktime_cache.worktime_cache_clear()
     caching.process_caches_forget()
 
 

@@ -8,10 +8,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cases.models import Category
-from dispatch.calendars import STANDARD_HOURS, calendar_make_default, calendar_touch
-from dispatch.models import CalendarDay, Department, RoutingRule, WorkCalendar, WorkingHours
+from departments.models import Department
+from dispatch.models import RoutingRule
 from gridmgmt.roles import Role
 from grids import services as grid_services
+from worktime.models import CalendarDay, WorkCalendar, WorkingHours
+from worktime.services import STANDARD_HOURS, calendar_make_default, calendar_touch
 
 _counter = itertools.count(1)
 

@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dispatch.models import Department
+from departments.models import Department
 from gridmgmt import clock
 from gridmgmt.api import CodeRefSerializer, CoordinateField, TextField
 

@@ -2,26 +2,7 @@
 
 from django.db import migrations, models
 
-MODELS = ('evaluationfigure', 'evaluationtrends')
-
-
-def _content_types_move(apps, schema_editor, *, source, target):
-    """Rename the models' content types, so that permissions (and anything else pointing at them) follow."""
-    ContentType = apps.get_model('contenttypes', 'ContentType')
-    db = schema_editor.connection.alias
-    for model in MODELS:
-        if not ContentType.objects.using(db).filter(app_label=target, model=model).exists():
-            ContentType.objects.using(db).filter(app_label=source, model=model).update(app_label=target)
-    ContentType.objects.clear_cache()
-
-
-def content_types_forward(apps, schema_editor):
-    _content_types_move(apps, schema_editor, source='dispatch', target='evaluation')
-
-
-def content_types_backward(apps, schema_editor):
-    _content_types_move(apps, schema_editor, source='evaluation', target='dispatch')
-
+from gridmgmt.migrating import content_types_moved
 
 class Migration(migrations.Migration):
 
@@ -89,5 +70,5 @@ class Migration(migrations.Migration):
             # The tables exist already (dispatch 0004 and 0005 created them): nothing to do in the database.
             database_operations=[],
         ),
-        migrations.RunPython(content_types_forward, content_types_backward),
+        content_types_moved(models=('evaluationfigure', 'evaluationtrends'), source='dispatch', target='evaluation'),
     ]

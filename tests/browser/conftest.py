@@ -74,6 +74,8 @@ def _tasks_run_inline(monkeypatch):
     def run(task, *args):
         if getattr(tasking._state, "suppressed", False):
             return False
+        if isinstance(task, str):
+            task = tasking.task_named(task)
         task.apply(args=args)
         return True
 

@@ -9,11 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cases import services
 from cases.models import Case, CaseEvent, CasePhoto, CaseState, ExtensionRequest
 from cases.photos import MAX_PHOTOS
-from dispatch.models import Notification
 from dispatch.services import deadlines_enforce
 from gridmgmt.clock import frozen_at
 from gridmgmt.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from gridmgmt.policy import can_view_case
+from notifications.models import Notification
 
 from .helpers import drive, event_actions, png_upload, report
 

@@ -15,13 +15,16 @@ from django.test import override_settings
 
 from cases.audit import chains_verify
 from cases.models import Case, CaseEvent, CaseState, Category
-from dispatch.calendars import CHINA_2026
-from dispatch.models import Department, Notification, RoutingRule, WorkCalendar
-from dispatch.worktime import calendar_resolve
+from departments.models import Department
+from dispatch.models import RoutingRule
 from gridmgmt.roles import Role
 from grids import pii
 from grids.models import Grid, GridAssignment, Resident
 from grids.selectors import grid_locate
+from notifications.models import Notification
+from worktime.models import WorkCalendar
+from worktime.selectors import calendar_resolve
+from worktime.services import CHINA_2026
 
 # The real hasher is deliberately slow; the seed hashes once, but every authenticate() would pay for it.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,13 +8,14 @@ from django.db import IntegrityError, connection
 from cases import services as case_services
 from cases.audit import chain_verify
 from cases.models import Case, CaseState
-from dispatch.models import Notification, RoutingRule
+from dispatch.models import RoutingRule
 from dispatch.selectors import active_rules, routing_rule_for
 from dispatch.services import case_route
 from gridmgmt import clock
 from gridmgmt.errors import InvalidTransition
 from gridmgmt.roles import Role
 from grids.selectors import grid_get
+from notifications.models import Notification
 
 from .. import factories
 from .helpers import T0, report

@@ -11,10 +11,10 @@ from django.conf import settings
 
 from cases import services as case_services
 from cases.models import Case, CaseState
-from dispatch.models import Notification
 from dispatch.tasks import reconcile_task
 from gridmgmt.celery import app as celery_app
 from gridmgmt.roles import Role
+from notifications.models import Notification
 
 from .. import factories
 from ..conftest import requires_postgres, requires_redis

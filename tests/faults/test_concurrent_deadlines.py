@@ -16,9 +16,9 @@ import pytest
 
 from cases import services as case_services
 from cases.models import Case, CaseEvent
-from dispatch.models import Notification
 from dispatch.tasks import enforce_deadlines_task
 from gridmgmt import clock, tasking
+from notifications.models import Notification
 
 from ..conftest import requires_postgres, requires_redis
 from ..dispatch.helpers import T0, report

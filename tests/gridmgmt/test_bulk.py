@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import CaseEvent
-from dispatch.models import Notification
 from gridmgmt import clock
 from gridmgmt.bulk import rows_insert
+from notifications.models import Notification
 
 from ..cases.helpers import report
 
@@ -22,7 +22,7 @@ def test_it_inserts_in_few_statements_and_sets_each_id(world):
     # More rows than one SQLite statement can carry (999 parameters): several statements, ids in order.
     notes = [
         Notification(
-            case=case, kind="test", recipient=f"r{i}@example.org", subject=f"s{i}", body="b", created_at=at
+            about=case, kind="test", recipient=f"r{i}@example.org", subject=f"s{i}", body="b", created_at=at
         )
         for i in range(250)
     ]

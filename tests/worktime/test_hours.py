@@ -7,14 +7,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dispatch.calendars import CHINA_2026, STANDARD_HOURS
-from dispatch.worktime import (
+from worktime.hours import (
     Calendar,
     CalendarError,
     add_working_time,
     periods_normalise,
     working_minutes_between,
 )
+from worktime.services import CHINA_2026, STANDARD_HOURS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -3,13 +3,17 @@
 import datetime as dt
 import json
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from dispatch import worktime
-from dispatch.calendars import (
+from worktime import cache as worktime_cache
+from worktime.hours import add_working_time
+from worktime.models import CalendarDay, WorkCalendar, WorkingHours
+from worktime.selectors import calendar_resolve
+from worktime.services import (
     CHINA_2026,
     DEFAULT_CALENDAR_NAME,
     DayRow,
@@ -17,22 +21,25 @@ from dispatch.calendars import (
     calendar_days_set,
     calendar_default,
 )
-from dispatch.models import CalendarDay, WorkCalendar, WorkingHours
-from dispatch.worktime import add_working_time, calendar_resolve
 
 from .. import factories
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = worktime.ZoneInfo("Asia/Shanghai")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 FRIDAY_5PM = dt.datetime(2026, 3, 6, 17, 0, tzinfo=SHANGHAI)
 MONDAY_9AM = dt.datetime(2026, 3, 9, 9, 0, tzinfo=SHANGHAI)
+
+
+def an_hour_of_work_after_friday_5pm() -> dt.datetime:
+    """On the default work calendar, as deadlines count it."""
+    return add_working_time(FRIDAY_5PM, 60, calendar_resolve())
 
 
 def test_a_fresh_install_gets_the_standard_calendar_on_first_use():
     assert not WorkCalendar.objects.exists()
 
-    assert add_working_time(FRIDAY_5PM, 60) == MONDAY_9AM
+    assert an_hour_of_work_after_friday_5pm() == MONDAY_9AM
 
     calendar = WorkCalendar.objects.get()
     assert (
@@ -70,7 +77,7 @@ def test_the_cache_sees_a_change_made_through_the_services_at_once(settings):
     calendar_days_set(calendar=calendar, rows=[DayRow(date=dt.date(2026, 3, 9), kind="holiday", name="停工")])
 
     assert calendar_resolve() is not before
-    assert add_working_time(FRIDAY_5PM, 60) == MONDAY_9AM + dt.timedelta(days=1)
+    assert an_hour_of_work_after_friday_5pm() == MONDAY_9AM + dt.timedelta(days=1)
 
 
 def test_another_processs_change_is_seen_within_the_check_interval(settings, monkeypatch):
@@ -81,16 +88,16 @@ def test_another_processs_change_is_seen_within_the_check_interval(settings, mon
     CalendarDay.objects.create(calendar=calendar, date=dt.date(2026, 3, 9), kind="holiday")
     WorkCalendar.objects.filter(pk=calendar.pk).update(version=calendar.version + 1)
     assert calendar_resolve() is before
-    now = worktime._clock()
-    monkeypatch.setattr(worktime, "_clock", lambda: now + 6)
+    now = worktime_cache._clock()
+    monkeypatch.setattr(worktime_cache, "_clock", lambda: now + 6)
     assert calendar_resolve() is not before
-    assert add_working_time(FRIDAY_5PM, 60) == MONDAY_9AM + dt.timedelta(days=1)
+    assert an_hour_of_work_after_friday_5pm() == MONDAY_9AM + dt.timedelta(days=1)
 
 
 def test_a_new_default_calendar_takes_over(world):
-    assert add_working_time(FRIDAY_5PM, 60) == FRIDAY_5PM + dt.timedelta(hours=1)  # the world's: 24/7
+    assert an_hour_of_work_after_friday_5pm() == FRIDAY_5PM + dt.timedelta(hours=1)  # the world's: 24/7
     office = factories.work_calendar("office")
-    assert add_working_time(FRIDAY_5PM, 60) == MONDAY_9AM
+    assert an_hour_of_work_after_friday_5pm() == MONDAY_9AM
     assert list(WorkCalendar.objects.filter(is_default=True)) == [office]
 
 
@@ -113,7 +120,7 @@ def test_it_imports_holidays_and_make_up_days_from_csv(tmp_path):
         "date,kind,name\n2026-03-09,holiday,检修停工\n2026-03-07,workday,调休上班\n2026-03-10,休,\n",
     )
     assert "3 days added" in out
-    assert add_working_time(FRIDAY_5PM, 60) == dt.datetime(2026, 3, 7, 9, 0, tzinfo=SHANGHAI)  # Saturday
+    assert an_hour_of_work_after_friday_5pm() == dt.datetime(2026, 3, 7, 9, 0, tzinfo=SHANGHAI)  # Saturday
     rows = CalendarDay.objects.filter(calendar=calendar).order_by("date").values_list("date", "kind", "name")
     assert [(f"{d:%m-%d}", k, n) for d, k, n in rows] == [
         ("03-07", "workday", "调休上班"),
@@ -199,11 +206,11 @@ def _inline_management(prefix: str, total: int = 0) -> dict:
 
 def test_the_admin_edits_hours_and_days_inline_and_switches_the_default(admin_client):
     standard = calendar_default()
-    assert admin_client.get("/admin/dispatch/workcalendar/").status_code == 200
-    assert admin_client.get(f"/admin/dispatch/workcalendar/{standard.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/worktime/workcalendar/").status_code == 200
+    assert admin_client.get(f"/admin/worktime/workcalendar/{standard.pk}/change/").status_code == 200
 
     response = admin_client.post(
-        "/admin/dispatch/workcalendar/add/",
+        "/admin/worktime/workcalendar/add/",
         {
             "name": "夜班",
             "make_default": "on",
@@ -224,14 +231,14 @@ def test_the_admin_edits_hours_and_days_inline_and_switches_the_default(admin_cl
     assert list(WorkCalendar.objects.filter(is_default=True)) == [night]
     assert str(night.hours.get()) == "Friday 17:00–24:00"
     # The new default applies at once: Friday 6 March is its holiday, so the next Friday evening.
-    assert add_working_time(FRIDAY_5PM, 60) == FRIDAY_5PM + dt.timedelta(days=7, hours=1)
+    assert an_hour_of_work_after_friday_5pm() == FRIDAY_5PM + dt.timedelta(days=7, hours=1)
 
 
 def test_the_admin_refuses_to_leave_no_default_and_an_unknown_zone(admin_client):
     standard = calendar_default()
     data = {"name": standard.name, "timezone": "Mars/Olympus", **_inline_management("hours")}
     data |= _inline_management("days")
-    response = admin_client.post(f"/admin/dispatch/workcalendar/{standard.pk}/change/", data)
+    response = admin_client.post(f"/admin/worktime/workcalendar/{standard.pk}/change/", data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert "make another one the default" in str(errors["make_default"])

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dispatch.calendars import calendar_days_import, calendar_default
-from dispatch.models import WorkCalendar
 from gridmgmt.errors import InvalidInput
+from worktime.models import WorkCalendar
+from worktime.services import calendar_days_import, calendar_default
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""REST views for dispatch: the departments cases are dispatched to."""
+"""REST views of departments: the departments cases are dispatched to."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request

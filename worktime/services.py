@@ -1,6 +1,6 @@
 """Work calendar writes: the default calendar, dated days (holidays, make-up days) and their file import.
 
-Every write here ends with ``calendar_touch``, which moves the version token that dispatch.worktime checks,
+Every write here ends with ``calendar_touch``, which moves the version token that worktime.selectors checks,
 so each process reloads the calendar on its next deadline computation.
 """
 
@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from gridmgmt.errors import InvalidInput
 
+from .cache import worktime_invalidate
 from .models import CalendarDay, WorkCalendar, WorkingHours
-from .worktime import worktime_invalidate
 
 DEFAULT_CALENDAR_NAME = "标准工作日历"
 # Mon–Fri, the usual office hours of a Chinese government department.

@@ -1,7 +1,7 @@
 """Deadline arithmetic for the stages of a case: how long each stage may take and when it is due.
 
 Limits come from the case's category, in minutes of working time on the default work calendar
-(dispatch.worktime), or of wall-clock time for categories handled around the clock (urgent hazards).
+(worktime.hours), or of wall-clock time for categories handled around the clock (urgent hazards).
 Warning and escalation points are shares of the same limit, counted the same way from the stage's start.
 """
 
@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .worktime import Calendar, add_working_time, calendar_resolve, working_minutes_between
+from .hours import Calendar, add_working_time, working_minutes_between
+from .selectors import calendar_resolve
 
 _STAGE_FIELD = {
     "filing": "filing_minutes",
@@ -31,7 +32,7 @@ def deadline_after(
     (None: the default work calendar)."""
     if around_the_clock:
         return start + dt.timedelta(minutes=minutes)
-    return add_working_time(start, minutes, calendar)
+    return add_working_time(start, minutes, calendar_resolve(calendar))
 
 
 def minutes_between(
@@ -40,7 +41,7 @@ def minutes_between(
     """The inverse of `deadline_after`: minutes of the same kind (working or wall-clock) from `a` to `b`."""
     if around_the_clock:
         return (b - a) / dt.timedelta(minutes=1)
-    return working_minutes_between(a, b, calendar)
+    return working_minutes_between(a, b, calendar_resolve(calendar))
 
 
 @dataclass(frozen=True)

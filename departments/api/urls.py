@@ -1,4 +1,4 @@
-"""REST API routes for dispatch (mounted under /api/v1/)."""
+"""REST API routes of departments (mounted under /api/v1/)."""
 
 from django.urls import path
 

@@ -1,6 +1,6 @@
 """Working-time arithmetic: the one place deadlines are counted against a work calendar.
 
-Semantics (all tested in tests/dispatch/test_worktime.py):
+Semantics (all tested in tests/worktime/test_hours.py):
 
 - Working time is the union of the calendar's periods, taken as *closed* intervals: an instant exactly at a
   period's end (12:00 of 08:30–12:00) is inside working time, so a deadline may fall there.
@@ -17,24 +17,17 @@ Semantics (all tested in tests/dispatch/test_worktime.py):
 - Make-up working days (调休) use the hours of the weekday they name, or the calendar's first weekday with
   working hours; holidays have none.
 
-A ``Calendar`` is a plain immutable value, so the arithmetic needs no database. ``calendar=None`` means the
-default work calendar, loaded from the database and cached per process (see "cached per process" below).
+A ``Calendar`` is a plain immutable value, so the arithmetic needs no database; worktime.selectors loads
+one from a WorkCalendar row (and the default calendar, cached per process).
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import itertools
-import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-if TYPE_CHECKING:
-    from .models import WorkCalendar
 
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
@@ -186,11 +179,8 @@ def _aware(value: dt.datetime, what: str) -> dt.datetime:
     return value
 
 
-def add_working_time(
-    start: dt.datetime, minutes: float, calendar: Calendar | WorkCalendar | None = None
-) -> dt.datetime:
+def add_working_time(start: dt.datetime, minutes: float, cal: Calendar) -> dt.datetime:
     """The instant ``minutes`` working minutes after ``start`` (see the module docstring for the rules)."""
-    cal = calendar_resolve(calendar)
     _aware(start, "start")
     if minutes < 0:
         raise ValueError("minutes must not be negative")
@@ -215,11 +205,8 @@ def add_working_time(
         cal._check_progress(day, first_day)
 
 
-def working_minutes_between(
-    a: dt.datetime, b: dt.datetime, calendar: Calendar | WorkCalendar | None = None
-) -> float:
+def working_minutes_between(a: dt.datetime, b: dt.datetime, cal: Calendar) -> float:
     """Working minutes from ``a`` to ``b``; negative when ``b`` is before ``a``."""
-    cal = calendar_resolve(calendar)
     _aware(a, "a")
     _aware(b, "b")
     if b < a:
@@ -240,98 +227,3 @@ def working_minutes_between(
                 total += overlap
         day += DAY
     return total / MINUTE
-
-
-# --- the default calendar, cached per process ---
-#
-# A loaded Calendar is kept with the token it was built from: (id, version, updated_at) of its WorkCalendar
-# row. updated_at is in the token because a rolled-back transaction returns the version to a value a later,
-# different calendar may reach again. A lookup re-reads the token at most once every
-# settings.WORK_CALENDAR_CHECK_SECONDS (default 1 s; 0 = every lookup), so a list of a hundred cases costs
-# one query, and a change committed by any process is seen everywhere within that interval. The writing
-# process sees it at once: calendar_touch calls worktime_invalidate (now and again on commit).
-
-
-@dataclass(frozen=True)
-class _Cached:
-    token: tuple
-    calendar: Calendar
-    generation: int
-    checked_at: float
-
-
-_lock = threading.Lock()
-_cache: dict[object, _Cached] = {}  # "default" or a WorkCalendar id → the loaded calendar
-_generations = itertools.count(1)
-_generation = 0
-_clock = time.monotonic  # a module attribute so tests can move time forward
-
-
-def worktime_invalidate() -> None:
-    """Make the next lookup in this process re-read the calendar tokens (and reload what moved)."""
-    global _generation
-    _generation = next(_generations)  # atomic under the GIL
-
-
-def worktime_cache_clear() -> None:
-    """Forget every loaded calendar (tests: a rolled-back transaction may reuse ids and versions)."""
-    with _lock:
-        _cache.clear()
-
-
-def calendar_load(work_calendar) -> Calendar:
-    """A WorkCalendar row (with its hours and days) as a Calendar value."""
-    hours: dict[int, list] = {}
-    for weekday, start, end in work_calendar.hours.values_list("weekday", "start", "end"):
-        hours.setdefault(weekday, []).append((start, end))
-    holidays, workdays = [], {}
-    for day, kind, follows in work_calendar.days.values_list("date", "kind", "follows_weekday"):
-        if kind == "holiday":
-            holidays.append(day)
-        else:
-            workdays[day] = follows
-    try:
-        zone = ZoneInfo(work_calendar.timezone)
-    except (KeyError, ValueError) as exc:
-        raise CalendarError(f"work calendar {work_calendar.name!r}: unknown time zone") from exc
-    return Calendar.of(
-        hours=hours, holidays=holidays, workdays=workdays, timezone=zone, name=work_calendar.name
-    )
-
-
-def _confirmed_recently(cached: _Cached | None, interval: float) -> bool:
-    return cached is not None and cached.generation == _generation and _clock() - cached.checked_at < interval
-
-
-def calendar_resolve(calendar: Calendar | WorkCalendar | None = None) -> Calendar:
-    """None → the default work calendar; a WorkCalendar row → its Calendar; a Calendar → itself."""
-    if isinstance(calendar, Calendar):
-        return calendar
-    from django.conf import settings
-
-    from .models import WorkCalendar
-
-    if calendar is not None and not isinstance(calendar, WorkCalendar):
-        raise TypeError(f"not a work calendar: {calendar!r}")
-    key = "default" if calendar is None else calendar.pk
-    interval = float(getattr(settings, "WORK_CALENDAR_CHECK_SECONDS", 1.0))
-    cached = _cache.get(key)
-    if _confirmed_recently(cached, interval):
-        return cached.calendar
-    with _lock:
-        cached = _cache.get(key)
-        if _confirmed_recently(cached, interval):  # another thread checked while this one waited
-            return cached.calendar
-        generation, checked_at = _generation, _clock()  # before the read: a later change forces a re-check
-        rows = WorkCalendar.objects.filter(**({"is_default": True} if key == "default" else {"pk": key}))
-        row = rows.only("pk", "name", "timezone", "version", "updated_at").first()
-        if row is None and key == "default":
-            from .calendars import calendar_default
-
-            row = calendar_default()  # a fresh install: created on first use
-        elif row is None:
-            raise WorkCalendar.DoesNotExist(f"work calendar {key} does not exist")
-        token = (row.pk, row.version, row.updated_at)
-        value = cached.calendar if cached is not None and cached.token == token else calendar_load(row)
-        _cache[key] = _Cached(token=token, calendar=value, generation=generation, checked_at=checked_at)
-        return value
