@@ -16,8 +16,8 @@ REQUIREMENTS := requirements.txt requirements-dev.txt
 
 help:
 	@echo "make run    serve http://127.0.0.1:$(PORT)/ with demo data (web + Celery worker + beat)"
-	@echo "make test   ruff, migrations check, pytest (PYTEST_ARGS=... passes options to pytest)"
-	@echo "make lint   ruff check + format check;  make fmt   apply ruff fixes and formatting"
+	@echo "make test   ruff, import layers, migrations check, pytest (PYTEST_ARGS=... passes options to pytest)"
+	@echo "make lint   ruff check + format check + import layers;  make fmt   apply ruff fixes and formatting"
 	@echo "make bench  measure the stack on PostgreSQL + Redis + Celery + gunicorn (bench/README.md)"
 	@echo "make clean  remove var/ and .venv/"
 
@@ -43,12 +43,14 @@ run: $(STAMP) | var
 test: $(STAMP) | var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
