@@ -28,6 +28,7 @@ assert Image.MAX_IMAGE_PIXELS is None or MAX_PHOTO_PIXELS <= Image.MAX_IMAGE_PIX
 # Stored originals are named from what the file is, never from what the client called it (evil.html).
 _EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 _READABLE = "send a JPEG, PNG, WebP or GIF photo"
+DERIVATIVES_TASK = "cases.tasks.photo_derivatives_task"  # published by name: tasks.py imports this module
 
 
 def _too_many_pixels(name: str, detail: str) -> InvalidInput:
@@ -83,7 +84,7 @@ def photos_attach(*, case: Case, uploads: list[UploadedFile], kind: str, actor, 
             CasePhoto.objects.create(case=case, image=upload, kind=kind, uploaded_by=actor, created_at=at)
         )
     for photo in photos:
-        enqueue_on_commit("cases.tasks.photo_derivatives_task", photo.pk)
+        enqueue_on_commit(DERIVATIVES_TASK, photo.pk)
     return photos
 
 

@@ -76,3 +76,31 @@ def test_on_commit_it_publishes_nothing_when_the_transaction_rolls_back(
             raise RuntimeError("the write failed")
 
     assert callbacks == [] and published == []
+
+
+def test_it_publishes_a_task_by_its_registered_name(published):
+    assert tasking.enqueue("dispatch.tasks.route_case_task", 8) is True
+    assert published == [(route_case_task.name, (8,))]
+
+
+@pytest.mark.django_db
+def test_an_unknown_task_name_fails_the_caller_at_once_not_after_commit(published):
+    with pytest.raises(LookupError, match="dispatch.tasks.no_such_task"), transaction.atomic():
+        tasking.enqueue_on_commit("dispatch.tasks.no_such_task", 1)
+    assert published == []
+
+
+def test_every_task_a_service_publishes_by_name_is_registered():
+    """The names in the code (the constants services publish by) name real tasks."""
+    from cases import photos
+    from dispatch import services as dispatch_services
+    from grids import residents_import
+    from notifications import services as notification_services
+
+    for name in (
+        dispatch_services.ROUTE_TASK,
+        residents_import.IMPORT_TASK,
+        notification_services.SEND_TASK,
+        photos.DERIVATIVES_TASK,
+    ):
+        assert tasking.task_named(name).name == name

@@ -12,7 +12,7 @@ from cases.models import Case, CaseState
 from gridmgmt.roles import Role
 from grids import services as grid_services
 from grids.models import GridAssignment
-from grids.selectors import administrator_workload
+from grids.selectors import administrator_workload, workload_count_register
 
 from .. import factories
 from .resident_factories import resident
@@ -310,3 +310,8 @@ def test_grid_unassign_reports_whether_anything_was_held(busy):
     assert grid_services.grid_unassign(grid=busy.g1, user=busy.gridadmin) is True
     assert grid_services.grid_unassign(grid=busy.g1, user=busy.gridadmin) is False
     assert Group.objects.filter(name=Role.GRID_ADMIN, user=busy.gridadmin).exists(), "the role stays"
+
+
+def test_an_app_may_register_only_the_figures_the_workload_shows():
+    with pytest.raises(ValueError, match="unknown workload figure 'patrols'"):
+        workload_count_register("patrols", lambda now: None)
