@@ -77,7 +77,7 @@ _role_homes: dict[str, Callable[[HttpRequest], HttpResponse]] = {}
 
 
 def role_home_register(role: str, view: Callable[[HttpRequest], HttpResponse]) -> None:
-    """Serve `view` at / for users whose primary role is `role`."""
+    """Serve `view` as the home page (/home/) of users whose primary role is `role`."""
     _role_homes[role] = view
 
 

@@ -20,7 +20,7 @@ class DispatchConfig(AppConfig):
 
         # Cache upkeep only (no business logic): a rule or department saved here is routed by at once.
         active_rules.forget_when_saved(RoutingRule, Department)
-        # The dispatch center's home at / is its triage queue.
+        # The dispatch center's home page is its triage queue.
         role_home_register(Role.DISPATCHER, queue_page)
         # Every reported case is routed by a task, published once the report has committed.
         case_reported.subscribe(route_case_soon)

@@ -4,50 +4,23 @@ Each thread has its own database connection (Django's are per thread) and commit
 lock (`select_for_update`) and the version check in `cases.services._apply` are what decide the race.
 """
 
-import threading
-
 import pytest
-from django.db import connections
 
 from cases import services
 from cases.audit import chains_verify
 from cases.models import Case, CaseState
-from gridmgmt import tasking
 from gridmgmt.errors import Conflict, DomainError, InvalidTransition
 from gridmgmt.roles import Role
 
 from .. import factories
 from ..conftest import requires_postgres
+from ..support.racing import race
 from .helpers import drive, report
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
 S = CaseState
 ROUNDS = 5  # a few races per test, so an unlucky schedule cannot hide a lost update
-
-
-def race(*calls):
-    """Run the calls in threads released together by a barrier; each result is a value or the exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i: int, call) -> None:
-        try:
-            barrier.wait(timeout=10)
-            with tasking.suppressed():
-                results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects whatever each side got
-            results[i] = exc
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung (lock never released?)"
-    return results
 
 
 def split(results):
