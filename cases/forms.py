@@ -1,9 +1,12 @@
 """Forms of the case pages: the report form (a grid administrator's or a resident's) and the case search."""
 
+import re
+
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from departments.models import Department
 from grids.models import Jurisdiction
 
 from .models import CaseState, Category
@@ -69,6 +72,63 @@ class ReportForm(forms.Form):
             if category.pk == pk:
                 return category
         raise forms.ValidationError(_("Choose a category from the list."))
+
+
+# Ids and versions sent back by pages (hidden fields, queue checkboxes): parsed by form fields, so that
+# anything else (superscript digits, numbers past the database's range) is a refusal, not a crash.
+MAX_ID = 2**63 - 1
+MAX_VERSION = 2**31 - 1
+_CASE_REF = re.compile(r"([0-9]{1,19})(?::([0-9]{1,10}))?", re.ASCII)
+
+
+class CaseActionForm(forms.Form):
+    """The parsed fields a workflow action on the case page carries besides its texts and photos (which the
+    services check): the version the page showed, and a department to dispatch to."""
+
+    version = forms.IntegerField(required=False, min_value=0, max_value=MAX_VERSION)
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        error_messages={"invalid_choice": _("choose an active department")},
+    )
+
+
+class CaseRefsField(forms.Field):
+    """Queue checkboxes, each "<id>:<version>" (or a bare id) → [(id, version or None), …]."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("%(value)s is not a case of the list.")}
+
+    def to_python(self, value) -> list[tuple[int, int | None]]:
+        if isinstance(value, str):  # one hidden input ("accept only this one")
+            value = [value] if value else []
+        refs = []
+        for raw in value or ():
+            match = _CASE_REF.fullmatch(raw)
+            if match is None or int(match[1]) > MAX_ID or int(match[2] or 0) > MAX_VERSION:
+                raise forms.ValidationError(self.error_messages["invalid"], params={"value": raw[:40]})
+            refs.append((int(match[1]), int(match[2]) if match[2] else None))
+        return refs
+
+
+class BulkAcceptForm(forms.Form):
+    cases = CaseRefsField(required=False)
+    only = CaseRefsField(required=False, widget=forms.HiddenInput)
+
+    def refs(self) -> list[tuple[int, int | None]]:
+        return self.cleaned_data["only"] or self.cleaned_data["cases"]
+
+
+class ReportCheckForm(forms.Form):
+    """The report form's live check (grid, duplicates nearby): a field that does not parse is unknown."""
+
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180)
+    category = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+    def known(self, name: str):
+        self.is_valid()
+        return self.cleaned_data.get(name)
 
 
 class CaseSearchForm(forms.Form):

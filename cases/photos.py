@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from gridmgmt.errors import InvalidInput
 from gridmgmt.tasking import enqueue_on_commit
@@ -63,6 +63,20 @@ def photo_validate(upload: UploadedFile) -> str:
         upload.seek(0)
     if image_format not in ALLOWED_FORMATS:
         raise InvalidInput(f"{name}: {image_format} images are not accepted: {_READABLE}", field="photos")
+    # verify() reads the structure, not the pixels: a file cut short passes it, and could then never be
+    # shown. Decoding every frame's pixels is the proof (the same work the display copy needs later).
+    try:
+        with Image.open(upload) as image:
+            for _frame in ImageSequence.Iterator(image):
+                image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise InvalidInput(
+            f"{name} is incomplete or damaged (its image data ends early or does not decode): send the "
+            "whole photo again",
+            field="photos",
+        ) from exc
+    finally:
+        upload.seek(0)
     return image_format
 
 

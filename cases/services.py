@@ -18,6 +18,7 @@ from gridmgmt import clock
 from gridmgmt.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from gridmgmt.policy import role_covers_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
+from gridmgmt.text import text_problem
 from grids.selectors import grid_index_invalidate, grid_locate
 from notifications.services import notification_queue
 from worktime.deadlines import Clock, clock_extended, clock_resumed, minutes_between, stage_clock
@@ -59,6 +60,8 @@ ACTION_VERBS = {
 
 def _text(value: str, *, field: str, required: bool) -> str:
     value = (value or "").strip()
+    if problem := text_problem(value):
+        raise InvalidInput(f"{field.replace('_', ' ')} {problem}", field=field)
     if required and not value:
         raise InvalidInput(f"{field.replace('_', ' ')} is required", field=field)
     if len(value) > MAX_TEXT:

@@ -328,6 +328,16 @@ _PATTERNS: list[MessagePattern] = [
         {},
     ),
     (re.compile(r"^at most (?P<n>\d+) photos per step$"), _("at most %(n)s photos per step"), {}),
+    (
+        re.compile(r"^(?P<name>.+) is incomplete or damaged \("),
+        _("%(name)s is incomplete or damaged: send the whole photo again"),
+        {},
+    ),
+    (
+        re.compile(r"^[a-z ]+ contains (a NUL|a control|an invalid) character"),
+        _("The text contains characters that cannot be accepted (NUL or control characters): remove them."),
+        {},
+    ),
 ]
 
 

@@ -29,7 +29,7 @@ from grids.selectors import grid_locate, grids_for_user
 
 from . import photos as case_photos
 from . import services
-from .forms import CaseSearchForm, ReportForm
+from .forms import BulkAcceptForm, CaseActionForm, CaseSearchForm, ReportCheckForm, ReportForm
 from .maps import case_points
 from .models import OPEN_STATES, Case, CasePhoto, CaseState, ExtensionRequest
 from .selectors import (
@@ -178,23 +178,16 @@ def case_report(request):
     return render(request, "cases/report.html", context, status=status)
 
 
-def _float(raw) -> float | None:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if value == value and abs(value) != float("inf") else None  # NaN and ∞ are not places
-
-
 @login_required
 @require_GET
 def case_report_check(request):
     """htmx: where the chosen point lies (which grid; may this user report there) and likely duplicates."""
     _require(request, *(set(REPORTERS) - {Role.SYSTEM}))  # the report page's helper: its roles only
     user, now = request.user, clock.now()
-    lat, lng = _float(request.GET.get("lat")), _float(request.GET.get("lng"))
+    check = ReportCheckForm(request.GET)
+    lat, lng = check.known("lat"), check.known("lng")
     context: dict = {"now": now, "located": lat is not None and lng is not None}
-    if context["located"] and -90 <= lat <= 90 and -180 <= lng <= 180:
+    if context["located"]:
         grid = grid_locate(lat=lat, lng=lng)
         context["grid"] = grid
         if grid is not None:
@@ -202,15 +195,12 @@ def case_report_check(request):
             context["may_report"] = user.is_superuser or any(
                 role_covers_grid(user, role, grid.pk) for role in reporter_roles
             )
-        raw_category = request.GET.get("category", "")
-        if raw_category.isdigit():
-            near = duplicate_candidates_near(lat=lat, lng=lng, category_id=int(raw_category), now=now)
+        if (category_id := check.known("category")) is not None:
+            near = duplicate_candidates_near(lat=lat, lng=lng, category_id=category_id, now=now)
             context["duplicates"] = [
                 {"case": case, "metres": round(metres), "visible": can_view_case(user, case)}
                 for case, metres in near[:10]
             ]
-    else:
-        context["located"] = False
     return render(request, "cases/_report_check.html", context)
 
 
@@ -253,22 +243,16 @@ def department_queue(request):
     return render(request, "cases/home_staff.html", context)
 
 
-def _parse_ref(raw: str) -> tuple[int, int | None] | None:
-    """ "<pk>:<version>" (or a bare pk) from a queue checkbox."""
-    pk, _sep, version = (raw or "").partition(":")
-    if not pk.isdigit():
-        return None
-    return int(pk), int(version) if version.isdigit() else None
-
-
 @login_required
 @require_POST
 def case_bulk_accept(request):
     """Accept several dispatched cases at once (each through case_accept; one refusal stops no other)."""
     _require(request, Role.DEPARTMENT_STAFF)
-    raw = [request.POST["only"]] if request.POST.get("only") else request.POST.getlist("cases")
-    refs = [ref for ref in map(_parse_ref, raw) if ref is not None]
-    if not refs:
+    form = BulkAcceptForm(request.POST)
+    refs = form.refs() if form.is_valid() else []
+    for errors in form.errors.values():
+        messages.error(request, errors[0])
+    if form.is_valid() and not refs:
         messages.error(request, _("Select at least one case to accept."))
     accepted = []
     for pk, version in refs:
@@ -399,18 +383,10 @@ def case_detail(request, pk: int):
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 
-def _version(request) -> int | None:
-    raw = request.POST.get("version")
-    return int(raw) if raw and raw.isdigit() else None
-
-
-def _department(request) -> Department:
-    raw = request.POST.get("department", "")
-    if not raw.isdigit():
-        raise InvalidInput(_("choose a department"), field="department")
-    department = Department.objects.filter(pk=int(raw), is_active=True).first()
+def _department(fields: dict) -> Department:
+    department = fields["department"]
     if department is None:
-        raise InvalidInput(_("choose an active department"), field="department")
+        raise InvalidInput(_("choose a department"), field="department")
     return department
 
 
@@ -424,12 +400,12 @@ def _duplicate_of(request) -> Case | None:
     return duplicate
 
 
-def _file_and_dispatch(request, case: Case, version: int | None) -> Case:
+def _file_and_dispatch(request, case: Case, fields: dict) -> Case:
     """One click for the dispatch center: file a new report and send it on. Two services, two events;
     when the dispatch is refused the case stays filed, which is where the dispatcher would be anyway."""
-    department = _department(request)  # refuse a bad choice before anything is written
+    department = _department(fields)  # refuse a bad choice before anything is written
     filed = services.case_file(
-        case=case, actor=request.user, note=request.POST.get("note", ""), expected_version=version
+        case=case, actor=request.user, note=request.POST.get("note", ""), expected_version=fields["version"]
     )
     return services.case_dispatch(
         case=filed, actor=request.user, department=department, expected_version=filed.version
@@ -437,63 +413,67 @@ def _file_and_dispatch(request, case: Case, version: int | None) -> Case:
 
 
 _ACTIONS = {
-    Action.FILE: lambda r, c, v: services.case_file(
-        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=v
+    Action.FILE: lambda r, c, f: services.case_file(
+        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=f["version"]
     ),
     FILE_AND_DISPATCH: _file_and_dispatch,
-    Action.REJECT: lambda r, c, v: services.case_reject(
+    Action.REJECT: lambda r, c, f: services.case_reject(
         case=c,
         actor=r.user,
         reason=r.POST.get("reason", ""),
         duplicate_of=_duplicate_of(r),
-        expected_version=v,
+        expected_version=f["version"],
     ),
-    Action.DISPATCH: lambda r, c, v: services.case_dispatch(
-        case=c, actor=r.user, department=_department(r), note=r.POST.get("note", ""), expected_version=v
+    Action.DISPATCH: lambda r, c, f: services.case_dispatch(
+        case=c,
+        actor=r.user,
+        department=_department(f),
+        note=r.POST.get("note", ""),
+        expected_version=f["version"],
     ),
-    Action.ACCEPT: lambda r, c, v: services.case_accept(case=c, actor=r.user, expected_version=v),
-    Action.RETURN: lambda r, c, v: services.case_return(
-        case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=v
+    Action.ACCEPT: lambda r, c, f: services.case_accept(case=c, actor=r.user, expected_version=f["version"]),
+    Action.RETURN: lambda r, c, f: services.case_return(
+        case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=f["version"]
     ),
-    Action.REQUEST_EXTENSION: lambda r, c, v: services.case_request_extension(
+    Action.REQUEST_EXTENSION: lambda r, c, f: services.case_request_extension(
         case=c,
         actor=r.user,
         minutes=r.POST.get("minutes"),
         reason=r.POST.get("reason", ""),
-        expected_version=v,
+        expected_version=f["version"],
     ),
-    Action.APPROVE_EXTENSION: lambda r, c, v: services.case_approve_extension(
-        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=v
+    Action.APPROVE_EXTENSION: lambda r, c, f: services.case_approve_extension(
+        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=f["version"]
     ),
-    Action.DENY_EXTENSION: lambda r, c, v: services.case_deny_extension(
-        case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=v
+    Action.DENY_EXTENSION: lambda r, c, f: services.case_deny_extension(
+        case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=f["version"]
     ),
-    Action.SUSPEND: lambda r, c, v: services.case_suspend(
-        case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=v
+    Action.SUSPEND: lambda r, c, f: services.case_suspend(
+        case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=f["version"]
     ),
-    Action.RESUME: lambda r, c, v: services.case_resume(
-        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=v
+    Action.RESUME: lambda r, c, f: services.case_resume(
+        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=f["version"]
     ),
-    Action.RESOLVE: lambda r, c, v: services.case_resolve(
+    Action.RESOLVE: lambda r, c, f: services.case_resolve(
         case=c,
         actor=r.user,
         notes=r.POST.get("notes", ""),
         photos=r.FILES.getlist("photos"),
-        expected_version=v,
+        expected_version=f["version"],
     ),
-    Action.VERIFY_PASS: lambda r, c, v: services.case_verify_pass(
+    Action.VERIFY_PASS: lambda r, c, f: services.case_verify_pass(
         case=c,
         actor=r.user,
         note=r.POST.get("note", ""),
         photos=r.FILES.getlist("photos"),
-        expected_version=v,
+        expected_version=f["version"],
     ),
-    Action.VERIFY_FAIL: lambda r, c, v: services.case_verify_fail(
+    Action.VERIFY_FAIL: lambda r, c, f: services.case_verify_fail(
         case=c,
         actor=r.user,
         reason=r.POST.get("reason", ""),
         photos=r.FILES.getlist("photos"),
-        expected_version=v,
+        expected_version=f["version"],
     ),
 }
 
@@ -510,8 +490,13 @@ def case_action(request, pk: int, action: str):
             "message": _("Unknown action %(action)s.") % {"action": action},
         }
         return render(request, "cases/detail.html", _detail_context(request, case, error=error), status=404)
+    form = CaseActionForm(request.POST)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        error = {"action": action, "field": field, "message": errors[0]}
+        return render(request, "cases/detail.html", _detail_context(request, case, error=error), status=400)
     try:
-        handler(request, case, _version(request))
+        handler(request, case, form.cleaned_data)
     except DomainError as exc:
         case.refresh_from_db()
         error = {"action": action, "field": exc.field, "message": domain_message(exc)}

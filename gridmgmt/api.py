@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
@@ -13,16 +14,20 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from .api_policies import LoginThrottle
 from .errors import DomainError
+from .json_io import JSONParser
 from .security import lockout_message
+from .text import validate_text
 
 # --- errors ----------------------------------------------------------------------------------------------
 
@@ -124,15 +129,14 @@ def api_exception_handler(exc, context):
 
 
 class TextField(serializers.CharField):
-    """A CharField that also refuses text the database cannot store (lone surrogates)."""
+    """A CharField under the project's text policy (gridmgmt.text): no NUL, control characters or lone
+    surrogates, refused with a message saying which."""
 
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            self.fail("invalid")
-        return value
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # DRF's own NUL and surrogate checks are part of ours: one message per problem, not two.
+        covered = (ProhibitNullCharactersValidator, ProhibitSurrogateCharactersValidator)
+        self.validators = [v for v in self.validators if not isinstance(v, covered)] + [validate_text]
 
 
 class CoordinateField(serializers.FloatField):
@@ -197,6 +201,7 @@ class ObtainTokenView(ObtainAuthToken):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [LoginThrottle]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]  # ObtainAuthToken names DRF's own
 
     @extend_schema(
         tags=["auth"],

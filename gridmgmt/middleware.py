@@ -1,10 +1,20 @@
-"""A database that cannot be reached answers 503 (try again shortly), never a 500 traceback."""
+"""Refusals before and around the views, each in the caller's format (the API's error shape under /api/,
+an app's registered format under its prefix, a page for people): input that breaks the text policy or
+the size limit (400/413), and a database that cannot be reached (503, try again shortly), never a 500.
+"""
 
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render as render_page
+from django.utils.translation import gettext as _
+
+from .text import text_problem
 
 logger = logging.getLogger(__name__)
 
@@ -18,14 +28,88 @@ _PAGE = """<!doctype html>
 """
 
 
-# Apps with an error format of their own (Open311's error list) register how they say "unavailable" for
-# their path prefix, from their AppConfig.ready: the ground package never imports them.
-_renderers: dict[str, Callable[[HttpRequest, str], HttpResponse]] = {}
+# Apps with an error format of their own (Open311's error list) register it for their path prefix, from
+# their AppConfig.ready: the ground package never imports them.
+Renderer = Callable[[HttpRequest, int, str], HttpResponse]
+_renderers: dict[str, Renderer] = {}
 
 
-def unavailable_renderer_register(prefix: str, render: Callable[[HttpRequest, str], HttpResponse]) -> None:
-    """Answer a lost database under `prefix` with `render(request, message)` (a 503 response)."""
+def error_renderer_register(prefix: str, render: Renderer) -> None:
+    """Refusals under `prefix` are `render(request, status, message)`."""
     _renderers[prefix] = render
+
+
+def _app_renderer(request: HttpRequest) -> Renderer | None:
+    return next((r for prefix, r in _renderers.items() if request.path.startswith(prefix)), None)
+
+
+def _api_error(status: int, code: str, message: str, field: str | None = None) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "field": field}}, status=status)
+
+
+class InputPolicyMiddleware:
+    """Refuses, before any view (and before CSRF reads the form), query and form parameters that break the
+    text policy (gridmgmt.text), and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (uploaded files aside), with
+    a message naming the parameter. JSON bodies are checked by the API's fields and parser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        multipart = request.content_type == "multipart/form-data"
+        try:
+            if limit is not None and declared > limit and not multipart:
+                raise RequestDataTooBig()
+            problem = _parameters_problem(request)
+        except RequestDataTooBig:
+            message = f"the request body is larger than the {limit // (1024 * 1024)} MB this server accepts"
+            return _refusal(request, 413, "request_too_large", message, _("The request is too large."))
+        except MultiPartParserError as exc:
+            message = f"the request body could not be read: {exc}"
+            return _refusal(request, 400, "invalid_input", message, _("The form could not be read."))
+        except TooManyFieldsSent:
+            message = f"the request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters"
+            return _refusal(request, 400, "invalid_input", message, _("The form has too many fields."))
+        if problem is not None:
+            name, what = problem
+            message = f"parameter {name!r} {what}"
+            page = _(
+                "The field “%(name)s” holds characters that cannot be accepted (NUL, control characters or "
+                "broken encoding). Remove them and send the form again."
+            ) % {"name": name}
+            return _refusal(request, 400, "invalid_input", message, page, field=name)
+        return self.get_response(request)
+
+
+def _parameters_problem(request: HttpRequest) -> tuple[str, str] | None:
+    """(parameter name, what is wrong) for the first query or form parameter that is not printable text."""
+    sources = [request.GET]
+    if request.method == "POST" and request.content_type in (
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+    ):
+        sources.append(request.POST)
+    for data in sources:
+        for name, values in data.lists():
+            for text in (name, *values):
+                if what := text_problem(text):
+                    return "".join(c for c in name if not text_problem(c)), what
+    return None
+
+
+def _refusal(
+    request: HttpRequest, status: int, code: str, message: str, page: str, field: str | None = None
+) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _api_error(status, code, message, field)
+    if (render := _app_renderer(request)) is not None:
+        return render(request, status, message)
+    return render_page(request, "400.html", {"message": page, "status": status}, status=status)
 
 
 class DatabaseUnavailableMiddleware:
@@ -50,14 +134,11 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.error("database unavailable answering %s %s: %s", request.method, request.path, exception)
         if request.path.startswith("/api/"):
-            body = {"error": {"code": "database_unavailable", "message": MESSAGE, "field": None}}
-            response = JsonResponse(body, status=503)
+            response = _api_error(503, "database_unavailable", MESSAGE)
+        elif (render := _app_renderer(request)) is not None:
+            response = render(request, 503, MESSAGE)
         else:
-            render = next((r for prefix, r in _renderers.items() if request.path.startswith(prefix)), None)
-            if render is not None:
-                response = render(request, MESSAGE)
-            else:
-                response = HttpResponse(_PAGE, status=503, content_type="text/html; charset=utf-8")
+            response = HttpResponse(_PAGE, status=503, content_type="text/html; charset=utf-8")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Unprintable parameters and oversized bodies refused in the caller's format, before CSRF reads the form.
+    "gridmgmt.middleware.InputPolicyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -314,7 +316,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["gridmgmt.json_io.JSONRenderer"],
+    # JSON with a nesting limit (gridmgmt.json_io); forms and uploads as DRF parses them.
+    "DEFAULT_PARSER_CLASSES": [
+        "gridmgmt.json_io.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gridmgmt.api.api_exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "gridmgmt.api_policies.ContentNegotiation",

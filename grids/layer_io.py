@@ -17,6 +17,7 @@ from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 
 from gridmgmt.errors import InvalidInput
+from gridmgmt.json_io import json_loads
 
 from .geometry import area_m2, bbox, to_shape
 from .models import Grid, GridLayerVersion, Jurisdiction
@@ -206,7 +207,7 @@ def layer_parse(content: str | bytes) -> LayerCheck:
             check.errors.append(f"not UTF-8 text: {exc}")
             return check
     try:
-        data = json.loads(content, parse_constant=_reject_constant)
+        data = json_loads(content, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         check.errors.append(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
         return check

@@ -11,6 +11,7 @@ from django.utils import timezone
 from gridmgmt import policy
 from gridmgmt.errors import InvalidInput, NotAllowed
 from gridmgmt.roles import user_roles
+from gridmgmt.text import text_problem
 
 from . import pii
 from .geometry import area_m2, bbox, to_shape
@@ -112,8 +113,14 @@ CARE_TAG_ALIASES = {
 _TAG_SEPARATORS = re.compile(r"[;,，；、|]")
 
 
+def _printable(value: str, *, field: str, label: str) -> str:
+    if problem := text_problem(value):
+        raise InvalidInput(f"{label} {problem}", field=field)
+    return value
+
+
 def resident_name_clean(raw: str) -> str:
-    name = (raw or "").strip()
+    name = _printable((raw or "").strip(), field="name", label="the name")
     if not name:
         raise InvalidInput("a name is required", field="name")
     if len(name) > 50:
@@ -122,7 +129,7 @@ def resident_name_clean(raw: str) -> str:
 
 
 def resident_address_clean(raw: str) -> str:
-    address = (raw or "").strip()
+    address = _printable((raw or "").strip(), field="address", label="the address")
     if not address:
         raise InvalidInput("an address is required", field="address")
     if len(address) > 200:
@@ -131,7 +138,7 @@ def resident_address_clean(raw: str) -> str:
 
 
 def resident_household_clean(raw: str) -> str:
-    household = (raw or "").strip()
+    household = _printable((raw or "").strip(), field="household", label="the household number")
     if len(household) > 30:
         raise InvalidInput("a household number has at most 30 characters", field="household")
     return household

@@ -8,9 +8,9 @@ class Open311Config(AppConfig):
     verbose_name = "Open311"
 
     def ready(self) -> None:
-        from gridmgmt.middleware import unavailable_renderer_register
+        from gridmgmt.middleware import error_renderer_register
 
         from . import checks  # noqa: F401 - registers the deploy check on the demo key
-        from .errors import unavailable_response
+        from .errors import refusal_response
 
-        unavailable_renderer_register("/open311/", unavailable_response)
+        error_renderer_register("/open311/", refusal_response)

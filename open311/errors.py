@@ -28,7 +28,8 @@ def bad_request(*descriptions: str) -> Open311Error:
     return Open311Error(400, *descriptions)
 
 
-def unavailable_response(request, message: str):
-    """A 503 in the spec's error list, in the format the path asks for (gridmgmt's database middleware)."""
+def refusal_response(request, status: int, message: str):
+    """A refusal made outside the views (bad input, a lost database: gridmgmt.middleware) as the spec's
+    error list, in the format the path asks for."""
     fmt = JSON if request.path.endswith(".json") else XML
-    return render(fmt, Open311Error(503, message).as_list(), root="errors", status=503)
+    return render(fmt, Open311Error(status, message).as_list(), root="errors", status=status)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 
+from gridmgmt.text import text_problem
+
 from .errors import Open311Error, bad_request
 
 SEARCH_SPAN = dt.timedelta(days=90)  # the spec's longest start_date..end_date range and default window
@@ -27,11 +29,14 @@ _EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 _LATEST = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
 
 
-def reject_nul(data: QueryDict) -> None:
-    """NUL cannot be stored or compared in PostgreSQL text; say so instead of letting the database fail."""
+def reject_unprintable(data: QueryDict) -> None:
+    """The project's text policy (gridmgmt.text) for every parameter name and value: NUL, for one, cannot
+    be stored or compared in PostgreSQL text; say so instead of letting the database fail."""
     for name, values in data.lists():
-        if "\x00" in name or any("\x00" in value for value in values):
-            raise bad_request(f"parameter {name.replace(chr(0), '')!r} contains a NUL character")
+        for text in (name, *values):
+            if problem := text_problem(text):
+                shown = "".join(c for c in name if not text_problem(c))
+                raise bad_request(f"parameter {shown!r} {problem}")
 
 
 def optional(data: QueryDict, name: str) -> str | None:

@@ -195,7 +195,7 @@ def request_create(
 
     Raises Open311Error: 404 for an unknown service_code, 400 listing everything else that is wrong.
     """
-    params.reject_nul(data)
+    params.reject_unprintable(data)
     code = params.optional(data, "service_code")
     if code is None:
         raise bad_request("service_code is required: choose one from GET services")

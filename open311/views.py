@@ -74,8 +74,8 @@ def endpoint(*methods: str):
                     response["Allow"] = ", ".join(allowed)
                     return response
                 form = _form(request)
-                params.reject_nul(request.GET)
-                params.reject_nul(form)
+                params.reject_unprintable(request.GET)
+                params.reject_unprintable(form)
                 jurisdiction_id = params.optional(form, "jurisdiction_id") or params.optional(
                     request.GET, "jurisdiction_id"
                 )

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from gridmgmt.errors import InvalidInput
+from gridmgmt.json_io import json_loads
 
 from .cache import worktime_invalidate
 from .models import CalendarDay, WorkCalendar, WorkingHours
@@ -124,9 +125,11 @@ def calendar_days_parse(content: bytes | str, *, fmt: str) -> tuple[list[DayRow]
             raw.append((f"line {reader.line_num}", row))
     elif fmt == "json":
         try:
-            data = json.loads(text)
+            data = json_loads(text)
         except json.JSONDecodeError as exc:
             return [], [f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]
+        except ValueError as exc:  # nested too deeply
+            return [], [f"not valid JSON: {exc}"]
         if isinstance(data, dict):
             data = data.get("days")
         if not isinstance(data, list):

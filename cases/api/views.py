@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from gridmgmt import clock
 from gridmgmt.api import CursorPagination, error_responses
 from gridmgmt.errors import InvalidInput, NotAllowed
+from gridmgmt.json_io import JSONParser
 from gridmgmt.roles import Role, user_roles
 
 from .. import services

@@ -8,8 +8,6 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +15,7 @@ from rest_framework.views import APIView
 from gridmgmt import policy
 from gridmgmt.api import CodeRefSerializer, CoordinateField, CursorPagination, error_responses
 from gridmgmt.errors import DomainError, InvalidInput, NotAllowed
+from gridmgmt.json_io import JSONParser, JSONRenderer
 from grids import services
 from grids.layer_io import feature_collection, grid_features
 from grids.models import Grid, Resident

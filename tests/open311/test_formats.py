@@ -57,7 +57,8 @@ def test_special_characters_round_trip_exactly(client, world, demo_key, fmt):
 
 
 def test_characters_xml_cannot_carry_are_dropped_not_sent(client, world):
-    """A description from another channel may hold control characters; the XML must still parse."""
+    """A description stored before the text policy refused control characters (gridmgmt.text) may hold
+    them; the XML must still parse."""
     lat, lng = centre(world.g1)
     case = case_services.case_report(
         actor=world.gridadmin,
@@ -65,8 +66,9 @@ def test_characters_xml_cannot_carry_are_dropped_not_sent(client, world):
         lat=lat,
         lng=lng,
         category=world.cats.waste,
-        description="bell\x07 form\x0c feed\x1b escape",
+        description="bell",
     )
+    Case.objects.filter(pk=case.pk).update(description="bell\x07 form\x0c feed\x1b escape")
     root = parse_xml(client.get(url(f"requests/{case.number}.xml")))
     assert root.findtext("request/description") == "bell form feed escape"
     (item,) = json_of(client.get(url(f"requests/{case.number}.json")))

@@ -52,6 +52,13 @@ def real_jpeg() -> bytes:
     return buffer.getvalue()
 
 
+def truncated_jpeg() -> bytes:
+    """A real photo cut short in its image data: its headers are whole, so Pillow's verify() passes it."""
+    buffer = io.BytesIO()
+    Image.effect_noise((320, 240), 64).convert("RGB").save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()[: len(buffer.getvalue()) * 2 // 3]
+
+
 SVG_WITH_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
 HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
 
@@ -80,7 +87,16 @@ ATTACKS = {
         "poly.jpg is not a readable image",
     ),
     "html_named_png": ("page.png", HTML, "page.png is not a readable image"),
+    "truncated_jpeg": ("cut.jpg", truncated_jpeg(), "cut.jpg is incomplete or damaged"),
 }
+
+
+def test_a_truncated_photo_passes_the_structure_check_but_not_the_decoding():
+    """The control for "truncated_jpeg": verify() alone would let it in, and it could never be shown."""
+    with Image.open(io.BytesIO(truncated_jpeg())) as image:
+        image.verify()
+    with pytest.raises(OSError, match="truncated"), Image.open(io.BytesIO(truncated_jpeg())) as image:
+        image.load()
 
 
 def test_the_bombs_are_small_files():
