@@ -2,7 +2,6 @@
 
 import math
 
-from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,7 +25,7 @@ from rest_framework.views import set_rollback
 from .api_policies import LoginThrottle
 from .errors import DomainError
 from .json_io import JSONParser
-from .security import lockout_message
+from .security import LoginRefusal, login_refusal
 from .text import validate_text
 
 # --- errors ----------------------------------------------------------------------------------------------
@@ -215,10 +214,11 @@ class ObtainTokenView(ObtainAuthToken):
         TokenInputSerializer(data=request.data).is_valid(raise_exception=True)
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
-            # django-axes refused the username + address before checking the password (it flags the request
-            # it was given, this DRF request): say so with 429, not "unable to log in with these credentials".
+            # The address or the username + address was refused before the password was checked
+            # (gridmgmt.security flags the request it was given, this DRF request): say so with 429, not
+            # "unable to log in with these credentials".
             if getattr(request, "axes_locked_out", False):
-                raise LockedOut()
+                raise LockedOut(login_refusal(request))
             raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token, _ = Token.objects.get_or_create(user=user)
@@ -229,14 +229,15 @@ class ObtainTokenView(ObtainAuthToken):
 
 
 class LockedOut(exceptions.APIException):
-    """Too many failed logins for this username from this address (django-axes); `wait` → Retry-After."""
+    """Too many failed logins from this address, or for this username from it (gridmgmt.security); `wait` →
+    Retry-After."""
 
     status_code = 429
     default_code = "locked_out"
 
-    def __init__(self):
-        super().__init__(lockout_message())
-        self.wait = settings.AXES_COOLOFF_TIME.total_seconds()
+    def __init__(self, refusal: LoginRefusal):
+        super().__init__(refusal.message)
+        self.wait = refusal.retry_after
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------------------

@@ -31,7 +31,9 @@ class AnonThrottle(_RateFromSettings, throttling.AnonRateThrottle):
 
 
 class LoginThrottle(_RateFromSettings, throttling.AnonRateThrottle):
-    """Password attempts per client address: slows guessing without locking anyone out."""
+    """Password attempts per client address, successes included: slows guessing without locking anyone out.
+    Failed ones are also counted across the login page and this endpoint by gridmgmt.security, which refuses
+    an address after LOGIN_ADDRESS_FAILURE_LIMIT of them."""
 
     scope = "login"
 

@@ -161,17 +161,35 @@ AUTHENTICATION_BACKENDS = [
     "gridmgmt.security.LockoutBackend",  # django-axes' AxesStandaloneBackend
     "django.contrib.auth.backends.ModelBackend",
 ]
-# --- login lockout (django-axes): the login page, the admin login and POST /api/v1/auth/token/ ---
-# Five wrong passwords for one username from one address lock that pair out for 15 minutes (HTTP 429),
-# even with the right password; a success resets the count. Locking the pair, not the username alone, keeps
-# an attacker from locking a real user out from everywhere by guessing their password on purpose.
+# --- login lockout (django-axes) and login throttle per address (gridmgmt.security): the login page, the
+# admin login and POST /api/v1/auth/token/ alike, failures on one counting for the others ---
+# Per account: five wrong passwords for one username from one address lock that pair out for 15 minutes
+# after the last of them (HTTP 429), even with the right password; a success resets the pair's count.
+# Locking the pair, not the username alone, keeps an attacker from locking a real user out from everywhere
+# by guessing their password on purpose.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# An attempt refused while locked had no password checked, so it is no failure: it neither restarts the
+# lock (the page says exactly how long is left) nor counts for the address (one locked-out user retrying
+# cannot block their whole office).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "gridmgmt.security.client_ip"  # behind proxies as the API throttles see it
 AXES_LOCKOUT_CALLABLE = "gridmgmt.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# Per address: 20 wrong passwords from one address within 15 minutes, whatever the usernames, refuse every
+# login from it until enough of them are 15 minutes old (429, saying how long). More than the per-account
+# limit, so that one user's typos do not lock out an office behind one NAT address. Counted from the rows
+# axes keeps, which it deletes a cool-off after their last failure: so the window cannot outlast
+# AXES_COOLOFF_TIME.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+LOGIN_ADDRESS_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_ADDRESS_COOLOFF_MINUTES", default=15))
+if LOGIN_ADDRESS_FAILURE_LIMIT < 1 or LOGIN_ADDRESS_COOLOFF_TIME > AXES_COOLOFF_TIME:
+    raise ImproperlyConfigured(
+        "LOGIN_ADDRESS_FAILURE_LIMIT must be at least 1, and LOGIN_ADDRESS_COOLOFF_MINUTES at most "
+        "AXES_COOLOFF_MINUTES (failures are forgotten after that)"
+    )
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
