@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gridmgmt.errors import InvalidInput
 from gridmgmt.json_io import json_loads
+from gridmgmt.text import text_problem
 
 from .geometry import area_m2, bbox, to_shape
 from .models import Grid, GridLayerVersion, Jurisdiction
@@ -32,6 +34,7 @@ DERIVED_PROPERTIES = frozenset({"community_code", "area_m2"})
 LEVEL_NAME_PROPERTIES = {6: "district_name", 9: "street_name", 12: "community_name"}
 _NEUTRAL_LEVEL_NAMES = {6: "区 {}", 9: "街道 {}", 12: "社区 {}"}
 _NAME_MAX = Grid._meta.get_field("name").max_length
+_GRID_CODE = re.compile(rf"[0-9]{{{GRID_CODE_LENGTH}}}", re.ASCII)  # not str.isdigit(): it takes "²"
 # Most overlap, gap and crossing lines name grids; cap the list so a broken 10k-grid file stays readable.
 MAX_PROBLEM_LINES = 1000
 _WRITE_BATCH = 500
@@ -169,16 +172,22 @@ def _read_feature(raw: Any, number: int, check: LayerCheck) -> GridFeature | Non
     if code is None or code == "":
         problems.append("has no `code` property")
         code = None
-    elif not isinstance(code, str) or len(code) != GRID_CODE_LENGTH or not code.isdigit():
+    elif (
+        not isinstance(code, str) or len(code) != GRID_CODE_LENGTH or not (code.isascii() and code.isdigit())
+    ):
         problems.append(f"has a malformed code {code!r}; a grid code has 14 digits")
         code = None
     if not isinstance(name, str) or not name.strip():
         problems.append("has no `name` property")
     elif len(name) > _NAME_MAX:
         problems.append(f"has a name longer than {_NAME_MAX} characters")
+    elif problem := text_problem(name):
+        problems.append(f"has a name that {problem}")
     for key in LEVEL_NAME_PROPERTIES.values():
         value = properties.get(key)
-        if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > _NAME_MAX):
+        if value is not None and (
+            not isinstance(value, str) or not value.strip() or len(value) > _NAME_MAX or text_problem(value)
+        ):
             problems.append(f"has an unusable `{key}`: {value!r}")
     geometry = raw.get("geometry")
     shape = _read_geometry(geometry, problems)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from gridmgmt.errors import InvalidInput
 from gridmgmt.json_io import json_loads
+from gridmgmt.text import text_problem
 
 from .cache import worktime_invalidate
 from .models import CalendarDay, WorkCalendar, WorkingHours
@@ -157,6 +158,8 @@ def calendar_days_parse(content: bytes | str, *, fmt: str) -> tuple[list[DayRow]
         name = row.get("name", "")
         if len(name) > 100:
             problems.append("name is longer than 100 characters")
+        elif problem := text_problem(name):
+            problems.append(f"name {problem}")
         follows = None
         if row.get("follows_weekday", ""):
             try:

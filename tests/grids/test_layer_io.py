@@ -233,6 +233,23 @@ def test_it_refuses_a_ring_too_short_to_close(tmp_path):
     ]
 
 
+def test_it_refuses_control_characters_in_names_and_codes_of_other_digits(tmp_path):
+    features = [
+        feature(code(1), polygon(ring(0, 0)), name="网格\x00一"),
+        feature(code(2), polygon(ring(0, 1)), street_name="公园\x1b街道"),
+        feature("²" * 14, polygon(ring(0, 2))),
+    ]
+    lines = refused(write(tmp_path, collection(features)))
+    only_line(lines, code(1), "has a name that contains a NUL character")
+    only_line(lines, code(2), "has an unusable `street_name`")
+    only_line(lines, "has a malformed code '²²²²²²²²²²²²²²'; a grid code has 14 digits")
+
+
+def test_it_refuses_a_layer_nested_past_the_json_limit(tmp_path):
+    lines = refused(write(tmp_path, "[" * 5000 + "]" * 5000))
+    assert lines == ["malformed JSON: JSON nested more than 32 levels deep"]
+
+
 def test_it_refuses_wrong_nesting(tmp_path):
     hole_outside = polygon(ring(0, 0), ring(0, 3))
     nested_shells = {"type": "MultiPolygon", "coordinates": [[ring(0, 5, 3, 3)], [ring(1, 6)]]}
