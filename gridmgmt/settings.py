@@ -127,9 +127,22 @@ TEMPLATES = [
 DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'gridmgmt.sqlite3'}"
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web process read while a worker writes; the timeout waits out short write locks.
+    # The embedded default serves a small office: web, worker and beat share this one file.
+    # - WAL: readers never wait for the writer, nor the writer for readers.
+    # - IMMEDIATE: every transaction takes the write lock at BEGIN, so a writer waits for another one (up to
+    #   the timeout) instead of failing at once. A DEFERRED transaction that reads first (a workflow action
+    #   reads its case) can only *upgrade* to writing, and SQLite refuses an upgrade that would have to wait
+    #   ("database is locked" → 503), whatever the timeout. Cost: an atomic() block that only reads also
+    #   takes turns with the writers; keep reads outside atomic() (writes are short: the longest, a
+    #   100,000-resident import, holds the lock ~3 s).
+    # - timeout: how long a writer waits for the lock (seconds); past it the request answers 503 ("try again
+    #   shortly", gridmgmt.middleware). Kept below gunicorn's 30 s worker timeout.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.float("SQLITE_BUSY_TIMEOUT", default=20.0),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     # A file (not memory) so tests can run management commands in a subprocess against it; one per
     # process so concurrent test runs in one checkout do not collide.
