@@ -14,8 +14,6 @@ first and asks for the write lock only at its UPDATE; SQLite cannot wait on that
 import functools
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +34,7 @@ from .. import factories
 from ..conftest import using_postgres
 from ..dispatch.helpers import report
 from ..factories import centre
-from ..support.celery_worker import Worker, service_env, unique_queue, wait_for
+from ..support.celery_worker import Worker, service_env, unique_queue
 from ..support.racing import race
 from ..support.web_server import WebServer
 
@@ -52,50 +50,6 @@ ROUNDS = ("file", "dispatch", "accept")
 REPORTS_PER_ROUND = 3
 PASSWORD = "office-password-1"
 REQUEST_TIMEOUT_S = 40  # above the busy timeout, so a request that waited is seen to the end
-
-
-class OfficeServer(WebServer):
-    """gunicorn as bin/run (`make run`) starts it: 2 workers × 4 threads, so requests meet at the database.
-    (The helper's one sync worker would serve them one after another.)"""
-
-    def start(self) -> "OfficeServer":
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "gridmgmt.wsgi",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--access-logfile",
-            "-",
-            "--error-logfile",
-            "-",
-        ]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=settings.BASE_DIR,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-
-        def answers():
-            if self.process.poll() is not None:
-                raise AssertionError(f"gunicorn exited ({self.process.returncode}):\n{self.log()}")
-            try:
-                up = self.request("GET", "/healthz", timeout=2).status == 200
-            except OSError:
-                return False
-            return up and len(self.worker_pids()) == 2
-
-        wait_for("gunicorn's two workers to answer", answers, timeout=30, interval=0.2, explain=self.log)
-        return self
 
 
 def _sqlite_url() -> str:
@@ -142,7 +96,7 @@ def office(transactional_db, tmp_path, request):
     """The served app and a Celery worker on the test database, as `make run` runs them."""
     queue = unique_queue()
     env = _embedded_env(queue)
-    server = OfficeServer(log_path=tmp_path / "gunicorn.log", env=env)
+    server = WebServer(log_path=tmp_path / "gunicorn.log", env=env, workers=2, threads=4)  # as bin/run
     worker = Worker(queue=queue, log_path=tmp_path / "worker.log", env=env)
     try:
         _together(server.start, worker.start)

@@ -29,10 +29,16 @@ class Answer:
 
 
 class WebServer:
-    def __init__(self, *, log_path: Path, env: dict[str, str]):
+    """gunicorn with one sync worker by default (every request served by one process and one database
+    connection); `workers=2, threads=4` is how bin/run (`make run`) starts it, so requests meet at the
+    database."""
+
+    def __init__(self, *, log_path: Path, env: dict[str, str], workers: int = 1, threads: int = 1):
         self.port = free_port()
         self.log_path = log_path
         self.env = env
+        self.workers = workers
+        self.threads = threads
         self.process: subprocess.Popen | None = None
 
     @property
@@ -40,7 +46,6 @@ class WebServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "WebServer":
-        # One sync worker: every request is served by the same process and the same database connection.
         command = [
             sys.executable,
             "-m",
@@ -49,7 +54,9 @@ class WebServer:
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
-            "1",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
             "--timeout",
             "30",
             "--access-logfile",
@@ -71,11 +78,12 @@ class WebServer:
             if self.process.poll() is not None:
                 raise AssertionError(f"gunicorn exited ({self.process.returncode}):\n{self.log()}")
             try:
-                return self.request("GET", "/healthz", timeout=2).status in (200, 503)
+                up = self.request("GET", "/healthz", timeout=2).status in (200, 503)
             except OSError:
                 return False
+            return up and len(self.worker_pids()) == self.workers
 
-        wait_for("gunicorn to answer", answers, timeout=30, interval=0.2, explain=self.log)
+        wait_for("gunicorn's workers to answer", answers, timeout=30, interval=0.2, explain=self.log)
         return self
 
     def worker_pids(self) -> list[int]:
