@@ -40,7 +40,10 @@ def _too_many_pixels(name: str, detail: str) -> InvalidInput:
 
 def photo_validate(upload: UploadedFile) -> str:
     """A photo must be a real image of an allowed format, at most 10 MB and 40 megapixels; returns its
-    format (Pillow's name: "JPEG", "PNG", …)."""
+    format (Pillow's name: "JPEG", "PNG", …). An upload is checked once: a caller may check it early (outside
+    its transaction) and the service that stores it does not decode it again."""
+    if checked := getattr(upload, "_photo_format", None):
+        return checked
     name = getattr(upload, "name", "photo")
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
         raise InvalidInput(f"{name} is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB", field="photos")
@@ -77,6 +80,7 @@ def photo_validate(upload: UploadedFile) -> str:
         ) from exc
     finally:
         upload.seek(0)
+    upload._photo_format = image_format
     return image_format
 
 

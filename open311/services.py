@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from cases.models import Case, Category
+from cases.photos import photos_validate
 from cases.services import MAX_TEXT, case_report
 from gridmgmt import clock
 from gridmgmt.errors import DomainError
@@ -221,6 +222,10 @@ def request_create(
                 f"({district.name})"
             )
     uploads = files.getlist("media") if files else []
+    try:
+        photos_validate(uploads)  # decoding photos is slow: not while holding the transaction (and its lock)
+    except DomainError as exc:
+        raise bad_request(exc.message) from exc
     with transaction.atomic():
         try:
             case = case_report(
