@@ -78,7 +78,7 @@ def test_the_watch_sees_a_violation_so_a_clean_page_means_something(open_page, l
         """() => document.body.insertAdjacentHTML('beforeend',
              '<p style="color: red">x</p><img src="/static/img/favicon.svg" onload="window.__ran = true">')"""
     )
-    page.wait_for_function("window.__cspViolations.length >= 2")
+    page.wait_for_function("() => window.__cspViolations.length >= 2")
     found = " ".join(csp.violations())
     assert "style-src" in found and "script-src" in found
     assert page.evaluate("window.__ran === undefined")  # the inline handler did not run
@@ -107,7 +107,7 @@ def test_the_report_form_maps_checks_and_submits_under_the_policy(open_page, liv
     csp.visit(live_server.url + "/report/")
     page.locator("[data-map=report] .leaflet-interactive").first.wait_for()
     page.locator("[data-map=report]").click()  # the grid fills the map: a tap lands inside it
-    page.wait_for_function("document.getElementById('id_lat').value !== ''")
+    page.wait_for_function("() => document.getElementById('id_lat').value !== ''")
     page.locator("#report-check .hint-ok").wait_for()  # htmx asked the server about the spot
     page.fill("#category-filter", "暴露垃圾")  # app.js filters the category list
     page.fill("#id_description", "路边暴露垃圾")
