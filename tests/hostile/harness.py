@@ -124,13 +124,15 @@ def _frame(frame: traceback.FrameSummary) -> str:
 
 
 def _where(tb) -> str:
+    """The innermost frame of the project (else of a third-party app such as django-axes, else any), and the
+    innermost frame of all when that is another."""
     frames = traceback.extract_tb(tb)
+    if not frames:
+        return "?"
     ours = [f for f in frames if Path(f.filename).is_relative_to(PROJECT) and ".venv" not in f.filename]
-    innermost = _frame(frames[-1]) if frames else "?"
-    if not ours:
-        return innermost
-    project = _frame(ours[-1])
-    return project if project == innermost else f"{project} → {innermost}"
+    apps = [f for f in frames if "site-packages/" in f.filename and "site-packages/django/" not in f.filename]
+    culprit, innermost = _frame((ours or apps or frames)[-1]), _frame(frames[-1])
+    return culprit if culprit == innermost else f"{culprit} → {innermost}"
 
 
 def _api_error_ok(response) -> bool:
