@@ -61,7 +61,8 @@ def _require(request, *roles: str) -> None:
 
 def _safe_next(request, default: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # A path of this site only: anything else would be taken by redirect() for a view name to look up.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render as render_page
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .text import text_problem
 
@@ -83,7 +84,41 @@ class InputPolicyMiddleware:
                 "broken encoding). Remove them and send the form again."
             ) % {"name": name}
             return _refusal(request, 400, "invalid_input", message, page, field=name)
-        return self.get_response(request)
+        return _refusal_said(request, self.get_response(request))
+
+
+# Refusals made by Django itself rather than by our views (no URL matched, a method a view does not take)
+# come as an HTML page, or as an empty body: under /api/ and an app's prefix they are put in that format,
+# and a page is given a sentence, so that every refusal says what was wrong.
+_SAID = {
+    404: ("not_found", "there is nothing at this address", _lazy("There is nothing at this address.")),
+    405: ("method_not_allowed", "", _lazy("This address does not take that kind of request.")),
+}
+
+
+def _refusal_said(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if response.status_code not in _SAID or getattr(response, "streaming", False):
+        return response
+    code, message, page = _SAID[response.status_code]
+    if response.status_code == 405:
+        message = f"{request.method} is not allowed here (allowed: {response.get('Allow', 'none')})"
+    content_type = response.get("Content-Type", "")
+    if request.path.startswith("/api/"):
+        if content_type.startswith("application/json"):
+            return response  # the API's own error shape
+        said = _api_error(response.status_code, code, message)
+    elif (render := _app_renderer(request)) is not None:
+        if not content_type.startswith("text/html") and response.content:
+            return response  # the app's own format
+        said = render(request, response.status_code, message)
+    elif response.content.strip():
+        return response
+    else:
+        context = {"message": page, "status": response.status_code}
+        said = render_page(request, "400.html", context, status=response.status_code)
+    if "Allow" in response:
+        said["Allow"] = response["Allow"]
+    return said
 
 
 def _parameters_problem(request: HttpRequest) -> tuple[str, str] | None:

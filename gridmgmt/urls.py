@@ -22,7 +22,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("gridmgmt.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # GET only: DRF would answer OPTIONS with an HTML renderer the docs page has no template for.
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-docs",
+    ),
     path("grids/", include("grids.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("evaluation/", include("evaluation.urls")),

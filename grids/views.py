@@ -210,7 +210,9 @@ def resident_create(request):
         grid = _editable_grids(request.user).filter(code=request.POST.get("grid", "")).first()
         if grid is None:
             raise InvalidInput("choose one of your grids", field="grid")
-        resident = services.resident_create(actor=request.user, grid=grid, **_resident_form_input(request))
+        # A blank ID number means "keep" on the edit form; here it is simply missing, which the service says.
+        fields = {"id_number": "", **_resident_form_input(request)}
+        resident = services.resident_create(actor=request.user, grid=grid, **fields)
     except DomainError as exc:
         messages.error(request, _field_message(exc))
         return _resident_form(request, resident=None, status=exc.status)

@@ -16,6 +16,6 @@ urlpatterns = [
     re_path(rf"^requests{_FORMAT}$", views.request_list, name="requests"),
     re_path(rf"^requests/(?P<service_request_id>[^/]+?){_FORMAT}$", views.request_detail, name="request"),
     re_path(rf"^tokens/(?P<token>[^/]+?){_FORMAT}$", views.token_detail, name="token"),
-    re_path(r"^media/(?P<photo_id>\d+)\.jpg$", views.media, name="media"),
+    re_path(r"^media/(?P<photo_id>[0-9]{1,18})\.jpg$", views.media, name="media"),
     re_path(rf"^[\s\S]*?{_FORMAT}$", views.unknown, name="unknown"),
 ]

@@ -12,7 +12,6 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooMa
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
@@ -194,5 +193,7 @@ def unknown(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
 @require_GET
 def media(request, photo_id: str):
     """The EXIF-free display copy of a request's report photo (the media_url of a GeoReport request)."""
-    photo = get_object_or_404(CasePhoto, pk=int(photo_id), kind=CasePhoto.Kind.REPORT)
+    photo = CasePhoto.objects.filter(pk=int(photo_id), kind=CasePhoto.Kind.REPORT).first()
+    if photo is None:
+        return error_response(JSON, not_found(f"no such photo: {photo_id}"))
     return photo_copy_response(photo, "display", cache="public")

@@ -5,6 +5,8 @@ call of the same service the web pages call, and errors are the services' Domain
 gridmgmt.api turns into the shared JSON error shape.
 """
 
+import re
+
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.http.response import HttpResponseBase
@@ -67,6 +69,8 @@ NUMBER = OpenApiParameter(
     pattern=r"^[0-9]{1,20}$",
     description="Case number, e.g. 20240501000042 (report date and a serial)",
 )
+
+_PHOTO_ID = re.compile(r"[0-9]{1,18}", re.ASCII)  # an id in range; not str.isdigit(), which takes "²"
 
 
 def case_for(request: Request, number: str) -> Case:
@@ -279,7 +283,7 @@ class CasePhotoView(APIView):
     )
     def get(self, request: Request, number: str, photo_id: str, variant: str) -> HttpResponseBase:
         case = case_for(request, number)
-        if variant not in ("display", "thumb") or not photo_id.isascii() or not photo_id.isdigit():
+        if variant not in ("display", "thumb") or not _PHOTO_ID.fullmatch(photo_id):
             raise Http404("No such photo")
         photo = CasePhoto.objects.filter(pk=int(photo_id), case=case).first()
         if photo is None:

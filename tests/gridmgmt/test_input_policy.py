@@ -2,6 +2,7 @@
 size limit, JSON nesting, unencodable error bodies, and numbers in web forms."""
 
 import json
+import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.cache import cache
@@ -189,3 +190,53 @@ def test_the_report_check_ignores_a_category_that_does_not_parse(world, category
     response = client.get("/report/check/", {"lat": lat, "lng": lng, "category": category})
     assert response.status_code == 200 and response.context["grid"] == world.g1
     assert "duplicates" not in response.context
+
+
+@pytest.mark.parametrize("target", ["²", "home", "javascript:alert(1)", "//evil.example/"])
+def test_a_next_that_is_not_a_path_of_this_site_is_ignored(world, target):
+    client = Client()
+    client.force_login(world.staff)
+    response = client.post("/cases/accept/", {"cases": [], "next": target})
+    assert response.status_code == 302 and response["Location"] == "/department/"
+
+
+def test_a_method_a_page_does_not_take_is_refused_with_a_sentence(world):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.staff)
+    response = client.get("/cases/accept/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "This address does not take that kind of request." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "format_"),
+    [
+        ("get", "/api/v1/no-such-thing/", 404, "api"),
+        ("get", "/api/v1/cases/a/b/c/", 404, "api"),
+        ("post", "/open311/v2/media/1.jpg", 405, "open311"),
+        ("get", "/open311/v2/media/9" + "9" * 5000 + ".jpg", 404, "open311"),
+        ("get", "/open311/v2/media/12345.jpg", 404, "open311"),
+    ],
+)
+def test_refusals_made_outside_the_views_come_in_the_callers_format(world, method, path, status, format_):
+    client = Client()
+    client.force_login(world.dispatcher)
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    if format_ == "api":
+        assert response.json()["error"]["code"] == "not_found"
+    else:
+        if "json" in response["Content-Type"]:
+            (error,) = response.json()
+            code, description = error["code"], error["description"]
+        else:
+            root = ET.fromstring(response.content)
+            code, description = int(root.findtext("error/code")), root.findtext("error/description")
+        assert code == status and description
+
+
+@pytest.mark.django_db
+def test_the_api_docs_take_get_only():
+    response = Client().options("/api/docs/")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
