@@ -52,6 +52,15 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def client_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username django-axes records for an attempt (AXES_USERNAME_CALLABLE), cut to its column's 255
+    characters: the login forms do not bound what is typed (Django's AuthenticationForm sets max_length
+    without a validator), and PostgreSQL refuses a longer value. Otherwise as axes takes it."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    username = credentials.get(field) if credentials else getattr(request, "data", request.POST).get(field)
+    return username[:255] if isinstance(username, str) else username
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address as the API throttles see it (REST_FRAMEWORK["NUM_PROXIES"]): with N proxies in
     front, the Nth address from the right of X-Forwarded-For; with none configured, the socket's address

@@ -189,6 +189,7 @@ AXES_RESET_ON_SUCCESS = True
 # cannot block their whole office).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "gridmgmt.security.client_ip"  # behind proxies as the API throttles see it
+AXES_USERNAME_CALLABLE = "gridmgmt.security.client_username"  # bounded to what axes can store
 AXES_LOCKOUT_CALLABLE = "gridmgmt.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # Per address: 20 wrong passwords from one address within 15 minutes, whatever the usernames, refuse every
