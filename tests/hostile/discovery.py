@@ -1,16 +1,21 @@
 """What the harness attacks, found rather than listed: URL patterns from the resolver, API operations from
-the OpenAPI schema, forms from the pages themselves, and real values (ids, numbers, codes) from the links,
-forms and JSON the application serves."""
+the OpenAPI schema, forms from the pages themselves, the query parameters each view reads, and real values
+(ids, numbers, codes) from the links, forms and JSON the application serves."""
 
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+from django.core.handlers.wsgi import WSGIRequest, get_bytes_from_wsgi
+from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
+from django.utils.functional import cached_property
 from django.utils.regex_helper import normalize
 from drf_spectacular.generators import SchemaGenerator
 
@@ -56,6 +61,54 @@ def route_name(path: str) -> str | None:
     except Resolver404:
         return None
     return match.view_name if match.url_name else match.route
+
+
+# --- query parameters a view reads -------------------------------------------------------------------------
+
+
+class _ReadQueryDict(QueryDict):
+    """request.GET that notes each name a view asks for (whether or not the request carries it)."""
+
+    reads: set[str]
+
+    def _note(self, key) -> None:
+        if isinstance(key, str):
+            self.reads.add(key)
+
+    def __getitem__(self, key):  # also .get()
+        self._note(key)
+        return super().__getitem__(key)
+
+    def getlist(self, key, default=None):
+        self._note(key)
+        return super().getlist(key, default)
+
+    def __contains__(self, key):
+        self._note(key)
+        return super().__contains__(key)
+
+
+@contextmanager
+def query_reads() -> Iterator[set[str]]:
+    """Collect the names the views look up in request.GET (and DRF's query_params, the same object) while
+    inside: the parameters a page or endpoint reads without any form or schema declaring them."""
+    reads: set[str] = set()
+    original = WSGIRequest.__dict__["GET"]
+
+    def recording_get(request):
+        query = _ReadQueryDict(
+            get_bytes_from_wsgi(request.environ, "QUERY_STRING", ""), encoding=request.encoding
+        )
+        query.reads = reads
+        return query
+
+    patched = cached_property(recording_get)
+    patched.__set_name__(WSGIRequest, "GET")
+    WSGIRequest.GET = patched
+    try:
+        yield reads
+    finally:
+        WSGIRequest.GET = original
 
 
 # --- API operations -----------------------------------------------------------------------------------------

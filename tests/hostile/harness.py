@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -136,10 +137,14 @@ def _where(tb) -> str:
 
 
 def _api_error_ok(response) -> bool:
+    """{"error": {"code", "message"}}, in JSON or (the schema endpoint's own format) in YAML."""
     try:
-        error = json.loads(response.content)["error"]
+        if "yaml" in response.get("Content-Type", "") or "openapi" in response.get("Content-Type", ""):
+            error = yaml.safe_load(response.content)["error"]
+        else:
+            error = json.loads(response.content)["error"]
         return bool(str(error["code"]).strip()) and bool(str(error["message"]).strip())
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, yaml.YAMLError):
         return False
 
 

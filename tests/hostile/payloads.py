@@ -87,6 +87,7 @@ PATH: dict[str, str | bytes] = {
         "blank",
         "nul",
         "control_chars",
+        "crlf_header",
         "surrogate",
         "superscript_digits",
         "arabic_indic_digits",

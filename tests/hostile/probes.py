@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from . import payloads
-from .discovery import Control, Form, Operation, Pool, Route, parse_page
+from .discovery import Control, Form, Operation, Pool, Route, parse_page, query_reads
 from .harness import ANON, Probe, Sender
 
 OTHER_METHODS = ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -39,6 +39,7 @@ class Seen:
     """What the crawl found: a form as each persona was shown it (with that page's CSRF cookie)."""
 
     forms: dict[tuple, list[tuple[str, Form, str]]] = field(default_factory=lambda: defaultdict(list))
+    query_reads: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # route → names
     pages: int = 0
 
 
@@ -81,7 +82,9 @@ def crawl(sender: Sender, routes: list[Route], pool: Pool, roles: list[str], *, 
                 if (route.name, role) in refused:
                     continue
                 probe = Probe("crawl", role, "GET", path, route.name, "baseline", auth=auth_for(path))
-                response = sender.send(probe)
+                with query_reads() as reads:
+                    response = sender.send(probe)
+                seen.query_reads[route.name] |= reads
                 if response.status_code in TURNED_AWAY:
                     refused.add((route.name, role))
                 pool.add_response(path, response)
@@ -108,11 +111,27 @@ def _read_page(seen: Seen, pool: Pool, role: str, path: str, response) -> None:
 # --- URL patterns -------------------------------------------------------------------------------------------
 
 
-def url_probes(routes: list[Route], pool: Pool, roles: list[str]) -> list[Probe]:
-    """Each URL pattern with real values and every other method, as every persona; each parameter with
-    each hostile path value and the query string with each hostile class, persona by persona in turn."""
+def url_probes(routes: list[Route], pool: Pool, roles: list[str], seen: Seen) -> list[Probe]:
+    """Each URL pattern with real values and every other method, as every persona; each path parameter
+    with each hostile path value; each query parameter the view reads (and no form of its declares) with
+    each hostile class; and every name seen anywhere at once. Persona by persona in turn."""
     probes = []
     names = [n for n in pool.names() if len(n) < 40][:40]
+    declared = defaultdict(set)  # route → the fields of its own GET forms (the form test sends those)
+    for (form_route, method, fields, _), _instances in seen.forms.items():
+        if method == "GET":
+            declared[form_route] |= set(fields)
+    # A name many routes read (DRF's `format`, Open311's `jurisdiction_id`) is read by code they share:
+    # three of those routes are attacked with it, not all.
+    readers = defaultdict(list)
+    for route in routes:
+        for name in sorted(seen.query_reads[route.name] - declared[route.name]):
+            if route.name not in readers[name]:
+                readers[name].append(route.name)
+    reads = defaultdict(set)
+    for name, route_names in readers.items():
+        for route_name in route_names[:3]:
+            reads[route_name].add(name)
     for route in routes:
         fills = real_fills(route, pool, limit=2) or [{p: "1" for p in route.params}]
         turn = _rotate(roles)
@@ -141,8 +160,11 @@ def url_probes(routes: list[Route], pool: Pool, roles: list[str]) -> list[Probe]
                 for method in ("GET", "POST"):
                     probes.append(probe(method, path, f"path:{param}={name}"))
         path = route.fill(base)
-        for name, value in payloads.field_classes().items():
-            probes.append(probe("GET", f"{path}?{_query_everything(names, value)}", f"query:*={name}"))
+        for cls, value in payloads.field_classes().items():
+            probes.append(probe("GET", f"{path}?{_query_everything(names, value)}", f"query:*={cls}"))
+            for name in sorted(reads[route.name]):
+                query = payloads.urlencode_pairs([(name, value)])
+                probes.append(probe("GET", f"{path}?{query}", f"query:{name}={cls}"))
     return probes
 
 
