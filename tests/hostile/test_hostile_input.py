@@ -93,8 +93,10 @@ def test_open311_takes_hostile_input(db, arena):
     assert not failures, failures
 
 
-def test_the_harness_reached_everything_it_found(arena):
+def test_the_harness_reached_everything_it_found(db, arena):
     """Runs last, after the four tests above (alone, or after only some of them, it fails: run the module).
+    It asks for `db` as they do: pytest-django moves tests without it after every database test of the
+    whole suite, where the module's arena would be built anew, empty.
     Discovery found something in every channel; every endpoint found was attacked, at every input with
     every class the issue names (when the product outgrows a budget, this says which one to raise); and
     the run is as large as promised."""
