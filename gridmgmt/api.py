@@ -1,15 +1,17 @@
 """Shared REST API plumbing: the error shape, shared fields, cursor pagination, token login, schema hooks."""
 
 import math
+import re
 
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -285,3 +287,19 @@ def _success_media_types(responses: dict) -> list[str]:
             if status.startswith(prefix) and response.get("content"):
                 return list(response["content"])
     return ["application/json"]
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document. Its `version` and `lang` parameters end up in a file name and a header, so they
+    are plain tokens: anything else (a line break would break the header) is a 400 saying so."""
+
+    def get(self, request, *args, **kwargs):
+        for name in ("version", "lang"):
+            value = request.GET.get(name)
+            if value is not None and not _TOKEN.fullmatch(value):
+                message = f"{name} must be letters, digits, '.', '_' or '-'"
+                return JsonResponse(_error_body("invalid_input", message, name), status=400)
+        return super().get(request, *args, **kwargs)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9._-]{1,40}", re.ASCII)

@@ -91,6 +91,11 @@ class InputPolicyMiddleware:
 # come as an HTML page, or as an empty body: under /api/ and an app's prefix they are put in that format,
 # and a page is given a sentence, so that every refusal says what was wrong.
 _SAID = {
+    400: (
+        "invalid_input",
+        "the request could not be understood",
+        _lazy("The request could not be understood."),
+    ),
     404: ("not_found", "there is nothing at this address", _lazy("There is nothing at this address.")),
     405: ("method_not_allowed", "", _lazy("This address does not take that kind of request.")),
 }

@@ -240,3 +240,23 @@ def test_the_api_docs_take_get_only():
     response = Client().options("/api/docs/")
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["version=1%0d%0aSet-Cookie:x=1", "lang=zh%0a", "version=" + "9" * 50])
+def test_the_schema_refuses_a_version_or_language_that_is_not_a_token(query):
+    response = Client().get(f"/api/schema/?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] in ("version", "lang")
+
+
+@pytest.mark.django_db
+def test_the_schema_still_serves_a_plain_request():
+    assert Client().get("/api/schema/?lang=en").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_api_docs_format_it_cannot_render_is_refused_in_the_api_shape():
+    response = Client().get("/api/docs/?format=nonsense")
+    assert 400 <= response.status_code < 500
+    assert response.json()["error"]["message"]
