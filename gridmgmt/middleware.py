@@ -109,8 +109,8 @@ def _refusal_said(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         message = f"{request.method} is not allowed here (allowed: {response.get('Allow', 'none')})"
     content_type = response.get("Content-Type", "")
     if request.path.startswith("/api/"):
-        if content_type.startswith("application/json"):
-            return response  # the API's own error shape
+        if "json" in content_type:  # application/json, application/geo+json: the API's own error shape
+            return response
         said = _api_error(response.status_code, code, message)
     elif (render := _app_renderer(request)) is not None:
         if not content_type.startswith("text/html") and response.content:

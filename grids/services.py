@@ -28,7 +28,7 @@ _LEVEL_BY_LENGTH = {
 def jurisdiction_ensure(*, code: str, name: str, boundary: dict | None = None) -> Jurisdiction:
     """Create or update the jurisdiction with this code; its parent is found from the code's prefix."""
     level = _LEVEL_BY_LENGTH.get(len(code))
-    if level is None or not code.isdigit():
+    if level is None or not (code.isascii() and code.isdigit()):
         raise InvalidInput(f"{code!r} is not a 6, 9 or 12-digit jurisdiction code", field="code")
     parent = None
     if level != Jurisdiction.Level.DISTRICT:
@@ -44,7 +44,7 @@ def jurisdiction_ensure(*, code: str, name: str, boundary: dict | None = None) -
 @transaction.atomic
 def grid_save(*, code: str, name: str, boundary: dict, properties: dict | None = None) -> Grid:
     """Create or replace a grid; its community is the one whose code is the grid code's first 12 digits."""
-    if len(code) != 14 or not code.isdigit():
+    if len(code) != 14 or not (code.isascii() and code.isdigit()):
         raise InvalidInput(f"{code!r} is not a 14-digit grid code", field="code")
     community = Jurisdiction.objects.filter(code=code[:12], level=Jurisdiction.Level.COMMUNITY).first()
     if community is None:

@@ -440,7 +440,8 @@ def _workload_context(request, scope: str) -> dict:
     jurisdiction = None
     code = request.GET.get("jurisdiction", "").strip()
     if scope == "all" and code:
-        jurisdiction = Jurisdiction.objects.filter(code=code).first() if code.isdigit() else None
+        digits = code.isascii() and code.isdigit()  # not "²": str.isdigit() alone takes it
+        jurisdiction = Jurisdiction.objects.filter(code=code).first() if digits else None
         if jurisdiction is None:
             raise Http404(_("There is no jurisdiction %(code)s.") % {"code": code[:20]})
     workload = selectors.administrator_workload(
@@ -467,7 +468,7 @@ def _assignment_input(data) -> tuple[str, Grid, object]:
     if action not in ("assign", "unassign"):
         raise InvalidInput(_("choose to assign or to unassign"), field="action")
     code = data.get("grid", "").strip()
-    if not (len(code) == 14 and code.isdigit()):
+    if not (len(code) == 14 and code.isascii() and code.isdigit()):
         raise InvalidInput(_("enter a 14-digit grid code"), field="grid")
     grid = Grid.objects.filter(code=code).first()
     if grid is None:
