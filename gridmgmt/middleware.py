@@ -68,7 +68,8 @@ class InputPolicyMiddleware:
                 raise RequestDataTooBig()
             problem = _parameters_problem(request)
         except RequestDataTooBig:
-            message = f"the request body is larger than the {limit // (1024 * 1024)} MB this server accepts"
+            size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+            message = f"the request body is larger than the {size} this server accepts"
             return _refusal(request, 413, "request_too_large", message, _("The request is too large."))
         except MultiPartParserError as exc:
             message = f"the request body could not be read: {exc}"
