@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from ..support.open311_spec import CREATE_PARAMETERS, SEARCH_PARAMETERS
 from . import payloads
 from .discovery import Control, Form, Operation, Pool, Route, parse_page, query_reads
 from .harness import ANON, Probe, Sender
@@ -596,38 +597,6 @@ def _urlencoded(form: Form, pool: Pool) -> bytes:
 # --- Open311 ------------------------------------------------------------------------------------------------
 
 OPEN311 = "/open311/v2/"
-# GeoReport v2's own parameters (open311.org/GeoReport_v2): POST Service Request, GET Service Requests.
-OPEN311_CREATE = (
-    "api_key",
-    "jurisdiction_id",
-    "service_code",
-    "lat",
-    "long",
-    "address_string",
-    "address_id",
-    "email",
-    "device_id",
-    "account_id",
-    "first_name",
-    "last_name",
-    "phone",
-    "description",
-    "media_url",
-)
-OPEN311_SEARCH = (
-    "jurisdiction_id",
-    "service_request_id",
-    "service_code",
-    "start_date",
-    "end_date",
-    "status",
-    "lat",
-    "long",
-    "radius",
-    "updated_after",
-    "page",
-    "page_size",
-)
 
 
 def open311_create_base(definitions: dict[str, dict], api_key: str, pool: Pool) -> list[tuple[str, str]]:
@@ -665,7 +634,7 @@ def open311_probes(base: list[tuple[str, str]], roles: list[str]) -> list[Probe]
     probes = []
     turn = _rotate(roles)
     formats = itertools.cycle(("json", "xml"))
-    names = list(dict.fromkeys([*OPEN311_CREATE, *(n for n, _ in base)]))
+    names = list(dict.fromkeys([*CREATE_PARAMETERS, *(n for n, _ in base)]))
 
     def probe(method, path, payload, stratum, body=b"", content_type=""):
         return Probe(
@@ -719,7 +688,7 @@ def open311_probes(base: list[tuple[str, str]], roles: list[str]) -> list[Probe]
                 payloads.MULTIPART,
             )
         )
-    for name in OPEN311_SEARCH:
+    for name in SEARCH_PARAMETERS:
         for cls, value in payloads.field_classes().items():
             query = payloads.urlencode_pairs([(name, value)])
             for fmt in ("json", "xml"):

@@ -3,38 +3,12 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ..support.open311_spec import CREATE_PARAMETERS, SEARCH_PARAMETERS
 from .conftest import errors_of, url
 
-SEARCH_PARAMS = [
-    "service_request_id",
-    "service_code",
-    "start_date",
-    "end_date",
-    "status",
-    "page",
-    "page_size",
-    "lat",
-    "long",
-    "radius",
-    "updated_after",
-    "jurisdiction_id",
-]
+SEARCH_PARAMS = list(SEARCH_PARAMETERS)
 CREATE_FIELDS = [
-    "api_key",
-    "jurisdiction_id",
-    "service_code",
-    "lat",
-    "long",
-    "address_string",
-    "address_id",
-    "email",
-    "device_id",
-    "account_id",
-    "first_name",
-    "last_name",
-    "phone",
-    "description",
-    "media_url",
+    *CREATE_PARAMETERS,
     "attribute[WASTE_KIND]",
     "attribute[SMELL][]",
     "attribute[VOLUME]",
