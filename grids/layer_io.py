@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,9 +23,8 @@ from gridmgmt.text import text_problem
 from .geometry import area_m2, bbox, to_shape
 from .models import Grid, GridLayerVersion, Jurisdiction
 from .partition import DEFAULT_SLIVER_M2, find_gaps, find_overlaps
-from .services import grid_layer_bump, jurisdiction_ensure
+from .services import grid_layer_bump, is_grid_code, jurisdiction_ensure
 
-GRID_CODE_LENGTH = 14
 # Written by the API's GeoJSON (computed from the code and the geometry), so dropped on import: feeding an
 # API download back in must not grow every grid's properties.
 DERIVED_PROPERTIES = frozenset({"community_code", "area_m2"})
@@ -34,7 +32,6 @@ DERIVED_PROPERTIES = frozenset({"community_code", "area_m2"})
 LEVEL_NAME_PROPERTIES = {6: "district_name", 9: "street_name", 12: "community_name"}
 _NEUTRAL_LEVEL_NAMES = {6: "区 {}", 9: "街道 {}", 12: "社区 {}"}
 _NAME_MAX = Grid._meta.get_field("name").max_length
-_GRID_CODE = re.compile(rf"[0-9]{{{GRID_CODE_LENGTH}}}", re.ASCII)  # not str.isdigit(): it takes "²"
 # Most overlap, gap and crossing lines name grids; cap the list so a broken 10k-grid file stays readable.
 MAX_PROBLEM_LINES = 1000
 _WRITE_BATCH = 500
@@ -172,9 +169,7 @@ def _read_feature(raw: Any, number: int, check: LayerCheck) -> GridFeature | Non
     if code is None or code == "":
         problems.append("has no `code` property")
         code = None
-    elif (
-        not isinstance(code, str) or len(code) != GRID_CODE_LENGTH or not (code.isascii() and code.isdigit())
-    ):
+    elif not is_grid_code(code):
         problems.append(f"has a malformed code {code!r}; a grid code has 14 digits")
         code = None
     if not isinstance(name, str) or not name.strip():

@@ -25,6 +25,15 @@ _LEVEL_BY_LENGTH = {
 }
 
 
+# Codes are ASCII digits: str.isdigit() alone also takes "²" and other scripts' digits.
+_GRID_CODE = re.compile(r"[0-9]{14}", re.ASCII)
+
+
+def is_grid_code(value) -> bool:
+    """A 14-digit grid code (12 digits of its community, 2 of its own)."""
+    return isinstance(value, str) and _GRID_CODE.fullmatch(value) is not None
+
+
 def jurisdiction_ensure(*, code: str, name: str, boundary: dict | None = None) -> Jurisdiction:
     """Create or update the jurisdiction with this code; its parent is found from the code's prefix."""
     level = _LEVEL_BY_LENGTH.get(len(code))
@@ -44,7 +53,7 @@ def jurisdiction_ensure(*, code: str, name: str, boundary: dict | None = None) -
 @transaction.atomic
 def grid_save(*, code: str, name: str, boundary: dict, properties: dict | None = None) -> Grid:
     """Create or replace a grid; its community is the one whose code is the grid code's first 12 digits."""
-    if len(code) != 14 or not (code.isascii() and code.isdigit()):
+    if not is_grid_code(code):
         raise InvalidInput(f"{code!r} is not a 14-digit grid code", field="code")
     community = Jurisdiction.objects.filter(code=code[:12], level=Jurisdiction.Level.COMMUNITY).first()
     if community is None:

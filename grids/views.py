@@ -468,7 +468,7 @@ def _assignment_input(data) -> tuple[str, Grid, object]:
     if action not in ("assign", "unassign"):
         raise InvalidInput(_("choose to assign or to unassign"), field="action")
     code = data.get("grid", "").strip()
-    if not (len(code) == 14 and code.isascii() and code.isdigit()):
+    if not services.is_grid_code(code):
         raise InvalidInput(_("enter a 14-digit grid code"), field="grid")
     grid = Grid.objects.filter(code=code).first()
     if grid is None:
