@@ -25,7 +25,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from .api_policies import LoginThrottle
-from .errors import DomainError
+from .errors import DomainError, error_body
 from .json_io import JSONParser
 from .security import LoginRefusal, login_refusal
 from .text import validate_text
@@ -74,13 +74,6 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {s: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[s]) for s in statuses}
 
 
-def _error_body(code: str, message: str, field: str | None = None, details: dict | None = None) -> dict:
-    body = {"code": code, "message": message, "field": field}
-    if details is not None:
-        body["details"] = details
-    return {"error": body}
-
-
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested validation detail → {"field" or "field.sub" or "field.0": [messages]}."""
     if isinstance(detail, dict):
@@ -105,7 +98,7 @@ def api_exception_handler(exc, context):
     (WWW-Authenticate, Retry-After). Only a genuine bug is left to Django's 500."""
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response(_error_body(exc.code, exc.message, exc.field), status=exc.status)
+        return Response(error_body(exc.code, exc.message, exc.field), status=exc.status)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, Http404):
@@ -119,10 +112,10 @@ def api_exception_handler(exc, context):
     field, messages = next(iter(flat.items()))
     if isinstance(exc, exceptions.ValidationError):
         details = {name or api_settings.NON_FIELD_ERRORS_KEY: msgs for name, msgs in flat.items()}
-        response.data = _error_body("invalid_input", messages[0], field or None, details)
+        response.data = error_body("invalid_input", messages[0], field or None, details)
     else:
         codes = exc.get_codes()
-        response.data = _error_body(codes if isinstance(codes, str) else exc.default_code, messages[0])
+        response.data = error_body(codes if isinstance(codes, str) else exc.default_code, messages[0])
     return response
 
 
@@ -299,7 +292,7 @@ class SchemaView(SpectacularAPIView):
             value = request.GET.get(name)
             if value is not None and not _TOKEN.fullmatch(value):
                 message = f"{name} must be letters, digits, '.', '_' or '-'"
-                return JsonResponse(_error_body("invalid_input", message, name), status=400)
+                return JsonResponse(error_body("invalid_input", message, name), status=400)
         return super().get(request, *args, **kwargs)
 
 

@@ -37,3 +37,12 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+def error_body(code: str, message: str, field: str | None = None, details: dict | None = None) -> dict:
+    """The API's error shape, `{"error": {"code", "message", "field"[, "details"]}}`: its views and the
+    middleware that refuses before them (gridmgmt.middleware) answer with the same."""
+    body = {"code": code, "message": message, "field": field}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}

@@ -15,6 +15,7 @@ from django.shortcuts import render as render_page
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from .errors import error_body
 from .text import text_problem
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def _app_renderer(request: HttpRequest) -> Renderer | None:
 
 
 def _api_error(status: int, code: str, message: str, field: str | None = None) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "field": field}}, status=status)
+    return JsonResponse(error_body(code, message, field), status=status)
 
 
 class InputPolicyMiddleware:
