@@ -110,19 +110,15 @@ def _refusal_said(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if response.status_code == 405:
         message = f"{request.method} is not allowed here (allowed: {response.get('Allow', 'none')})"
     content_type = response.get("Content-Type", "")
-    if request.path.startswith("/api/"):
-        if "json" in content_type:  # application/json, application/geo+json: the API's own error shape
-            return response
-        said = _api_error(response.status_code, code, message)
-    elif (render := _app_renderer(request)) is not None:
-        if not content_type.startswith("text/html") and response.content:
-            return response  # the app's own format
-        said = render(request, response.status_code, message)
-    elif response.content.strip():
-        return response
+    if request.path.startswith("/api/"):  # application/json, application/geo+json: the API's own shape
+        said_already = "json" in content_type
+    elif _app_renderer(request) is not None:  # the app's own format
+        said_already = bool(response.content) and not content_type.startswith("text/html")
     else:
-        context = {"message": page, "status": response.status_code}
-        said = render_page(request, "400.html", context, status=response.status_code)
+        said_already = bool(response.content.strip())
+    if said_already:
+        return response
+    said = _refusal(request, response.status_code, code, message, page)
     if "Allow" in response:
         said["Allow"] = response["Allow"]
     return said

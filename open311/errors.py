@@ -1,6 +1,6 @@
 """The GeoReport error: an HTTP status and one or more {code, description} entries for the body."""
 
-from .formats import JSON, XML, render
+from .formats import FORMATS, JSON, XML, render
 
 
 class Open311Error(Exception):
@@ -31,5 +31,9 @@ def bad_request(*descriptions: str) -> Open311Error:
 def refusal_response(request, status: int, message: str):
     """A refusal made outside the views (bad input, a lost database: gridmgmt.middleware) as the spec's
     error list, in the format the path asks for."""
-    fmt = JSON if request.path.endswith(".json") else XML
-    return render(fmt, Open311Error(status, message).as_list(), root="errors", status=status)
+    return error_response(JSON if request.path.endswith(".json") else XML, Open311Error(status, message))
+
+
+def error_response(fmt: str, error: Open311Error):
+    """The spec's error list in `fmt` (XML for an unknown format), with the error's status."""
+    return render(fmt if fmt in FORMATS else XML, error.as_list(), root="errors", status=error.status)

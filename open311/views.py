@@ -22,7 +22,7 @@ from cases.photos import photo_copy_response
 from gridmgmt import clock
 
 from . import params, selectors, services
-from .errors import Open311Error, not_found
+from .errors import Open311Error, error_response, not_found
 from .formats import FORMATS, JSON, XML, render
 from .models import DEMO_KEY, ServiceAttribute
 from .representations import (
@@ -46,10 +46,6 @@ def _format(request: HttpRequest, extension: str | None) -> str:
         return extension.lower()
     accept = request.headers.get("Accept", "")
     return JSON if "json" in accept and "xml" not in accept else XML
-
-
-def error_response(fmt: str, error: Open311Error) -> HttpResponse:
-    return render(fmt if fmt in FORMATS else XML, error.as_list(), root="errors", status=error.status)
 
 
 def endpoint(*methods: str):
