@@ -36,7 +36,7 @@ var:
 
 # The demo app is removable (ARCHITECTURE.md): without it `make run` serves the app with no demo data.
 run: $(STAMP) | var
-	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	if $(BIN)/python manage.py help --commands | grep -x seed_demo >/dev/null; then \
 		$(BIN)/python manage.py seed_demo --if-empty; \
 	else echo "the demo app is not installed: serving without demo data"; fi

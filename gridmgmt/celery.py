@@ -1,10 +1,17 @@
 """The Celery application; configuration comes from Django settings (CELERY_*)."""
 
 import os
+import warnings
 
 from celery import Celery, signals
+from celery.exceptions import SecurityWarning
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridmgmt.settings")
+
+if os.environ.get("GRIDMGMT_LOCAL_RUN"):
+    # bin/run (a developer's machine, often a container running as root): not the place for the warning
+    # that a worker should not run as root. A deployment's worker, started otherwise, still gives it.
+    warnings.filterwarnings("ignore", category=SecurityWarning)
 
 app = Celery("gridmgmt")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -26,3 +33,16 @@ def _database_connections_tidy(task=None, **_signal) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+def _ready_file_touch(**_signal) -> None:
+    """bin/run waits for the worker and beat before it prints where the app is: each touches the file named
+    by its GRIDMGMT_READY_FILE (unset everywhere else: nothing happens)."""
+    path = os.environ.get("GRIDMGMT_READY_FILE")
+    if path:
+        with open(path, "a"):
+            os.utime(path)
+
+
+signals.worker_ready.connect(_ready_file_touch, weak=False)
+signals.beat_init.connect(_ready_file_touch, weak=False)

@@ -1,6 +1,7 @@
 """The demo seed: a working Donghu District, logins that authenticate, a history in every state with intact
 audit chains, and refusals when DEBUG is off or the database already holds data."""
 
+import re
 import statistics
 from io import StringIO
 from types import SimpleNamespace
@@ -45,7 +46,26 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def _login_line(output: str) -> str:
-    return next(line for line in output.splitlines() if line.startswith("Demo logins"))
+    """The block of logins: its heading and one indented line per desk."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Demo logins"))
+    block = [lines[start]]
+    block += [line for line in lines[start + 1 :] if line.startswith("  ")]
+    return "\n".join(block)
+
+
+def _login_names(block: str) -> list[str]:
+    """Every login the block names, "gridadmin1 … gridadmin21" read as the whole range."""
+    names = []
+    for line in block.splitlines()[1:]:
+        listed = re.split(r" {2,}", line.strip(), maxsplit=1)[1]
+        if " … " in listed:
+            first, last = listed.split(" … ")
+            prefix = first.rstrip("0123456789")
+            names += [f"{prefix}{n}" for n in range(int(first[len(prefix) :]), int(last[len(prefix) :]) + 1)]
+        else:
+            names += listed.split(", ")
+    return names
 
 
 def test_it_refuses_when_debug_is_off(settings):
@@ -79,9 +99,9 @@ def test_gridadmin1_patrols_the_grid_the_map_opens_on(demo, db):
 
 
 def test_the_printed_logins_exist_and_authenticate_with_griddemo(demo, db):
-    line = _login_line(demo.out)
-    assert "griddemo" in line
-    names = line.split("): ", 1)[1].split(", ")
+    block = _login_line(demo.out)
+    assert "griddemo" in block.splitlines()[0]
+    names = _login_names(block)
     expected = {"admin", "dispatcher", "supervisor", "gridadmin1", "gridadmin2"}
     expected |= {f"staff_{code}" for code in Department.objects.values_list("code", flat=True)}
     assert expected <= set(names)

@@ -21,10 +21,16 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing (but still print the logins) if the database already has grids",
         )
+        parser.add_argument(
+            "--logins", action="store_true", help="only print the demo logins (bin/run shows them last)"
+        )
         parser.add_argument("--cases", type=int, default=360, help="how many cases of history (default 360)")
         parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same demo")
 
-    def handle(self, *args, if_empty: bool, cases: int, seed: int, **options):
+    def handle(self, *args, if_empty: bool, logins: bool, cases: int, seed: int, **options):
+        if logins:
+            self._print_logins()
+            return
         if not settings.DEBUG:
             raise CommandError("demo data is refused when DEBUG is off")
         if cases < 0:
@@ -55,9 +61,24 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self) -> None:
-        self.stdout.write(f"Demo logins (password: {PASSWORD}): {', '.join(demo_logins())}")
+        """The logins one per desk, so a visitor finds theirs at a glance."""
+        logins = demo_logins()
+        staff = [name for name in logins if name.startswith("staff_")]
         administrators = demo_grid_administrators()
-        if len(administrators) > 2:
-            self.stdout.write(
-                f"Grid administrators: {administrators[0]} … {administrators[-1]} (each holds 2–4 grids)."
-            )
+        desks = [
+            ("dispatch center", [name for name in logins if name == "dispatcher"]),
+            ("supervisor", [name for name in logins if name == "supervisor"]),
+            (
+                "grid administrators",
+                [f"{administrators[0]} … {administrators[-1]}"]
+                if len(administrators) > 2
+                else administrators,
+            ),
+            ("department staff", staff),
+            ("resident", [name for name in logins if name == "resident1"]),
+            ("system administrator", [name for name in logins if name == "admin"]),
+        ]
+        self.stdout.write(f"Demo logins, password {PASSWORD}:")
+        for desk, names in desks:
+            if names:
+                self.stdout.write(f"  {desk:<22} {', '.join(names)}")
