@@ -1,12 +1,11 @@
 """Content-Security-Policy and Permissions-Policy headers, with a fresh nonce per request for templates."""
 
 import secrets
-from functools import cache
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+
+from .map_tiles import configured_layers, image_sources
 
 # Scripts and styles come from our own origin only (static files); an inline <script> or <style> runs only
 # with this request's nonce, and inline event handlers, style="" attributes, eval() and javascript: URLs do
@@ -18,35 +17,14 @@ PERMISSIONS_POLICY = (
 )
 
 
-@cache
-def _tile_sources(tiles_url: str) -> tuple[str, ...]:
-    """The origin a Leaflet tile URL template loads from, as a CSP source:
-    `https://t.example/{z}/{x}/{y}.png` → `https://t.example`; a `{s}` subdomain placeholder becomes `*.`;
-    a relative template is our own origin, already allowed."""
-    if not tiles_url:
-        return ()
-    parts = urlsplit(tiles_url)
-    if not parts.scheme and not parts.netloc:
-        return ()  # relative: served by us ('self')
-    labels = (parts.hostname or "").split(".")
-    if labels and labels[0].startswith("{") and labels[0].endswith("}"):
-        labels[0] = "*"
-    host = ".".join(labels)
-    if not host or "{" in host or parts.scheme not in ("", "http", "https"):
-        # CSP can express a wildcard only as the leftmost label; anything else would need a wider policy.
-        raise ImproperlyConfigured(f"MAP_TILES_URL {tiles_url!r}: the tile host must be fixed or {{s}}.host")
-    scheme = f"{parts.scheme}://" if parts.scheme else ""  # protocol-relative: the page's own scheme
-    port = f":{parts.port}" if parts.port else ""
-    return (f"{scheme}{host}{port}",)
-
-
 def content_security_policy(nonce: str) -> str:
     """The policy of an HTML page whose inline scripts and styles, if any, carry `nonce`."""
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", f"'nonce-{nonce}'"],
         "style-src": ["'self'", f"'nonce-{nonce}'"],
-        "img-src": ["'self'", "data:", "blob:", *_tile_sources(settings.MAP_TILES_URL)],
+        # The map preset's tile hosts, exactly (gridmgmt/map_tiles.py): none at all for MAP_TILES=none.
+        "img-src": ["'self'", "data:", "blob:", *image_sources()],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
@@ -63,7 +41,8 @@ class ContentSecurityPolicyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        _tile_sources(settings.MAP_TILES_URL)  # a tile host the policy cannot express fails at start
+        # A preset that cannot work, or a tile host the policy cannot express, fails at start.
+        configured_layers()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.csp_nonce = secrets.token_urlsafe(18)

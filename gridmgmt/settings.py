@@ -10,6 +10,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from gridmgmt import map_tiles
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -261,7 +263,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Celery: a real broker for one machine without Redis is the filesystem transport under var/ ---
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# The host part names nothing for the filesystem transport, but without one kombu warns at every connection.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -324,7 +327,6 @@ ROUTING_RULES_CACHE_SECONDS = env.float("ROUTING_RULES_CACHE_SECONDS", default=5
 # Likewise the active categories a report may name.
 CATEGORIES_CACHE_SECONDS = env.float("CATEGORIES_CACHE_SECONDS", default=5.0)
 RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=60)
-MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
 
 # --- Open311 GeoReport v2 (open311/): what discovery tells clients, and an optional jurisdiction_id alias ---
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")  # e.g. the city's web domain
@@ -397,20 +399,71 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- maps: the base layer under the grid outlines (gridmgmt/map_tiles.py; README "Maps") ---
+# MAP_TILES names a tile preset. The users' browsers fetch the tiles; the server never does.
+#   osm       OpenStreetMap's standard tiles (tile.openstreetmap.org), "© OpenStreetMap contributors" linked
+#             to its copyright page: for the demo and trials. Heavy use needs a tile server of one's own
+#             (OpenStreetMap's tile usage policy).
+#   intranet  the deployment's own tile server: MAP_TILES_URL, a Leaflet URL template ({z}/{x}/{y}; {s} only
+#             as the whole leftmost label), and MAP_TILES_ATTRIBUTION, plain text naming its source.
+#   tianditu  天地图: its vector map under its annotation (Chinese, or English on English pages), with
+#             TIANDITU_KEY, a browser key bound to this site's domain (required: missing, the start fails).
+#             CGCS2000 and WGS-84 agree to well under a metre here, so our points need no datum shift.
+#   amap      高德: its tiles are drawn in GCJ-02, so our WGS-84 points and grids appear shifted by up to
+#             about 500 m; every map says so under it (until the offline/field issue adds the transform).
+#   none      no base layer: grid outlines and points on a hatched background (what the test suite uses).
+# Default: osm while DEBUG is on (`make run` shows streets), none when it is off; MAP_TILES_URL alone (the
+# setting before presets) still means intranet. MAP_TILES_ATTRIBUTION is added after any preset's own
+# credit, e.g. a Chinese map's approval number (审图号). The pages' CSP img-src allows the chosen preset's
+# tile hosts and no others; a preset that cannot work as set fails at start with ImproperlyConfigured.
+MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
+MAP_TILES_ATTRIBUTION = env.str("MAP_TILES_ATTRIBUTION", default="")
+TIANDITU_KEY = env.str("TIANDITU_KEY", default="")
+MAP_TILES = env.str(
+    "MAP_TILES", default=map_tiles.INTRANET if MAP_TILES_URL else map_tiles.OSM if DEBUG else map_tiles.NONE
+)
+# A preset that cannot work as set (unknown, no key, no URL, a host CSP cannot express) refuses to start.
+map_tiles.tile_layers(preset=MAP_TILES, url=MAP_TILES_URL, key=TIANDITU_KEY)
+
+# django-leaflet serves Leaflet itself; static/js/maps.js draws our maps from grids.maps.map_config(), so
+# django-leaflet's own tile list stays empty.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (28.6800, 115.8900),
     "DEFAULT_ZOOM": 13,
-    "TILES": [("map", MAP_TILES_URL, {"attribution": ""})] if MAP_TILES_URL else [],
+    "TILES": [],
     "NO_GLOBALS": False,
 }
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+# What happens every minute without news (beat sending the sweep, the worker receiving and finishing it) is
+# routine: shown only at LOG_LEVEL=DEBUG. A task that fails still logs at ERROR.
+_ROUTINE = "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # With DEBUG on, Django logs every SQL statement with its parameters at DEBUG: API token keys, session
-    # keys and password hashes among them. LOG_LEVEL=DEBUG must not turn that on: SQL_LOG_LEVEL=DEBUG does.
-    "loggers": {"django.db.backends": {"level": env.str("SQL_LOG_LEVEL", default="INFO")}},
+    # One clock for every process: the zone offset is printed, and bin/run gives gunicorn's own process the
+    # same TZ as Django's (TIME_ZONE), so the web, the worker and beat agree.
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+        }
+    },
+    "filters": {"ordinary_refusals": {"()": "gridmgmt.log.OrdinaryRefusals"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["ordinary_refusals"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own default sends "django" to a second console handler while DEBUG is on: every line twice.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # With DEBUG on, Django logs every SQL statement with its parameters at DEBUG: API token keys,
+        # session keys and password hashes among them. LOG_LEVEL=DEBUG must not turn that on:
+        # SQL_LOG_LEVEL=DEBUG does.
+        "django.db.backends": {"level": env.str("SQL_LOG_LEVEL", default="INFO")},
+        "axes.apps": {"level": "WARNING"},  # "AXES: BEGIN …" from every process at every start
+        "celery.beat": {"level": _ROUTINE},
+        "celery.worker.strategy": {"level": _ROUTINE},
+        "celery.app.trace": {"level": _ROUTINE},
+    },
 }

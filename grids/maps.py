@@ -1,6 +1,9 @@
 """Map data every console draws: grid outlines as GeoJSON, and the map's settings (tiles, centre, zoom)."""
 
 from django.conf import settings
+from django.utils.translation import get_language
+
+from gridmgmt import map_tiles
 
 
 def grid_map_features(grids) -> dict:
@@ -25,10 +28,16 @@ def grid_map_features(grids) -> dict:
 
 
 def map_config() -> dict:
-    """Map settings for static/js/maps.js: tiles only when MAP_TILES_URL is set."""
+    """Map settings for static/js/maps.js (json_script "map-config"): the preset's tile layers (none for
+    MAP_TILES=none) with their attribution in the page's language, a notice the viewer must read (AMap's
+    shifted coordinates), and the centre and zoom before the grids are fitted."""
     leaflet = getattr(settings, "LEAFLET_CONFIG", {})
+    layers = map_tiles.configured_layers(get_language() or settings.LANGUAGE_CODE)
     return {
-        "tiles": settings.MAP_TILES_URL,
+        "preset": settings.MAP_TILES,
+        "layers": [layer.as_leaflet() for layer in layers],
+        "attribution": map_tiles.attribution() if layers else "",
+        "notice": map_tiles.notice(),
         "center": list(leaflet.get("DEFAULT_CENTER", (28.68, 115.89))),
         "zoom": leaflet.get("DEFAULT_ZOOM", 13),
     }

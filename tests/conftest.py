@@ -36,6 +36,12 @@ def _isolated_test_settings(tmp_path, settings):
     # The work calendar is re-read only when this process changes it (calendar_touch), never on a timer: a
     # query count must not depend on how long a test took.
     settings.WORK_CALENDAR_CHECK_SECONDS = 3600
+    # The suite never fetches map tiles (the browser tests' Watcher fails on any request leaving the test
+    # server): no base layer, whatever the environment or DEBUG would choose. tests/grids/test_map_presets.py
+    # sets the presets it checks.
+    settings.MAP_TILES = "none"
+    settings.MAP_TILES_URL = ""
+    settings.MAP_TILES_ATTRIBUTION = ""
 
 
 @pytest.fixture(autouse=True)

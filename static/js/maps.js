@@ -3,8 +3,10 @@
 //   report    pick the location of a new case by GPS or a tap; checked against the viewer's grids
 //   case      one case, its grid and (for triage) the likely duplicates nearby
 //   cases     every open case of the dispatch center, grouped per grid when zoomed out
-// The grid polygons come with the page (json_script), so a map shows something even without tiles;
-// tiles are drawn only when MAP_TILES_URL is set.
+// The grid polygons come with the page (json_script), so a map shows something even without tiles; the
+// base layers are the MAP_TILES preset's (grids.maps.map_config, json_script "map-config"): none at all for
+// MAP_TILES=none. Under each map a legend (templates/cases/_map_legend.html) names every mark; its words
+// come from the page, its swatches are drawn here with the shapes and colours the map uses.
 (function () {
   "use strict";
   if (typeof L === "undefined") return;
@@ -13,29 +15,63 @@
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
   }
-  var config = readJSON("map-config") || { tiles: "", center: [28.68, 115.89], zoom: 13 };
+  var config = readJSON("map-config") || { layers: [], center: [28.68, 115.89], zoom: 13 };
   var COLOURS = { ontime: "#1e7b34", warning: "#a65f00", overdue: "#b00020", suspended: "#5f6b7a", none: "#3d5a80" };
+  // Each deadline status has a shape of its own as well as a colour, so the map reads without colour.
+  var SHAPES = { ontime: "circle", warning: "triangle", overdue: "square", suspended: "pause", none: "circle" };
+  var RADIUS = { ontime: 8, warning: 9, overdue: 8, suspended: 8, none: 6 };
   var RANK = { overdue: 3, warning: 2, ontime: 1, suspended: 0, none: 0 };
+  var GRID = { color: "#0b4f8a", weight: 2, fill: "#9cc3ea", highlight: "#4f8fd6", opacity: 0.18 };
 
   function makeMap(el) {
     var map = L.map(el, { zoomControl: true }).setView(config.center, config.zoom);
-    if (config.tiles) {
-      var layer = L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution || "" });
+    var layers = config.layers || [];
+    layers.forEach(function (spec, i) {
+      var options = { maxZoom: spec.maxZoom || 19, attribution: i === 0 ? config.attribution || "" : "" };
+      if (spec.subdomains) options.subdomains = spec.subdomains;
+      if (spec.referrerPolicy) options.referrerPolicy = spec.referrerPolicy;
+      var layer = L.tileLayer(spec.url, options);
+      // Offline, or the tile server down: the hatched background shows through, the grids stay readable.
       layer.on("tileerror", function () {
         el.classList.add("tiles-failed");
       });
       layer.addTo(map);
-    } else {
-      el.classList.add("no-tiles");
-    }
+    });
+    if (!layers.length) el.classList.add("no-tiles");
     return map;
   }
+
+  // --- marks: an SVG path per shape, for the map's markers and the legend's swatches alike ---
+  function shapePath(shape, x, y, r) {
+    function rect(left, top, w, h) {
+      return "M" + left + "," + top + "h" + w + "v" + h + "h" + -w + "Z";
+    }
+    if (shape === "triangle") {
+      return "M" + x + "," + (y - r) + "L" + (x + r) + "," + (y + r * 0.75) + "L" + (x - r) + "," + (y + r * 0.75) + "Z";
+    }
+    if (shape === "square") return rect(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7);
+    if (shape === "pause") return rect(x - r * 0.85, y - r * 0.85, r * 0.65, r * 1.7) + rect(x + r * 0.2, y - r * 0.85, r * 0.65, r * 1.7);
+    return "M" + (x - r) + "," + y + "a" + r + "," + r + " 0 1,0 " + 2 * r + ",0a" + r + "," + r + " 0 1,0 " + -2 * r + ",0";
+  }
+
+  // A circle marker drawn as another shape: same events, tooltips and popups, still one SVG path.
+  var ShapeMarker = L.CircleMarker.extend({
+    options: { shape: "circle" },
+    _updatePath: function () {
+      if (this.options.shape === "circle" || !this._renderer._setPath) {
+        L.CircleMarker.prototype._updatePath.call(this);
+        return;
+      }
+      var p = this._point;
+      this._renderer._setPath(this, this._empty() ? "M0 0" : shapePath(this.options.shape, p.x, p.y, this._radius));
+    },
+  });
 
   function gridLayer(map, geojson, highlight) {
     if (!geojson || !geojson.features || !geojson.features.length) return null;
     var layer = L.geoJSON(geojson, {
       style: function () {
-        return { color: "#0b4f8a", weight: 2, fillColor: highlight ? "#4f8fd6" : "#9cc3ea", fillOpacity: 0.18 };
+        return { color: GRID.color, weight: GRID.weight, fillColor: highlight ? GRID.highlight : GRID.fill, fillOpacity: GRID.opacity };
       },
       onEachFeature: function (feature, lyr) {
         lyr.bindTooltip(feature.properties.name, { sticky: true });
@@ -53,11 +89,13 @@
   }
 
   function caseMarker(point) {
-    var marker = L.circleMarker([point.lat, point.lng], {
-      radius: 8,
+    var status = COLOURS[point.status] ? point.status : "none";
+    var marker = new ShapeMarker([point.lat, point.lng], {
+      shape: SHAPES[status],
+      radius: RADIUS[status],
       color: "#fff",
       weight: 2,
-      fillColor: COLOURS[point.status] || COLOURS.none,
+      fillColor: COLOURS[status],
       fillOpacity: 0.95,
     });
     marker.bindPopup(link(point.url, point.label));
@@ -146,7 +184,7 @@
   function reportMap(el) {
     var map = makeMap(el);
     var grids = readJSON("grid-geojson");
-    gridLayer(map, grids, true);
+    var outlines = gridLayer(map, grids, true);
     var latInput = document.getElementById("id_lat");
     var lngInput = document.getElementById("id_lng");
     var hint = document.getElementById("location-hint");
@@ -180,6 +218,18 @@
       // Let the server check the spot and look for duplicates nearby (htmx listens for this change).
       latInput.dispatchEvent(new Event("change", { bubbles: true }));
     }
+    // Show a chosen point in context: its grid with the pin, or (outside every grid) all the grids with
+    // the pin; never the bare pin, whose surroundings would say nothing about where it lies.
+    function frame(lat, lng) {
+      var grid = gridAt(grids, lat, lng);
+      var bounds = grid ? L.geoJSON(grid).getBounds() : outlines ? outlines.getBounds() : null;
+      if (!bounds) {
+        map.setView([lat, lng], 16, { animate: false });
+        return;
+      }
+      bounds.extend([lat, lng]);
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17, animate: false });
+    }
 
     map.on("click", function (e) {
       place(e.latlng.lat, e.latlng.lng);
@@ -192,8 +242,8 @@
     });
     var lat0 = parseFloat(latInput.value), lng0 = parseFloat(lngInput.value);
     if (!isNaN(lat0) && !isNaN(lng0)) {
-      place(lat0, lng0);
-      map.setView([lat0, lng0], 17, { animate: false });
+      place(lat0, lng0); // a link's ?lat=&lng=, or the form coming back refused: the same pin, in its grid
+      frame(lat0, lng0);
     }
 
     var gps = document.getElementById("gps-button");
@@ -219,7 +269,7 @@
               }
             }
             place(lat, lng, note);
-            map.setView([lat, lng], 17);
+            frame(lat, lng);
           },
           function () {
             gps.disabled = false;
@@ -320,6 +370,36 @@
     map.on("zoomend", draw);
     draw();
   }
+
+  // --- legend: each swatch drawn as the map draws its mark (pin and cluster are CSS, in maps.css) ---
+  var SVG = "http://www.w3.org/2000/svg";
+  function svgEl(name, attrs) {
+    var node = document.createElementNS(SVG, name);
+    Object.keys(attrs).forEach(function (k) {
+      node.setAttribute(k, attrs[k]);
+    });
+    return node;
+  }
+  function drawSwatch(span) {
+    var mark = span.getAttribute("data-mark");
+    var svg = svgEl("svg", { width: 20, height: 20, viewBox: "0 0 20 20", focusable: "false" });
+    if (mark === "grid" || mark === "grid-highlight") {
+      svg.appendChild(svgEl("rect", {
+        x: 2, y: 3, width: 16, height: 14, rx: 1,
+        stroke: GRID.color, "stroke-width": GRID.weight,
+        fill: mark === "grid" ? GRID.fill : GRID.highlight, "fill-opacity": GRID.opacity,
+      }));
+    } else if (COLOURS[mark]) {
+      svg.appendChild(svgEl("path", {
+        d: shapePath(SHAPES[mark], 10, 10, RADIUS[mark]),
+        fill: COLOURS[mark], "fill-opacity": 0.95, stroke: "#fff", "stroke-width": 2,
+      }));
+    } else {
+      return;
+    }
+    span.appendChild(svg);
+  }
+  document.querySelectorAll(".map-legend [data-mark]").forEach(drawSwatch);
 
   var MODES = { overview: overviewMap, report: reportMap, case: caseMap, cases: casesMap };
   document.querySelectorAll("[data-map]").forEach(function (el) {

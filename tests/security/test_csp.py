@@ -16,7 +16,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import CaseState
-from gridmgmt.csp import PERMISSIONS_POLICY, _tile_sources, content_security_policy
+from gridmgmt.csp import PERMISSIONS_POLICY, content_security_policy
+from gridmgmt.map_tiles import tile_layers
 
 from ..cases.helpers import drive, report
 from ..grids.resident_factories import resident
@@ -235,6 +236,7 @@ def test_django_debug_error_pages_keep_their_inline_styles_and_scripts(db, setti
 
 
 def test_images_may_come_from_the_map_tile_host(settings):
+    settings.MAP_TILES = "intranet"
     settings.MAP_TILES_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     assert "img-src 'self' data: blob: https://tiles.example.org;" in content_security_policy("n")
     settings.MAP_TILES_URL = "https://{s}.tile.example.net:8443/osm/{z}/{x}/{y}.png"
@@ -245,7 +247,12 @@ def test_images_may_come_from_the_map_tile_host(settings):
     assert "img-src 'self' data: blob:;" in content_security_policy("n")
 
 
+def test_without_a_base_map_images_come_from_our_own_origin_only(settings):
+    settings.MAP_TILES = "none"
+    assert "img-src 'self' data: blob:;" in content_security_policy("n")
+
+
 @pytest.mark.parametrize("url", ["https://tiles.{s}.example/{z}/{x}/{y}.png", "ftp://tiles.example/{z}.png"])
 def test_a_tile_host_the_policy_cannot_express_is_refused(url):
     with pytest.raises(ImproperlyConfigured):
-        _tile_sources(url)
+        tile_layers(preset="intranet", url=url, key="")
