@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Department
 from grids.models import Jurisdiction
 
-from .models import CaseState, Category
+from .models import Case, CaseState, Category
 from .selectors import categories_minor
+from .services import MAX_EXTENSION_MINUTES, MAX_TEXT
 from .ui import STATE_LABELS, category_label
 
 
@@ -41,11 +42,15 @@ def category_choices(categories=None) -> list:
     return [("", _("Choose a category"))] + [group for _, group in sorted(groups.items())]
 
 
+LOCATION_MISSING = _("Tap the map or use “my location” to set where the problem is.")
+
+
 class ReportForm(forms.Form):
     """Location (GPS, a tap on the map, or typed in), category, description and photos of a new case."""
 
-    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
-    lng = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+    # Not required one by one: a missing location is one message (clean), not "required" twice.
+    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90, required=False)
+    lng = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180, required=False)
     category = forms.TypedChoiceField(label=_("Category"), coerce=int)
     description = forms.CharField(
         label=_("What is wrong?"),
@@ -73,6 +78,23 @@ class ReportForm(forms.Form):
                 return category
         raise forms.ValidationError(_("Choose a category from the list."))
 
+    def clean(self) -> dict:
+        data = super().clean()
+        # A coordinate typed wrong has its own message already; one missing says what to do, once, at the map.
+        missing = [name for name in ("lat", "lng") if data.get(name) is None and not self.has_error(name)]
+        if missing:
+            self.add_error(
+                "lat" if len(missing) == 2 else missing[0],
+                forms.ValidationError(LOCATION_MISSING, code="location_missing"),
+            )
+        return data
+
+    @property
+    def coordinates_refused(self) -> bool:
+        """A typed coordinate was refused, not merely missing: the page opens the coordinate inputs."""
+        missing = self.has_error("lat", "location_missing") or self.has_error("lng", "location_missing")
+        return not missing and (self.has_error("lat") or self.has_error("lng"))
+
 
 # Ids and versions sent back by pages (hidden fields, queue checkboxes): parsed by form fields, so that
 # anything else (superscript digits, numbers past the database's range) is a refusal, not a crash.
@@ -81,16 +103,73 @@ MAX_VERSION = 2**31 - 1
 _CASE_REF = re.compile(r"([0-9]{1,19})(?::([0-9]{1,10}))?", re.ASCII)
 
 
+# What each action on the case page asks for besides the version: {action: {field: required}}. Checked
+# all at once here, so a form with two invalid fields says both; the services check the texts again (length,
+# characters) for every other caller.
+ACTION_FIELDS: dict[str, dict[str, bool]] = {
+    "file": {"note": False},
+    "file_dispatch": {"department": True, "note": False},
+    "dispatch": {"department": True, "note": False},
+    "reject": {"reason": True, "duplicate_of": False},
+    "return": {"reason": True},
+    "request_extension": {"minutes": True, "reason": True},
+    "approve_extension": {"note": False},
+    "deny_extension": {"reason": True},
+    "suspend": {"reason": True},
+    "resume": {"note": False},
+    "resolve": {"notes": True},
+    "verify_pass": {"note": False},
+    "verify_fail": {"reason": True},
+}
+
+
 class CaseActionForm(forms.Form):
-    """The parsed fields a workflow action on the case page carries besides its texts and photos (which the
-    services check): the version the page showed, and a department to dispatch to."""
+    """The fields a workflow action on the case page carries besides its photos (which the services check):
+    the version the page showed, and what the action asks for (ACTION_FIELDS), every one checked at once."""
 
     version = forms.IntegerField(required=False, min_value=0, max_value=MAX_VERSION)
     department = forms.ModelChoiceField(
         queryset=Department.objects.filter(is_active=True),
         required=False,
-        error_messages={"invalid_choice": _("choose an active department")},
+        error_messages={
+            "required": _("Choose a department."),
+            "invalid_choice": _("choose an active department"),
+        },
     )
+    reason = forms.CharField(
+        required=False, max_length=MAX_TEXT, error_messages={"required": _("Give a reason.")}
+    )
+    notes = forms.CharField(
+        required=False, max_length=MAX_TEXT, error_messages={"required": _("Say what was done.")}
+    )
+    note = forms.CharField(required=False, max_length=MAX_TEXT)
+    minutes = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_EXTENSION_MINUTES,
+        error_messages={"required": _("Choose how much more time is needed.")},
+    )
+    duplicate_of = forms.CharField(required=False, max_length=20)
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        asks = ACTION_FIELDS.get(action, {})
+        for name in ("department", "reason", "notes", "note", "minutes", "duplicate_of"):
+            if name not in asks:
+                del self.fields[name]
+            else:
+                self.fields[name].required = asks[name]
+
+    def clean_duplicate_of(self) -> Case | None:
+        number = self.cleaned_data["duplicate_of"].strip()
+        if not number:
+            return None
+        duplicate = Case.objects.filter(number=number).first()
+        if duplicate is None:
+            raise forms.ValidationError(
+                _("there is no case %(number)s"), params={"number": number}, code="no_such_case"
+            )
+        return duplicate
 
 
 class CaseRefsField(forms.Field):
@@ -139,6 +218,11 @@ class CaseSearchForm(forms.Form):
     street = forms.ChoiceField(label=_("Street"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    order = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("newest", _("Newest first")), ("urgent", _("Most urgent first"))],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
