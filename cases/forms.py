@@ -3,16 +3,19 @@
 import re
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils.functional import lazy
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
+from gridmgmt.messages import Message
 from grids.models import Jurisdiction
 
 from .models import Case, CaseState, Category
 from .selectors import categories_minor
 from .services import MAX_EXTENSION_MINUTES, MAX_TEXT
 from .ui import STATE_LABELS, category_label
+from .words import FIELD_WORDS
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -123,6 +126,12 @@ ACTION_FIELDS: dict[str, dict[str, bool]] = {
 }
 
 
+# A service's sentence (gridmgmt.messages.Message) as a lazy string a form field can carry and format.
+_said = lazy(lambda template, **params: str(Message(template, **params)), str)
+
+_EXTENSION_RANGE = _said(gettext_noop("an extension is between 1 and %(n)s minutes"), n=MAX_EXTENSION_MINUTES)
+
+
 class CaseActionForm(forms.Form):
     """The fields a workflow action on the case page carries besides its photos (which the services check):
     the version the page showed, and what the action asks for (ACTION_FIELDS), every one checked at once."""
@@ -132,22 +141,32 @@ class CaseActionForm(forms.Form):
         queryset=Department.objects.filter(is_active=True),
         required=False,
         error_messages={
-            "required": _("Choose a department."),
+            "required": _("choose a department"),
             "invalid_choice": _("choose an active department"),
         },
     )
+    # The services' own sentences (cases.words), so a page says the same whichever check refused.
     reason = forms.CharField(
-        required=False, max_length=MAX_TEXT, error_messages={"required": _("Give a reason.")}
+        required=False,
+        max_length=MAX_TEXT,
+        error_messages={"required": _said(gettext_noop("%(what)s is required"), what=FIELD_WORDS["reason"])},
     )
     notes = forms.CharField(
-        required=False, max_length=MAX_TEXT, error_messages={"required": _("Say what was done.")}
+        required=False,
+        max_length=MAX_TEXT,
+        error_messages={"required": _said(gettext_noop("%(what)s is required"), what=FIELD_WORDS["notes"])},
     )
     note = forms.CharField(required=False, max_length=MAX_TEXT)
     minutes = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=MAX_EXTENSION_MINUTES,
-        error_messages={"required": _("Choose how much more time is needed.")},
+        error_messages={
+            "required": _said(gettext_noop("minutes must be a whole number")),
+            "invalid": _said(gettext_noop("minutes must be a whole number")),
+            "min_value": _EXTENSION_RANGE,
+            "max_value": _EXTENSION_RANGE,
+        },
     )
     duplicate_of = forms.CharField(required=False, max_length=20)
 
@@ -166,9 +185,7 @@ class CaseActionForm(forms.Form):
             return None
         duplicate = Case.objects.filter(number=number).first()
         if duplicate is None:
-            raise forms.ValidationError(
-                _("there is no case %(number)s"), params={"number": number}, code="no_such_case"
-            )
+            raise forms.ValidationError(_said(gettext_noop("there is no case %(number)s"), number=number))
         return duplicate
 
 
@@ -219,7 +236,7 @@ class CaseSearchForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     order = forms.ChoiceField(
-        label=_("Order"),
+        label=_("Sort by"),
         required=False,
         choices=[("newest", _("Newest first")), ("urgent", _("Most urgent first"))],
     )

@@ -3,9 +3,24 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    Exists,
+    F,
+    IntegerField,
+    OrderBy,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.http import Http404
 
+from gridmgmt import clock
 from gridmgmt.caching import ProcessCache
 from gridmgmt.policy import can_view_case, cases_visible_q, role_covers_case
 from gridmgmt.roles import Role, user_roles
@@ -26,16 +41,63 @@ def cases_visible_to(user) -> QuerySet[Case]:
     )
 
 
-def cases_open_queue(user, *, states=OPEN_STATES) -> QuerySet[Case]:
-    """Open cases in the viewer's scope, most urgent first: priority, then the nearest deadline."""
-    return cases_visible_to(user).filter(state__in=states).order_by("priority", "deadline_at", "reported_at")
+# Urgency ranks, in the order the lists show them (and cases.ui.deadline_clock's statuses).
+URGENCY_OVERDUE, URGENCY_DUE_SOON, URGENCY_ON_TIME, URGENCY_SUSPENDED, URGENCY_NO_DEADLINE = 1, 2, 3, 4, 5
+
+
+def urgency_rank(now) -> SqlCase:
+    """The SQL rank of a case's clock at `now`: overdue, due soon, on time, suspended (its clock stands
+    still), no deadline (or closed). The same conditions as cases.ui.deadline_clock, so a list sorted by it
+    shows its badges in order."""
+    return SqlCase(
+        When(~Q(state__in=OPEN_STATES) | Q(deadline_at__isnull=True), then=Value(URGENCY_NO_DEADLINE)),
+        When(suspended_at__isnull=False, then=Value(URGENCY_SUSPENDED)),
+        When(deadline_at__lt=now, then=Value(URGENCY_OVERDUE)),
+        When(deadline_warn_at__lte=now, then=Value(URGENCY_DUE_SOON)),
+        default=Value(URGENCY_ON_TIME),
+        output_field=IntegerField(),
+    )
+
+
+def urgency_order(now) -> list:
+    """ORDER BY terms, most urgent first: overdue (longest overdue first), due soon, on time (least time
+    left first), suspended (least time left when resumed first), then cases without a running deadline;
+    priority, then the report time, break ties. A suspended case keeps the deadline it had when it stopped,
+    which must not rank it as overdue."""
+    running_deadline = SqlCase(When(suspended_at__isnull=True, then=F("deadline_at")), default=None)
+    return [
+        urgency_rank(now).asc(),
+        OrderBy(running_deadline, nulls_last=True),
+        OrderBy(F("suspended_remaining_s"), nulls_last=True),
+        F("priority").asc(),
+        F("reported_at").asc(),
+        F("pk").asc(),
+    ]
+
+
+def with_suspension_reason(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate `suspension_reason`: the reason given when a suspended case was parked (None otherwise), read
+    in the same query (the clock badge shows it)."""
+    last_suspend = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.SUSPEND).order_by("-seq")
+    reason = SqlCase(
+        When(suspended_at__isnull=False, then=Subquery(last_suspend.values("note")[:1])),
+        default=None,
+        output_field=TextField(),
+    )
+    return cases.annotate(suspension_reason=reason)
+
+
+def cases_open_queue(user, *, states=OPEN_STATES, now=None) -> QuerySet[Case]:
+    """Open cases in the viewer's scope, most urgent first (urgency_order)."""
+    cases = cases_visible_to(user).filter(state__in=states)
+    return with_suspension_reason(cases).order_by(*urgency_order(now or clock.now()))
 
 
 def case_get_for(user, pk: int) -> Case:
     """The case if the user may see it; 404 otherwise, so outsiders cannot probe which ids exist."""
     case = (
-        Case.objects.select_related("category__parent", "grid__community__parent", "department", "reporter")
-        .filter(pk=pk)
+        with_suspension_reason(Case.objects.filter(pk=pk))
+        .select_related("category__parent", "grid__community__parent", "department", "reporter")
         .first()
     )
     if case is None or not can_view_case(user, case):
@@ -170,9 +232,9 @@ def cases_reported_by(user) -> QuerySet[Case]:
     )
 
 
-def cases_to_verify(user) -> QuerySet[Case]:
-    """Resolved cases this viewer may verify: a grid administrator's grids; everything for a dispatcher.
-    Each carries the fix report (`resolve_note`) and the evidence photos (`evidence`)."""
+def cases_to_verify(user, *, now=None) -> QuerySet[Case]:
+    """Resolved cases this viewer may verify, most urgent first: a grid administrator's grids; everything for
+    a dispatcher. Each carries the fix report (`resolve_note`) and the evidence photos (`evidence`)."""
     roles = user_roles(user)
     cases = Case.objects.filter(state=CaseState.RESOLVED)
     if Role.DISPATCHER not in roles:
@@ -184,50 +246,53 @@ def cases_to_verify(user) -> QuerySet[Case]:
         .values("note")[:1]
     )
     return (
-        cases.select_related("category__parent", "grid", "department")
+        with_suspension_reason(cases.select_related("category__parent", "grid", "department"))
         .annotate(resolve_note=Subquery(resolve_note))
         .prefetch_related(
             Prefetch(
                 "photos", queryset=CasePhoto.objects.filter(kind=CasePhoto.Kind.EVIDENCE), to_attr="evidence"
             )
         )
-        .order_by("deadline_at", "pk")
+        .order_by(*urgency_order(now or clock.now()))
     )
 
 
-def cases_department_queue(user) -> QuerySet[Case]:
+def cases_department_queue(user, *, now=None) -> QuerySet[Case]:
     """The cases a department's staff hold now (dispatched or in progress), most urgent first."""
     # The ids as values, not a subquery: for the usual member of one department the filter is then an
-    # equality, and the first page is the first entries of case_department_queue_idx, with no sort of the
-    # department's whole backlog.
+    # equality served by case_department_queue_idx. Urgency depends on `now`, so no index holds its order:
+    # the department's open cases are sorted (a top-N sort of one department's backlog).
     departments = list(user.departments.filter(is_active=True).values_list("id", flat=True))
     in_department = (
         {"department_id": departments[0]} if len(departments) == 1 else {"department_id__in": departments}
     )
+    cases = cases_visible_to(user).filter(
+        state__in=(CaseState.DISPATCHED, CaseState.IN_PROGRESS), **in_department
+    )
     return (
-        cases_visible_to(user)
-        .filter(state__in=(CaseState.DISPATCHED, CaseState.IN_PROGRESS), **in_department)
+        with_suspension_reason(cases)
         .annotate(
             pending_extension=Exists(
                 ExtensionRequest.objects.filter(case=OuterRef("pk"), state=ExtensionRequest.State.PENDING)
             )
         )
-        .order_by("priority", "deadline_at", "reported_at")
+        .order_by(*urgency_order(now or clock.now()))
     )
 
 
-def cases_triage_queue(user) -> QuerySet[Case]:
+def cases_triage_queue(user, *, now=None) -> QuerySet[Case]:
     """New reports and filed cases waiting for the dispatch center, most urgent first, with the likely
     duplicates routing found."""
-    return cases_open_queue(user, states=(CaseState.REPORTED, CaseState.FILED)).prefetch_related(
+    return cases_open_queue(user, states=(CaseState.REPORTED, CaseState.FILED), now=now).prefetch_related(
         Prefetch("duplicate_candidates", queryset=Case.objects.only("id", "number"))
     )
 
 
-def cases_returned_queue(user) -> QuerySet[Case]:
-    """Cases departments handed back, with the reason and the department that returned them."""
+def cases_returned_queue(user, *, now=None) -> QuerySet[Case]:
+    """Cases departments handed back, most urgent first, with the reason and the department that returned
+    them."""
     last_return = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.RETURN).order_by("-seq")
-    return cases_open_queue(user, states=(CaseState.RETURNED,)).annotate(
+    return cases_open_queue(user, states=(CaseState.RETURNED,), now=now).annotate(
         return_reason=Subquery(last_return.values("note")[:1]),
         returned_by=Subquery(last_return.values("data__department")[:1]),
     )
@@ -262,20 +327,23 @@ def cases_overdue_rows(now) -> QuerySet[Case]:
 
 def cases_escalated(user) -> QuerySet[Case]:
     """Open cases whose current stage ran past its escalation point."""
-    return (
-        cases_visible_to(user)
-        .filter(state__in=OPEN_STATES, escalated_at__isnull=False)
-        .order_by("escalated_at", "pk")
-    )
+    cases = cases_visible_to(user).filter(state__in=OPEN_STATES, escalated_at__isnull=False)
+    return with_suspension_reason(cases).order_by("escalated_at", "pk")
 
 
-def cases_search(user, *, text: str = "", **filters) -> QuerySet[Case]:
+SEARCH_ORDERS = ("newest", "urgent")
+
+
+def cases_search(user, *, text: str = "", order: str = "newest", **filters) -> QuerySet[Case]:
     """The viewer's cases matching a case number (exact or prefix) or text in the description or address,
-    narrowed by cases_filter's codes."""
-    cases = cases_visible_to(user)
+    narrowed by cases_filter's codes; newest first, or most urgent first (order="urgent")."""
+    cases = with_suspension_reason(cases_visible_to(user))
     text = text.strip()
     if text:
         cases = cases.filter(
             Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text)
         )
-    return cases_filter(cases, **filters)
+    cases = cases_filter(cases, **filters)
+    if order == "urgent":
+        cases = cases.order_by(*urgency_order(filters.get("now") or clock.now()))
+    return cases

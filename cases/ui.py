@@ -1,22 +1,22 @@
-"""Presentation helpers for the case pages: translated labels, the deadline clock, translated domain errors.
+"""Presentation helpers for the case pages: translated labels, the deadline clock, the navigation.
 
 The models keep plain English choice labels (they are contracts shared with the API and Open311); the
 browser pages show these translated labels instead.
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
+from django.utils import formats, timezone
+from django.utils.text import Truncator
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from gridmgmt.errors import DomainError
-from gridmgmt.messages import MessagePattern, message_translate
 from gridmgmt.roles import Role, user_roles
 
 from .models import Case, CasePhoto, CaseState
+from .words import ROLE_LABELS as ROLE_LABELS  # the role labels pages show (case_ui.role_label)
 from .workflow import Action
 
 STATE_LABELS = {
@@ -70,33 +70,6 @@ EVENT_LABELS = {
     "escalated": pgettext_lazy("event", "escalated to supervisors"),
 }
 
-# The verb inside "cannot … a case" / "only a … may … a case" (cases.services.ACTION_VERBS).
-_VERBS = {
-    "report": _("report"),
-    "file": _("file"),
-    "reject": _("reject"),
-    "dispatch": _("dispatch"),
-    "accept": _("accept"),
-    "return": _("return"),
-    "request an extension for": _("request an extension for"),
-    "approve an extension for": _("approve an extension for"),
-    "deny an extension for": _("deny an extension for"),
-    "suspend": _("suspend"),
-    "resume": _("resume"),
-    "resolve": _("resolve"),
-    "close": _("close"),
-    "send back for rework": _("send back for rework"),
-}
-
-ROLE_LABELS = {
-    Role.GRID_ADMIN: _("grid administrator"),
-    Role.DISPATCHER: _("dispatcher"),
-    Role.DEPARTMENT_STAFF: _("department staff"),
-    Role.SUPERVISOR: _("supervisor"),
-    Role.RESIDENT: _("resident"),
-    Role.SYSTEM: _("system"),
-}
-
 PRIORITY_LABELS = {
     Case.Priority.URGENT: _("urgent"),
     Case.Priority.HIGH: _("high"),
@@ -139,8 +112,10 @@ def category_label(category, language: str | None = None) -> str:
 @dataclass(frozen=True)
 class DeadlineClock:
     status: str  # "none", "ontime", "warning", "overdue", "suspended"
-    due_at: dt.datetime | None
-    seconds_left: int | None  # negative once overdue
+    due_at: dt.datetime | None  # the running deadline; None while suspended (the old one no longer holds)
+    seconds_left: int | None  # negative once overdue; while suspended, what is left when resumed
+    suspended_since: dt.datetime | None = None
+    suspension_reason: str = ""
 
     @property
     def label(self) -> str:
@@ -148,25 +123,41 @@ class DeadlineClock:
 
     @property
     def short(self) -> str:
-        """The time part for a badge that already says the status: "2 hours left" / "2 hours" (late)."""
+        """The time part for a badge that already says the status: "2 hours left" / "2 hours" (late) /
+        "2 hours left when resumed"."""
         if self.status == "none" or self.seconds_left is None:
             return ""
         span = duration_text(abs(self.seconds_left))
         if self.status == "overdue":
             return span
+        if self.status == "suspended":
+            return gettext("%(time)s left when resumed") % {"time": span}
         return gettext("%(time)s left") % {"time": span}
 
     @property
     def text(self) -> str:
-        """ "3 hours, 5 minutes left", "overdue by 2 days", "clock stopped: 1 hour left"…, localised."""
+        """ "3 hours, 5 minutes left", "overdue by 2 days", "2 hours left when resumed"…, localised."""
         if self.status == "none" or self.seconds_left is None:
             return ""
-        span = duration_text(abs(self.seconds_left))
         if self.status == "suspended":
-            return gettext("clock stopped: %(time)s left") % {"time": span}
+            return self.short
+        span = duration_text(abs(self.seconds_left))
         if self.seconds_left < 0:
             return gettext("overdue by %(time)s") % {"time": span}
         return gettext("%(time)s left") % {"time": span}
+
+    @property
+    def since(self) -> str:
+        """ "since 3 May 2025 14:00" for a suspended case (its clock stands still from then)."""
+        if self.suspended_since is None:
+            return ""
+        moment = formats.date_format(timezone.localtime(self.suspended_since), "SHORT_DATETIME_FORMAT")
+        return gettext("since %(date)s") % {"date": moment}
+
+    @property
+    def reason_short(self) -> str:
+        """The reason the case was suspended, cut for a badge (the case page shows it whole)."""
+        return Truncator(self.suspension_reason).chars(60)
 
 
 _CLOCK_LABELS = {
@@ -186,11 +177,21 @@ def duration_text(seconds: int) -> str:
 
 
 def deadline_clock(case: Case, now: dt.datetime) -> DeadlineClock:
-    """Where a case stands against its running deadline. Colours follow the precomputed warning point."""
+    """Where a case stands against its running deadline. Colours follow the precomputed warning point.
+
+    A suspended case's clock stands still: it shows since when and why (the `suspension_reason` that
+    cases.selectors.with_suspension_reason annotates, when present) and the time left once resumed, never
+    its old deadline as if it were running."""
     if not case.is_open or case.deadline_at is None:
         return DeadlineClock("none", None, None)
     if case.suspended_at is not None:
-        return DeadlineClock("suspended", case.deadline_at, case.suspended_remaining_s or 0)
+        return DeadlineClock(
+            "suspended",
+            None,
+            case.suspended_remaining_s or 0,
+            suspended_since=case.suspended_at,
+            suspension_reason=getattr(case, "suspension_reason", None) or "",
+        )
     left = int((case.deadline_at - now).total_seconds())
     if left < 0:
         status = "overdue"
@@ -203,148 +204,6 @@ def deadline_clock(case: Case, now: dt.datetime) -> DeadlineClock:
 
 def ago(moment: dt.datetime, now: dt.datetime) -> str:
     return gettext("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
-
-
-# --- domain errors in the page language --------------------------------------------------------------------
-# The services raise plain English messages (the API and Open311 send them as they are). The browser pages
-# show them translated: each known message shape is matched and rebuilt from a translated template; an
-# unknown shape is shown as it is, so a new message degrades to English instead of disappearing.
-
-_FIELDS = {
-    "reason": _("reason"),
-    "notes": _("notes"),
-    "note": _("note"),
-    "description": _("description"),
-    "address": _("address"),
-    "reporter name": _("reporter name"),
-    "reporter contact": _("reporter contact"),
-}
-_WHERE = {
-    "your grids": _("your grids"),
-    "your department": _("your department"),
-    "your scope": _("your scope"),
-}
-
-
-def _states(value: str) -> str:
-    for state, label in STATE_LABELS.items():
-        if CaseState(state).label == value:
-            return str(label)
-    return value
-
-
-def _roles(value: str) -> str:
-    labels = {Role.LABELS[role]: label for role, label in ROLE_LABELS.items()}
-    return gettext(" or ").join(str(labels.get(part, part)) for part in value.split(" or "))
-
-
-_PATTERNS: list[MessagePattern] = [
-    (re.compile(r"^(?P<field>.+) is required$"), _("%(field)s is required"), {"field": _FIELDS}),
-    (
-        re.compile(r"^(?P<field>.+) is longer than (?P<n>\d+) characters$"),
-        _("%(field)s is longer than %(n)s characters"),
-        {"field": _FIELDS},
-    ),
-    (
-        re.compile(r"^only a (?P<roles>.+) may (?P<verb>.+) a case$"),
-        _("only a %(roles)s may %(verb)s a case"),
-        {"roles": _roles, "verb": _VERBS},
-    ),
-    (
-        re.compile(r"^you may not (?P<verb>.+) this case: it is not in (?P<where>.+)$"),
-        _("you may not %(verb)s this case: it is not in %(where)s"),
-        {"verb": _VERBS, "where": _WHERE},
-    ),
-    (
-        re.compile(r"^cannot (?P<verb>.+) a case that is (?P<state>.+)$"),
-        _("cannot %(verb)s a case that is %(state)s"),
-        {"verb": _VERBS, "state": _states},
-    ),
-    (
-        re.compile(r"^the case was changed by someone else meanwhile; reload it and try again$"),
-        _("the case was changed by someone else meanwhile; reload it and try again"),
-        {},
-    ),
-    (
-        re.compile(r"^the category or the grid was changed meanwhile; send the report again$"),
-        _("the category or the grid was changed meanwhile; send the report again"),
-        {},
-    ),
-    (re.compile(r"^the case is already suspended$"), _("the case is already suspended"), {}),
-    (re.compile(r"^the case is not suspended$"), _("the case is not suspended"), {}),
-    (
-        re.compile(r"^the location needs numeric latitude and longitude$"),
-        _("the location needs numeric latitude and longitude"),
-        {},
-    ),
-    (
-        re.compile(r"^latitude must be within ±90 and longitude within ±180$"),
-        _("latitude must be within ±90 and longitude within ±180"),
-        {},
-    ),
-    (re.compile(r"^choose an active minor category$"), _("choose an active minor category"), {}),
-    (
-        re.compile(r"^priority must be 1 \(urgent\), 2 \(high\) or 3 \(normal\)$"),
-        _("priority must be 1 (urgent), 2 (high) or 3 (normal)"),
-        {},
-    ),
-    (
-        re.compile(r"^the location is outside the jurisdiction: no grid contains it$"),
-        _("the location is outside the jurisdiction: no grid contains it"),
-        {},
-    ),
-    (re.compile(r"^a case cannot duplicate itself$"), _("a case cannot duplicate itself"), {}),
-    (
-        re.compile(r"^case (?P<number>\S+) is itself rejected; link the surviving case$"),
-        _("case %(number)s is itself rejected; link the surviving case"),
-        {},
-    ),
-    (re.compile(r"^choose an active department$"), _("choose an active department"), {}),
-    (re.compile(r"^minutes must be a whole number$"), _("minutes must be a whole number"), {}),
-    (
-        re.compile(r"^an extension is between 1 and (?P<n>\d+) minutes$"),
-        _("an extension is between 1 and %(n)s minutes"),
-        {},
-    ),
-    (
-        re.compile(r"^an extension request for this case is already waiting for a decision$"),
-        _("an extension request for this case is already waiting for a decision"),
-        {},
-    ),
-    (
-        re.compile(r"^there is no pending extension request for this case$"),
-        _("there is no pending extension request for this case"),
-        {},
-    ),
-    (
-        re.compile(r"^(?P<name>.+) is larger than (?P<n>\d+) MB$"),
-        _("%(name)s is larger than %(n)s MB"),
-        {},
-    ),
-    (re.compile(r"^(?P<name>.+) is not a readable image$"), _("%(name)s is not a readable image"), {}),
-    (
-        re.compile(r"^(?P<name>.+): (?P<format>\S+) images are not accepted$"),
-        _("%(name)s: %(format)s images are not accepted"),
-        {},
-    ),
-    (re.compile(r"^at most (?P<n>\d+) photos per step$"), _("at most %(n)s photos per step"), {}),
-    (
-        re.compile(r"^(?P<name>.+) is incomplete or damaged \("),
-        _("%(name)s is incomplete or damaged: send the whole photo again"),
-        {},
-    ),
-    (
-        re.compile(r"^[a-z ]+ contains (a NUL|a control|an invalid) character"),
-        _("The text contains characters that cannot be accepted (NUL or control characters): remove them."),
-        {},
-    ),
-]
-
-
-def domain_message(exc: DomainError | str) -> str:
-    """The error's message in the active language (as it is when its shape is unknown)."""
-    message = exc.message if isinstance(exc, DomainError) else str(exc)
-    return message_translate(message, patterns=_PATTERNS)
 
 
 # --- navigation: only what the viewer's roles may use -----------------------------------------------------

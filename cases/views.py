@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
@@ -38,6 +39,7 @@ from .selectors import (
     case_get_for,
     cases_department_queue,
     cases_escalated,
+    cases_open_queue,
     cases_overdue,
     cases_reported_by,
     cases_search,
@@ -47,7 +49,7 @@ from .selectors import (
     duplicate_candidates,
     duplicate_candidates_near,
 )
-from .ui import EVENT_LABELS, domain_message, primary_role
+from .ui import EVENT_LABELS, primary_role
 from .workflow import REPORTERS, Action
 
 FILE_AND_DISPATCH = "file_dispatch"  # the dispatch center's one-step "file and dispatch" of a new report
@@ -101,8 +103,9 @@ def home(request):
 def _grid_admin_home(request):
     user, now = request.user, clock.now()
     grids = list(grids_for_user(user).order_by("code"))
-    open_cases = list(cases_visible_to(user).filter(state__in=OPEN_STATES, grid__in=grids)[:300])
-    to_verify = list(cases_to_verify(user)[:5])
+    # The map shows the 300 most urgent open cases of the administrator's grids.
+    open_cases = list(cases_open_queue(user, now=now).filter(grid__in=grids)[:300])
+    to_verify = list(cases_to_verify(user, now=now)[:5])
     mine = list(cases_reported_by(user)[:8])
     context = {
         "now": now,
@@ -165,7 +168,7 @@ def case_report(request):
             except DomainError as exc:
                 # Refusing a reporter's scope is about the place: "not in your grids".
                 field = exc.field or ("location" if isinstance(exc, NotAllowed) else "")
-                form.add_error(_REPORT_FIELDS.get(field), domain_message(exc))
+                form.add_error(_REPORT_FIELDS.get(field), exc.localized())
                 status = exc.status
             else:
                 return redirect("case-receipt", pk=case.pk)
@@ -228,8 +231,9 @@ def my_reports(request):
 @login_required
 def verification_queue(request):
     _require(request, Role.GRID_ADMIN, Role.DISPATCHER)
-    page = Paginator(cases_to_verify(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "cases/verify.html", {"page": page, "now": clock.now()})
+    now = clock.now()
+    page = Paginator(cases_to_verify(request.user, now=now), 30).get_page(request.GET.get("page"))
+    return render(request, "cases/verify.html", {"page": page, "now": now})
 
 
 # --- department staff --------------------------------------------------------------------------------------
@@ -238,9 +242,12 @@ def verification_queue(request):
 @login_required
 def department_queue(request):
     _require(request, Role.DEPARTMENT_STAFF)
-    cases = list(cases_department_queue(request.user)[:200])
+    now = clock.now()
+    cases = list(cases_department_queue(request.user, now=now)[:200])
     departments = list(request.user.departments.filter(is_active=True).order_by("name"))
-    context = {"cases": cases, "departments": departments, "now": clock.now()}
+    # The bulk controls appear only when some case can be accepted (a dispatched one: new to the department).
+    acceptable_count = sum(1 for case in cases if case.state == CaseState.DISPATCHED)
+    context = {"cases": cases, "departments": departments, "now": now, "acceptable_count": acceptable_count}
     return render(request, "cases/home_staff.html", context)
 
 
@@ -264,7 +271,7 @@ def case_bulk_accept(request):
         try:
             services.case_accept(case=case, actor=request.user, expected_version=version)
         except DomainError as exc:
-            messages.error(request, f"{case.number}: {domain_message(exc)}")
+            messages.error(request, f"{case.number}: {exc.localized()}")
         else:
             accepted.append(case.number)
     if accepted:
@@ -316,6 +323,7 @@ def case_search(request):
             street=data["street"] or None,
             category=data["category"] or None,
             overdue=True if data["overdue"] else None,
+            order=data["order"] or "newest",
         )
         page = Paginator(cases, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -387,18 +395,8 @@ def case_detail(request, pk: int):
 def _department(fields: dict) -> Department:
     department = fields["department"]
     if department is None:
-        raise InvalidInput(_("choose a department"), field="department")
+        raise InvalidInput(gettext_noop("choose a department"), field="department")
     return department
-
-
-def _duplicate_of(request) -> Case | None:
-    number = request.POST.get("duplicate_of", "").strip()
-    if not number:
-        return None
-    duplicate = Case.objects.filter(number=number).first()
-    if duplicate is None:
-        raise InvalidInput(_("there is no case %(number)s") % {"number": number}, field="duplicate_of")
-    return duplicate
 
 
 def _file_and_dispatch(request, case: Case, fields: dict) -> Case:
@@ -406,7 +404,7 @@ def _file_and_dispatch(request, case: Case, fields: dict) -> Case:
     when the dispatch is refused the case stays filed, which is where the dispatcher would be anyway."""
     department = _department(fields)  # refuse a bad choice before anything is written
     filed = services.case_file(
-        case=case, actor=request.user, note=request.POST.get("note", ""), expected_version=fields["version"]
+        case=case, actor=request.user, note=fields["note"], expected_version=fields["version"]
     )
     return services.case_dispatch(
         case=filed, actor=request.user, department=department, expected_version=filed.version
@@ -415,68 +413,100 @@ def _file_and_dispatch(request, case: Case, fields: dict) -> Case:
 
 _ACTIONS = {
     Action.FILE: lambda r, c, f: services.case_file(
-        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=f["version"]
+        case=c, actor=r.user, note=f["note"], expected_version=f["version"]
     ),
     FILE_AND_DISPATCH: _file_and_dispatch,
     Action.REJECT: lambda r, c, f: services.case_reject(
         case=c,
         actor=r.user,
-        reason=r.POST.get("reason", ""),
-        duplicate_of=_duplicate_of(r),
+        reason=f["reason"],
+        duplicate_of=f["duplicate_of"],
         expected_version=f["version"],
     ),
     Action.DISPATCH: lambda r, c, f: services.case_dispatch(
         case=c,
         actor=r.user,
         department=_department(f),
-        note=r.POST.get("note", ""),
+        note=f["note"],
         expected_version=f["version"],
     ),
     Action.ACCEPT: lambda r, c, f: services.case_accept(case=c, actor=r.user, expected_version=f["version"]),
     Action.RETURN: lambda r, c, f: services.case_return(
-        case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=f["version"]
+        case=c, actor=r.user, reason=f["reason"], expected_version=f["version"]
     ),
     Action.REQUEST_EXTENSION: lambda r, c, f: services.case_request_extension(
         case=c,
         actor=r.user,
-        minutes=r.POST.get("minutes"),
-        reason=r.POST.get("reason", ""),
+        minutes=f["minutes"],
+        reason=f["reason"],
         expected_version=f["version"],
     ),
     Action.APPROVE_EXTENSION: lambda r, c, f: services.case_approve_extension(
-        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=f["version"]
+        case=c, actor=r.user, note=f["note"], expected_version=f["version"]
     ),
     Action.DENY_EXTENSION: lambda r, c, f: services.case_deny_extension(
-        case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=f["version"]
+        case=c, actor=r.user, reason=f["reason"], expected_version=f["version"]
     ),
     Action.SUSPEND: lambda r, c, f: services.case_suspend(
-        case=c, actor=r.user, reason=r.POST.get("reason", ""), expected_version=f["version"]
+        case=c, actor=r.user, reason=f["reason"], expected_version=f["version"]
     ),
     Action.RESUME: lambda r, c, f: services.case_resume(
-        case=c, actor=r.user, note=r.POST.get("note", ""), expected_version=f["version"]
+        case=c, actor=r.user, note=f["note"], expected_version=f["version"]
     ),
     Action.RESOLVE: lambda r, c, f: services.case_resolve(
         case=c,
         actor=r.user,
-        notes=r.POST.get("notes", ""),
+        notes=f["notes"],
         photos=r.FILES.getlist("photos"),
         expected_version=f["version"],
     ),
     Action.VERIFY_PASS: lambda r, c, f: services.case_verify_pass(
         case=c,
         actor=r.user,
-        note=r.POST.get("note", ""),
+        note=f["note"],
         photos=r.FILES.getlist("photos"),
         expected_version=f["version"],
     ),
     Action.VERIFY_FAIL: lambda r, c, f: services.case_verify_fail(
         case=c,
         actor=r.user,
-        reason=r.POST.get("reason", ""),
+        reason=f["reason"],
         photos=r.FILES.getlist("photos"),
         expected_version=f["version"],
     ),
 }
+
+
+# How the error summary of a refused action names each field.
+_ACTION_FIELD_LABELS = {
+    "department": _lazy("Department"),
+    "reason": _lazy("Reason"),
+    "notes": _lazy("What was done?"),
+    "note": _lazy("Note (optional)"),
+    "minutes": _lazy("More time needed"),
+    "duplicate_of": _lazy("Duplicate of case number (optional)"),
+    "photos": _lazy("Photos"),
+}
+
+
+def _action_refused(request, case: Case, action: str, form: CaseActionForm, *, status: int):
+    """The case page again, with every error of the refused form listed at the top (each linking to its
+    field) and shown at its field, and what was typed still in the form (files must be chosen again)."""
+    fields = {name: str(errors[0]) for name, errors in form.errors.items() if name in _ACTION_FIELD_LABELS}
+    top = [str(e) for name, errors in form.errors.items() if name not in fields for e in errors]
+    error = {
+        "action": action,
+        "message": " ".join(top),
+        "fields": fields,
+        "summary": [
+            {"name": name, "label": _ACTION_FIELD_LABELS[name], "message": message}
+            for name, message in fields.items()
+        ],
+        "values": {name: request.POST.get(name, "") for name in form.fields if name != "version"},
+        "files_dropped": bool(request.FILES),
+        "next": _safe_next(request, ""),
+    }
+    return render(request, "cases/detail.html", _detail_context(request, case, error=error), status=status)
 
 
 @login_required
@@ -491,18 +521,16 @@ def case_action(request, pk: int, action: str):
             "message": _("Unknown action %(action)s.") % {"action": action},
         }
         return render(request, "cases/detail.html", _detail_context(request, case, error=error), status=404)
-    form = CaseActionForm(request.POST)
+    form = CaseActionForm(request.POST, action=action)
     if not form.is_valid():
-        field, errors = next(iter(form.errors.items()))
-        error = {"action": action, "field": field, "message": errors[0]}
-        return render(request, "cases/detail.html", _detail_context(request, case, error=error), status=400)
+        return _action_refused(request, case, action, form, status=400)
     try:
         handler(request, case, form.cleaned_data)
     except DomainError as exc:
-        case.refresh_from_db()
-        error = {"action": action, "field": exc.field, "message": domain_message(exc)}
-        context = _detail_context(request, case, error=error)
-        return render(request, "cases/detail.html", context, status=exc.status)
+        # The service's one refusal, after every field passed: next to its field when the form has it.
+        form.add_error(exc.field if exc.field in form.fields else None, exc.localized())
+        case = case_get_for(request.user, pk)  # as it is now, with its suspension
+        return _action_refused(request, case, action, form, status=exc.status)
     case.refresh_from_db()
     done = EVENT_LABELS.get(Action.DISPATCH if action == FILE_AND_DISPATCH else action, action)
     messages.success(request, _("Case %(number)s: %(done)s.") % {"number": case.number, "done": done})

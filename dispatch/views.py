@@ -14,6 +14,7 @@ from cases.selectors import (
     cases_triage_queue,
     cases_visible_to,
     extension_requests_pending,
+    urgency_order,
 )
 from cases.ui import STATE_LABELS
 from departments.models import Department
@@ -33,17 +34,17 @@ def _require(request, *roles: str) -> None:
 
 
 def _queue_context(request) -> dict:
-    user = request.user
+    user, now = request.user, clock.now()
     queue = request.GET.get("queue", "triage")
     if queue not in QUEUES:
         queue = "triage"
-    triage = cases_triage_queue(user)
-    returned = cases_returned_queue(user)
+    triage = cases_triage_queue(user, now=now)
+    returned = cases_returned_queue(user, now=now)
     extensions = extension_requests_pending(user)
     rows = {"triage": triage, "returned": returned, "extensions": extensions}[queue]
     departments = list(Department.objects.filter(is_active=True).order_by("name"))
     return {
-        "now": clock.now(),
+        "now": now,
         "queue": queue,
         "rows": list(rows[:QUEUE_LIMIT]),
         "counts": {"triage": triage.count(), "returned": returned.count(), "extensions": extensions.count()},
@@ -81,7 +82,7 @@ def case_map(request):
         category=params["category"] or None,
         street=params["street"] or None,
         department=params["department"] or None,
-    ).order_by("deadline_at", "pk")
+    ).order_by(*urgency_order(now))
     found = list(cases[:MAP_LIMIT])
     context = {
         "now": now,

@@ -113,3 +113,22 @@ def get(mapping, key):
         return mapping.get(key, key)
     except AttributeError:
         return key
+
+
+# --- a refused action form (cases.views.case_action's `error`): its messages and what was typed -------------
+
+
+@register.simple_tag
+def action_error(error, action: str, name: str) -> str:
+    """`{% action_error error action "reason" as message %}`: the message for that field of that form."""
+    if not error or error.get("action") != action:
+        return ""
+    return error.get("fields", {}).get(name, "")
+
+
+@register.simple_tag
+def action_value(error, action: str, name: str) -> str:
+    """`{% action_value error action "reason" as typed %}`: what was typed there before the refusal."""
+    if not error or error.get("action") != action:
+        return ""
+    return error.get("values", {}).get(name, "")

@@ -9,6 +9,38 @@
     if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
   });
 
+  // --- the header's menu (<details data-menu>; phones only, wide screens show its content in the bar) ---
+  // The <details> opens and closes by itself; this adds Escape and a click elsewhere to close it (focus
+  // returns to the button), and keeps it open on wide screens where a browser cannot show a closed
+  // <details>' content (no ::details-content).
+  document.querySelectorAll("details[data-menu]").forEach(function (menu) {
+    var button = menu.querySelector("summary");
+    var wide = window.matchMedia("(min-width: 1100px)");
+    var showsClosed = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+    function collapsible() {
+      return button.getClientRects().length > 0; // the button is hidden where the bar shows everything
+    }
+    function sync() {
+      button.setAttribute("aria-expanded", menu.open ? "true" : "false");
+    }
+    function fit() {
+      if (!showsClosed) menu.open = wide.matches;
+    }
+    menu.addEventListener("toggle", sync);
+    if (wide.addEventListener) wide.addEventListener("change", fit);
+    fit();
+    sync();
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open && collapsible()) {
+        menu.open = false;
+        button.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (menu.open && collapsible() && !menu.contains(event.target)) menu.open = false;
+    });
+  });
+
   // --- deadline clocks: [data-seconds-left] counts down as hh:mm:ss (overdue shows a minus sign) ---
   function pad(n) {
     return (n < 10 ? "0" : "") + n;
@@ -87,10 +119,15 @@
   document.querySelectorAll("[data-select-all]").forEach(function (box) {
     var form = box.form;
     var counter = form && form.querySelector("[data-selected-count]");
+    var submit = form && form.querySelector("[data-bulk-submit]");
+    var hint = form && form.querySelector("[data-bulk-hint]");
     function update() {
       var boxes = form.querySelectorAll("input[name=cases]");
       var checked = form.querySelectorAll("input[name=cases]:checked").length;
       if (counter) counter.textContent = String(checked);
+      // Nothing selected: the bulk button stays disabled and the hint says what to do.
+      if (submit) submit.disabled = checked === 0;
+      if (hint) hint.hidden = checked > 0;
       box.checked = boxes.length > 0 && checked === boxes.length;
       box.indeterminate = checked > 0 && checked < boxes.length;
     }

@@ -41,13 +41,16 @@ def test_a_new_report_appears_in_the_partial_without_a_reload(client, world):
     assert 'id="count-triage" hx-swap-oob="true">1<' in page  # tab counts refresh out of band
 
 
-def test_the_queue_is_ordered_by_urgency_then_deadline(client, world):
+def test_the_queue_is_ordered_by_time_left_with_priority_breaking_ties(client, world):
+    # All three clocks run on time: least time left first; priority decides only between equal deadlines
+    # (overdue and suspended cases: tests/cases/test_urgency.py).
     normal = report(world)
     urgent = report(world, category=world.cats.manhole)  # priority 1
     filed = drive(world, S.FILED, report(world, grid=world.g2))
+    Case.objects.filter(pk=filed.pk).update(deadline_at=urgent.deadline_at, deadline_warn_at=None)
     login(client, world.dispatcher)
     order = [c.pk for c in rows(client).context["rows"]]
-    assert order[0] == urgent.pk and set(order) == {normal.pk, urgent.pk, filed.pk}
+    assert order == [normal.pk, urgent.pk, filed.pk]
 
 
 def test_rows_are_labelled_with_time_left_in_words_not_only_colour(client, world):
