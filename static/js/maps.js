@@ -228,7 +228,7 @@
         return;
       }
       bounds.extend([lat, lng]);
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17, animate: false });
+      map.fitBounds(bounds, { padding: [8, 8], maxZoom: 17, animate: false });
     }
 
     map.on("click", function (e) {
