@@ -165,8 +165,8 @@ def test_the_suspended_clock_is_in_the_page_language(client, world):
     case = _suspended_weeks_ago(world, S.DISPATCHED, now=clock.now(), reason="等待上级批复")
     login(client, world.staff, language="zh-hans")
     row = _row(html(client.get(reverse("department-queue"))), case)
-    assert "when resumed" not in row and "since" not in row
-    assert "等待上级批复" in row
+    assert "when resumed" not in row and ">since " not in row
+    assert "等待上级批复" in row and "恢复后剩余" in row and " 起</span>" in row
 
 
 def test_the_case_page_of_a_suspended_case_shows_the_suspension_not_the_old_deadline(client, world):
