@@ -2,8 +2,10 @@
 
 Both formats carry the same header row of stable snake_case column names. CSV starts with a UTF-8 byte
 order mark so that Excel and WPS open the Chinese labels correctly (read it back with ``utf-8-sig``);
-times are local ISO 8601 with their offset, rates are fractions (0.8333, not 83.33 %), an inapplicable or
-undefined value is empty.
+times are local ISO 8601 with their offset, rates are percentages by the product's one rule
+(gridmgmt.figures: rounded half-up to one decimal, 2/3 → 66.7, as on the dashboard), an inapplicable or
+undefined value is empty. Each place is named beside its code (``grid_code`` and ``grid_name``, ``key`` and
+``label``): the code for whoever joins the file to other data, the name for whoever reads it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -70,12 +73,20 @@ def _text(value) -> str | int | float:
     return value
 
 
-def _excel(value):
+def _excel(value, sheet):
     # Excel has no time zones: local wall-clock time, as the page shows it.
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, Decimal):
+        # A rounded figure (a rate's 66.7) keeps its decimals on screen: 100.0, not 100.
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        places = max(0, -value.as_tuple().exponent)
+        cell.number_format = "0." + "0" * places if places else "0"
+        return cell
     return value
 
 
@@ -95,7 +106,7 @@ def xlsx_write(target, header: Iterable[str], rows: Iterable[Iterable], *, title
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(header))
     for row in rows:
-        sheet.append([_excel(value) for value in row])
+        sheet.append([_excel(value, sheet) for value in row])
     workbook.save(target)
 
 

@@ -50,6 +50,8 @@ Rates (``None``, shown "—", when the denominator is 0)
     - 回退率 ``return_rate`` = returned / dispatched
     - 按时核查率 ``on_time_verification_rate`` = verified_on_time / verified
     - 有效上报率 ``valid_report_rate`` = (reported − rejected) / reported
+    Pages, exports and charts show them by the product's one rule (``gridmgmt.figures``): a percentage
+    rounded half-up to one decimal (2/3 → 66.7 %).
 
 Who a figure belongs to
     - whole district (``total``): every case.
@@ -84,8 +86,11 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import OPEN_STATES, Case, CaseEvent, CaseState
 from departments.models import Department
 from gridmgmt import clock
+from gridmgmt.figures import percent_value
+from gridmgmt.people import display_name_of
 from gridmgmt.roles import Role
-from grids.models import Grid, Jurisdiction
+from gridmgmt.sorting import natural_key
+from grids.models import Grid, Jurisdiction, grid_label
 from worktime.hours import working_minutes_between
 from worktime.selectors import calendar_resolve
 
@@ -357,7 +362,13 @@ def ranking_key(figures: Figures) -> tuple:
     def desc(value: float | None) -> tuple:
         return (value is None, -(value or 0))
 
-    return (*desc(figures.on_time_closure_rate), *desc(figures.closure_rate), -figures.due, figures.label)
+    return (
+        *desc(figures.on_time_closure_rate),
+        *desc(figures.closure_rate),
+        -figures.due,
+        natural_key(figures.label),
+        figures.key,
+    )
 
 
 # --- the replay of one case -----------------------------------------------------------------------------
@@ -592,16 +603,16 @@ def _labels(kind: str) -> dict[str, str]:
     if kind == DEPARTMENT:
         return dict(Department.objects.filter(is_active=True).values_list("code", "name"))
     if kind == GRID:
-        return dict(Grid.objects.values_list("code", "name"))
+        rows = Grid.objects.values_list("code", "name", "community__name")
+        return {code: grid_label(name, community or "") for code, name, community in rows}
     if kind in (COMMUNITY, STREET):
         return dict(Jurisdiction.objects.filter(level=kind).values_list("code", "name"))
     if kind == ADMINISTRATOR:
         admins = get_user_model().objects.filter(groups__name=Role.GRID_ADMIN).distinct()
-        labels = {}
-        for pk, username, first, last in admins.values_list("id", "username", "first_name", "last_name"):
-            name = " ".join(part for part in (first, last) if part)
-            labels[str(pk)] = f"{name} ({username})" if name else username
-        return labels
+        return {
+            str(pk): display_name_of(username, first, last)
+            for pk, username, first, last in admins.values_list("id", "username", "first_name", "last_name")
+        }
     raise ValueError(f"unknown grouping {kind!r}")
 
 
@@ -711,12 +722,12 @@ class Table:
 
 
 def table_rows(table: Table) -> Iterator[list]:
-    """The table as export rows in COLUMNS order (rates as fractions rounded to 4 places)."""
+    """The table as export rows in COLUMNS order. Rates are percentages by the product's one rule
+    (gridmgmt.figures: 2/3 → 66.7, a Decimal), as the dashboard shows them; no denominator → None."""
     for figures in table.rows:
         values = figures.values()
         for name in RATE_FIELDS:
-            if values[name] is not None:
-                values[name] = round(values[name], 4)
+            values[name] = percent_value(values[name])
         yield [
             table.period.start,
             table.period.end,
@@ -803,7 +814,7 @@ def trends(facts: Facts) -> dict:
                 "rates": [ratio(hit, total) for hit, total in cells],
                 "closed": [total for _, total in cells],
             }
-            for code, cells in sorted(on_time.items(), key=lambda item: names.get(item[0], item[0]))
+            for code, cells in sorted(on_time.items(), key=lambda kv: natural_key(names.get(kv[0], kv[0])))
         ],
         "as_of": facts.as_of.isoformat(),
     }

@@ -24,8 +24,10 @@ from cases.models import OPEN_STATES, Category
 from cases.ui import STATE_LABELS
 from departments.models import Department
 from gridmgmt import clock
+from gridmgmt.figures import percent_text
 from gridmgmt.policy import can_recompute_evaluation, can_view_evaluation
-from grids.models import Grid, Jurisdiction
+from gridmgmt.sorting import natural_sorted
+from grids.models import Grid, Jurisdiction, grid_label
 
 from . import exports, selectors
 from . import indicators as ev
@@ -116,7 +118,12 @@ def grid_map(grid_rows: list[ev.Figures]) -> dict:
     """Grid polygons as SVG paths (equirectangular, scaled to MAP_WIDTH) with each grid's cases reported
     in the period and overdue at its end, and a colour class for each. One query."""
     figures = {row.key: row for row in grid_rows}
-    grids = list(Grid.objects.order_by("code").values_list("code", "name", "boundary"))
+    grids = [
+        (code, grid_label(name, community or ""), boundary)
+        for code, name, community, boundary in Grid.objects.order_by("code").values_list(
+            "code", "name", "community__name", "boundary"
+        )
+    ]
     points = [pt for _, _, boundary in grids for ring in _rings(boundary) for pt in ring]
     if not points:
         return {"cells": [], "width": MAP_WIDTH, "height": 0}
@@ -163,6 +170,13 @@ def grid_map(grid_rows: list[ev.Figures]) -> dict:
 # --- pages ------------------------------------------------------------------------------------------------
 
 
+def _with_percent_texts(data: dict) -> dict:
+    """The chart series with each on-time rate also as the text the page shows ("66.7%", by the one rule
+    of gridmgmt.figures), so the charts' tooltips and tables read exactly as the tables do."""
+    on_time = [series | {"texts": [percent_text(r) for r in series["rates"]]} for series in data["on_time"]]
+    return data | {"on_time": on_time}
+
+
 def _trend_labels() -> dict:
     return {
         "states": {str(state): str(STATE_LABELS[state]) for state in OPEN_STATES},
@@ -199,12 +213,17 @@ def dashboard(request):
         "map": grid_map(tables[ev.GRID].rows),
         "can_recompute": can_recompute_evaluation(request.user),
         "query": _query(period),
-        "trends": ev.trends(facts) if facts is not None else None,
+        "trends": _with_percent_texts(ev.trends(facts)) if facts is not None else None,
         "trend_labels": _trend_labels(),
         "kinds": [(kind, KIND_LABELS[kind]) for kind in ev.KINDS],
         "states": [(str(state), label) for state, label in STATE_LABELS.items()],
-        "departments": Department.objects.filter(is_active=True).order_by("name").values_list("code", "name"),
-        "streets": Jurisdiction.objects.filter(level=Jurisdiction.Level.STREET).values_list("code", "name"),
+        "departments": natural_sorted(
+            Department.objects.filter(is_active=True).values_list("code", "name"), key=lambda d: d[1]
+        ),
+        "streets": natural_sorted(
+            Jurisdiction.objects.filter(level=Jurisdiction.Level.STREET).values_list("code", "name"),
+            key=lambda s: s[1],
+        ),
         "categories": Category.objects.filter(parent__isnull=True).values_list("code", "name"),
         "max_days": MAX_PERIOD_DAYS,
     }
@@ -222,7 +241,7 @@ def trends(request):
     if error:
         return JsonResponse({"error": error}, status=400)
     data = selectors.stored_trends(period) or ev.trends(ev.facts_collect(period, now=now))
-    return JsonResponse(data | {"labels": _trend_labels()})
+    return JsonResponse(_with_percent_texts(data) | {"labels": _trend_labels()})
 
 
 @login_required

@@ -33,6 +33,15 @@ class Jurisdiction(models.Model):
         return f"{self.name} ({self.code})"
 
 
+def grid_label(name: str, community: str = "") -> str:
+    """A grid as people name it: its name, followed by its community when the name does not already say
+    it ("第3网格 · 八一第一社区", but "八一第一社区第3网格" alone). Codes stay out of it: they go beside the
+    label only where someone needs them (exports, the partition and import pages)."""
+    if not community or community in name:
+        return name
+    return f"{name} · {community}"
+
+
 class Grid(models.Model):
     """A unit grid (单元网格): the area one or more grid administrators patrol."""
 
@@ -60,6 +69,11 @@ class Grid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @property
+    def label(self) -> str:
+        """`grid_label` of this grid (load its community with it: select_related("community"))."""
+        return grid_label(self.name, self.community.name if self.community_id else "")
 
 
 class GridAssignment(models.Model):

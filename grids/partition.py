@@ -15,7 +15,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from .geometry import area_m2, to_shape
-from .models import Grid, Jurisdiction
+from .models import Grid, Jurisdiction, grid_label
 
 # Overlaps and gaps smaller than this are slivers (snapping noise along shared edges): warnings, not errors.
 DEFAULT_SLIVER_M2 = 1.0
@@ -111,6 +111,8 @@ class PartitionReport:
     residents: Balance | None
     residents_counted: bool  # False while the project has no resident registry
     invalid_codes: list[str] = field(default_factory=list)  # stored grids whose geometry is invalid
+    # code → grid label (grids.models.grid_label), so a page can name each grid beside its code.
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def grid_area_km2(self) -> float:
@@ -254,13 +256,15 @@ def partition_report(
     resident_filter = _current_residents_filter()
     if resident_filter is False:
         rows = [
-            (code, boundary, area, 0)
-            for code, boundary, area in grids.values_list("code", "boundary", "area_m2")
+            (code, boundary, area, 0, name, community)
+            for code, boundary, area, name, community in grids.values_list(
+                "code", "boundary", "area_m2", "name", "community__name"
+            )
         ]
     else:
         rows = list(
             grids.annotate(resident_count=Count("residents", filter=resident_filter)).values_list(
-                "code", "boundary", "area_m2", "resident_count"
+                "code", "boundary", "area_m2", "resident_count", "name", "community__name"
             )
         )
     codes = [r[0] for r in rows]
@@ -295,6 +299,7 @@ def partition_report(
         residents=balance({r[0]: r[3] for r in rows}),
         residents_counted=resident_filter is not False,
         invalid_codes=invalid,
+        names={r[0]: grid_label(r[4], r[5] or "") for r in rows},
     )
 
 

@@ -22,11 +22,21 @@ from django.http import Http404
 from django.utils import timezone
 
 from gridmgmt import policy
+from gridmgmt.people import display_name_of
 from gridmgmt.roles import Role, has_role
+from gridmgmt.sorting import natural_key
 
 from . import pii
 from .geometry import to_shape
-from .models import Grid, GridAssignment, GridLayerVersion, Jurisdiction, Resident, ResidentImportJob
+from .models import (
+    Grid,
+    GridAssignment,
+    GridLayerVersion,
+    Jurisdiction,
+    Resident,
+    ResidentImportJob,
+    grid_label,
+)
 from .spatial import GridIndex
 
 logger = logging.getLogger(__name__)
@@ -260,14 +270,21 @@ def resident_import_job_get_for(user, pk: int) -> ResidentImportJob:
 # grid count is what a dispatcher can change here. Above settings.ADMIN_LOAD_THRESHOLD grids → overloaded.
 # A grid counts as unassigned when no *active* grid administrator holds it: a deactivated account, or one
 # whose grid-administrator role was removed, patrols nothing.
+# People are listed by name and grids by label, in natural order (gridmgmt.sorting: 2 before 10).
+
+
+@dataclass(frozen=True)
+class HeldGrid:
+    code: str
+    label: str  # grids.models.grid_label: the name, with the community where the name lacks it
 
 
 @dataclass(frozen=True)
 class AdministratorWorkload:
     user_id: int
     username: str
-    full_name: str
-    grid_codes: tuple[str, ...]  # the grids held inside the jurisdiction shown, by code
+    name: str  # gridmgmt.people.display_name: the full name, else the username
+    grids: tuple[HeldGrid, ...]  # the grids held inside the jurisdiction shown, by label
     area_km2: float
     residents: int
     open_cases: int
@@ -276,16 +293,21 @@ class AdministratorWorkload:
     overloaded: bool
     can_patrol: bool  # active, and holds the grid-administrator role
 
+    @property
+    def grid_codes(self) -> tuple[str, ...]:
+        return tuple(grid.code for grid in self.grids)
+
 
 @dataclass(frozen=True)
 class UnassignedGrid:
     code: str
     name: str
+    label: str  # grids.models.grid_label
     area_km2: float
     residents: int
     open_cases: int
     overdue_cases: int
-    nominal_holders: tuple[str, ...]  # usernames that hold it but cannot patrol
+    nominal_holders: tuple[str, ...]  # names of the people who hold it but cannot patrol
 
 
 @dataclass(frozen=True)
@@ -353,8 +375,11 @@ def administrator_workload(
     grid_rows = grids.annotate(
         **_workload_counts(now),
         resident_count=_count_per_grid(residents) if residents is not None else Value(0),
-    ).values_list("id", "code", "name", "area_m2", "resident_count", "open_cases", "overdue_cases")
-    figures = {row[0]: row[1:] for row in grid_rows}
+    ).values_list(
+        "id", "code", "name", "area_m2", "resident_count", "open_cases", "overdue_cases", "community__name"
+    )
+    figures = {row[0]: row[1:-1] for row in grid_rows}
+    labels = {row[0]: grid_label(row[2], row[-1] or "") for row in grid_rows}
     # 2. Who holds which of those grids.
     holdings = GridAssignment.objects.filter(grid_id__in=grids.values("id")).values_list("user_id", "grid_id")
     held: dict[int, list[int]] = {}
@@ -376,28 +401,31 @@ def administrator_workload(
         people = people.filter(holds_in_scope)
     else:
         people = people.filter(is_grid_admin | holds_in_scope)
-    people_rows = (
-        people.annotate(load=Count("grid_assignments"), is_grid_admin=is_grid_admin)
-        .order_by("username")
-        .values_list("id", "username", "first_name", "last_name", "is_active", "is_grid_admin", "load")
+    people_rows = people.annotate(load=Count("grid_assignments"), is_grid_admin=is_grid_admin).values_list(
+        "id", "username", "first_name", "last_name", "is_active", "is_grid_admin", "load"
     )
+
+    def by_label(grid_id: int) -> tuple:
+        return natural_key(labels[grid_id]), figures[grid_id][0]
 
     administrators: list[AdministratorWorkload] = []
     patrolled: set[int] = set()  # grid ids held by at least one person who can patrol
-    cannot_patrol: dict[int, str] = {}  # user id → username of holders who cannot
+    cannot_patrol: dict[int, str] = {}  # user id → name of holders who cannot
     for user_id, username, first, last, active, grid_admin, load in people_rows:
-        mine = sorted((figures[g] for g in held.get(user_id, ()) if g in figures), key=lambda f: f[0])
+        mine_ids = sorted((g for g in held.get(user_id, ()) if g in figures), key=by_label)
+        mine = [figures[g] for g in mine_ids]
+        name = display_name_of(username, first, last)
         can_patrol = bool(active and grid_admin)
         if can_patrol:
             patrolled.update(held.get(user_id, ()))
         else:
-            cannot_patrol[user_id] = username
+            cannot_patrol[user_id] = name
         administrators.append(
             AdministratorWorkload(
                 user_id=user_id,
                 username=username,
-                full_name=f"{first} {last}".strip(),
-                grid_codes=tuple(f[0] for f in mine),
+                name=name,
+                grids=tuple(HeldGrid(code=figures[g][0], label=labels[g]) for g in mine_ids),
                 area_km2=sum(f[2] for f in mine) / 1e6,
                 residents=sum(f[3] for f in mine),
                 open_cases=sum(f[4] for f in mine),
@@ -407,23 +435,27 @@ def administrator_workload(
                 can_patrol=can_patrol,
             )
         )
+    administrators.sort(key=lambda a: (natural_key(a.name), natural_key(a.username)))
     unassigned = []
     if administrator is None:
-        for grid_id, (code, name, area, resident_count, open_cases, overdue) in sorted(
-            figures.items(), key=lambda item: item[1][0]
-        ):
+        for grid_id in sorted(figures, key=by_label):
+            code, name, area, resident_count, open_cases, overdue = figures[grid_id]
             if grid_id in patrolled:
                 continue
             unassigned.append(
                 UnassignedGrid(
                     code=code,
                     name=name,
+                    label=labels[grid_id],
                     area_km2=area / 1e6,
                     residents=resident_count,
                     open_cases=open_cases,
                     overdue_cases=overdue,
                     nominal_holders=tuple(
-                        sorted(cannot_patrol[u] for u in holders.get(grid_id, ()) if u in cannot_patrol)
+                        sorted(
+                            (cannot_patrol[u] for u in holders.get(grid_id, ()) if u in cannot_patrol),
+                            key=natural_key,
+                        )
                     ),
                 )
             )
@@ -433,6 +465,19 @@ def administrator_workload(
         load_threshold=threshold,
         residents_counted=residents is not None,
     )
+
+
+def grid_choices(*, jurisdiction: Jurisdiction | None = None) -> list[HeldGrid]:
+    """Every grid (under `jurisdiction`, if given) as code and label, by label in natural order: the
+    suggestions of a form that takes a grid code. One query."""
+    grids = Grid.objects.all()
+    if jurisdiction is not None:
+        grids = grids.filter(code__startswith=jurisdiction.code)
+    choices = [
+        HeldGrid(code=code, label=grid_label(name, community or ""))
+        for code, name, community in grids.values_list("code", "name", "community__name")
+    ]
+    return sorted(choices, key=lambda g: (natural_key(g.label), g.code))
 
 
 # --- Resident registry: the API's list filters ------------------------------------------------------------

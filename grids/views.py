@@ -1,6 +1,5 @@
 """Browser pages for grids: partition report, administrator workload, resident registry."""
 
-import re
 from datetime import date
 
 from django.contrib import messages
@@ -19,9 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gridmgmt import policy
 from gridmgmt.errors import DomainError, InvalidInput
-from gridmgmt.messages import message_translate
+from gridmgmt.people import display_name
 from gridmgmt.policy import can_view_partition_report
 from gridmgmt.roles import Role, user_roles
+from gridmgmt.sorting import natural_key
 
 from . import residents_import, selectors, services
 from .models import Grid, Jurisdiction, Resident, ResidentAccessLog, ResidentImportJob
@@ -124,7 +124,7 @@ def _resident_detail_context(request, resident: Resident, revealed: dict | None 
         "revealed": revealed or {},
         "can_reveal": basis is not None,
         "can_edit": policy.can_edit_resident_in(request.user, resident.grid_id),
-        "reveals": resident.access_logs.all()[:20] if basis is not None else [],
+        "reveals": resident.access_logs.select_related("user")[:20] if basis is not None else [],
         "today": timezone.localdate(),
     }
 
@@ -177,7 +177,9 @@ def _resident_form_input(request) -> dict:
     try:
         data["moved_in_on"] = date.fromisoformat(raw_date)
     except ValueError:
-        raise InvalidInput("the moved-in date must be a date (YYYY-MM-DD)", field="moved_in_on") from None
+        raise InvalidInput(
+            gettext_noop("the moved-in date must be a date (YYYY-MM-DD)"), field="moved_in_on"
+        ) from None
     return data
 
 
@@ -209,7 +211,7 @@ def resident_create(request):
     try:
         grid = _editable_grids(request.user).filter(code=request.POST.get("grid", "")).first()
         if grid is None:
-            raise InvalidInput("choose one of your grids", field="grid")
+            raise InvalidInput(gettext_noop("choose one of your grids"), field="grid")
         # A blank ID number means "keep" on the edit form; here it is simply missing, which the service says.
         fields = {"id_number": "", **_resident_form_input(request)}
         resident = services.resident_create(actor=request.user, grid=grid, **fields)
@@ -235,7 +237,7 @@ def resident_edit(request, pk: int):
         if grid_code and grid_code != resident.grid.code:
             changes["grid"] = _editable_grids(request.user).filter(code=grid_code).first()
             if changes["grid"] is None:
-                raise InvalidInput("choose one of your grids", field="grid")
+                raise InvalidInput(gettext_noop("choose one of your grids"), field="grid")
         services.resident_update(actor=request.user, resident=resident, **changes)
     except DomainError as exc:
         messages.error(request, _field_message(exc))
@@ -258,7 +260,7 @@ def resident_move_out(request, pk: int):
             moved_out_on = date.fromisoformat(raw) if raw else None
         except ValueError:
             raise InvalidInput(
-                "the moved-out date must be a date (YYYY-MM-DD)", field="moved_out_on"
+                gettext_noop("the moved-out date must be a date (YYYY-MM-DD)"), field="moved_out_on"
             ) from None
         services.resident_move_out(actor=request.user, resident=resident, moved_out_on=moved_out_on)
     except DomainError as exc:
@@ -284,72 +286,19 @@ _FIELD_LABELS = {
     "moved_out_on": gettext_lazy("Moved out on"),
     "file": pgettext_lazy("uploaded file", "File"),
 }
-_MESSAGES = frozenset(
-    (
-        gettext_noop("choose one of your grids"),
-        gettext_noop("choose a file"),
-        gettext_noop("the moved-in date must be a date (YYYY-MM-DD)"),
-        gettext_noop("the moved-out date must be a date (YYYY-MM-DD)"),
-        gettext_noop("a name is required"),
-        gettext_noop("a name has at most 50 characters"),
-        gettext_noop("an address is required"),
-        gettext_noop("an address has at most 200 characters"),
-        gettext_noop("a household number has at most 30 characters"),
-        gettext_noop("the moved-in date is in the future"),
-        gettext_noop("the moved-in date is before the birth date in the ID number"),
-        gettext_noop("you may keep the registry of your own grids only"),
-        gettext_noop("this ID number is already registered"),
-        gettext_noop("the moved-out date is in the future"),
-        gettext_noop("the moved-out date is before the moved-in date"),
-        gettext_noop("this resident has already moved out"),
-        gettext_noop("an ID number is required"),
-        gettext_noop("the first 17 characters of an ID number must be digits"),
-        gettext_noop("the last character of an ID number must be a digit or X"),
-        gettext_noop(
-            "a phone number must be a mobile number (11 digits, 13x–19x) or a landline such as 0791-86123456"
-        ),
-    )
-)
-_ID_PATTERNS = (
-    (
-        re.compile(r"^an ID number has 18 characters, this one has (?P<n>\d+)$"),
-        gettext_lazy("an ID number has 18 characters, this one has %(n)s"),
-        {},
-    ),
-    (
-        re.compile(r"^the birth date (?P<digits>\d+) in the ID number is not a real date$"),
-        gettext_lazy("the birth date %(digits)s in the ID number is not a real date"),
-        {},
-    ),
-    (
-        re.compile(r"^the birth date (?P<digits>\d+) in the ID number is before 1900$"),
-        gettext_lazy("the birth date %(digits)s in the ID number is before 1900"),
-        {},
-    ),
-    (
-        re.compile(r"^the birth date (?P<digits>\d+) in the ID number is in the future$"),
-        gettext_lazy("the birth date %(digits)s in the ID number is in the future"),
-        {},
-    ),
-    (
-        re.compile(
-            r"^wrong check character (?P<got>\S+): the first 17 digits give (?P<expected>\S+)"
-            r" \(ISO 7064 MOD 11-2\)$"
-        ),
-        gettext_lazy(
-            "wrong check character %(got)s: the first 17 digits give %(expected)s (ISO 7064 MOD 11-2)"
-        ),
-        {},
-    ),
-)
 
 
-def _translated(message: str) -> str:
-    return message_translate(message, exact=_MESSAGES, patterns=_ID_PATTERNS)
+def _sentence(text: str) -> str:
+    """A message as a sentence on its own: capitalised, with a full stop (a Chinese one has its own)."""
+    if text.endswith(("。", ".", "！", "？")):
+        return text
+    if text[:1].isascii():
+        return text[:1].upper() + text[1:] + "."
+    return text + "。"
 
 
 def _field_message(exc: DomainError) -> str:
-    message = _translated(exc.message)
+    message = exc.localized()
     if not exc.field:
         return message
     return _("%(field)s: %(message)s") % {
@@ -376,7 +325,7 @@ def resident_import(request):
     try:
         upload = request.FILES.get("file")
         if upload is None:
-            raise InvalidInput("choose a file", field="file")
+            raise InvalidInput(gettext_noop("choose a file"), field="file")
         job = residents_import.resident_import_job_create(
             actor=request.user, upload=upload, partial=request.POST.get("partial") == "1"
         )
@@ -427,13 +376,16 @@ def _workload_scope(request) -> str:
 
 
 def _assignable_administrators() -> list:
-    """Every active grid administrator (idle ones too, whatever jurisdiction is shown), with grids held."""
-    return list(
+    """Every active grid administrator (idle ones too, whatever jurisdiction is shown), with grids held,
+    by name in natural order (`name` is set on each: the display name)."""
+    people = list(
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.GRID_ADMIN)
         .annotate(load=Count("grid_assignments", distinct=True))
-        .order_by("username")
     )
+    for person in people:
+        person.name = display_name(person)
+    return sorted(people, key=lambda p: (natural_key(p.name), natural_key(p.username)))
 
 
 def _workload_context(request, scope: str) -> dict:
@@ -454,6 +406,8 @@ def _workload_context(request, scope: str) -> dict:
         "own": scope == "own",
         "can_assign": can_assign,
         "assignable": _assignable_administrators() if can_assign else [],
+        # The grids in scope as the assign form's suggestions (code and label): the form takes a code.
+        "grid_choices": selectors.grid_choices(jurisdiction=jurisdiction) if can_assign else [],
         "jurisdictions": (
             Jurisdiction.objects.exclude(level=Jurisdiction.Level.COMMUNITY).order_by("code")
             if scope == "all"
@@ -466,22 +420,24 @@ def _assignment_input(data) -> tuple[str, Grid, object]:
     """(action, grid, user) from the posted form, or InvalidInput naming what is wrong."""
     action = data.get("action", "")
     if action not in ("assign", "unassign"):
-        raise InvalidInput(_("choose to assign or to unassign"), field="action")
+        raise InvalidInput(gettext_noop("choose to assign or to unassign"), field="action")
     code = data.get("grid", "").strip()
     if not services.is_grid_code(code):
-        raise InvalidInput(_("enter a 14-digit grid code"), field="grid")
-    grid = Grid.objects.filter(code=code).first()
+        raise InvalidInput(gettext_noop("enter a 14-digit grid code"), field="grid")
+    grid = Grid.objects.select_related("community").filter(code=code).first()
     if grid is None:
-        raise InvalidInput(_("there is no grid %(code)s") % {"code": code}, field="grid")
+        raise InvalidInput(gettext_noop("there is no grid %(code)s"), code=code, field="grid")
     username = data.get("user", "").strip()
     if not username or len(username) > 150 or "\x00" in username:
-        raise InvalidInput(_("choose an administrator"), field="user")
+        raise InvalidInput(gettext_noop("choose an administrator"), field="user")
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise InvalidInput(_("there is no user %(username)s") % {"username": username}, field="user")
+        raise InvalidInput(gettext_noop("there is no user %(username)s"), username=username, field="user")
     if action == "assign" and not (user.is_active and Role.GRID_ADMIN in user_roles(user)):
         raise InvalidInput(
-            _("%(username)s is not an active grid administrator") % {"username": username}, field="user"
+            gettext_noop("%(username)s is not an active grid administrator"),
+            username=display_name(user),
+            field="user",
         )
     return action, grid, user
 
@@ -500,28 +456,30 @@ def workload(request):
                 held = grid.assignments.filter(user=user).exists()
                 services.grid_assign(grid=grid, user=user)
                 done = (
-                    _("%(user)s already holds grid %(grid)s.") % {"user": user.username, "grid": grid.code}
+                    _("%(user)s already holds grid %(grid)s.")
+                    % {"user": display_name(user), "grid": grid.label}
                     if held
                     else None
                 )
             else:
                 if not services.grid_unassign(grid=grid, user=user):
                     raise InvalidInput(
-                        _("%(user)s does not hold grid %(grid)s")
-                        % {"user": user.username, "grid": grid.code},
+                        gettext_noop("%(user)s does not hold grid %(grid)s"),
+                        user=display_name(user),
+                        grid=grid.label,
                         field="user",
                     )
                 done = None
         except DomainError as exc:
-            messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
+            messages.error(request, _sentence(exc.localized()))
             return render(
                 request, "grids/workload.html", _workload_context(request, scope), status=exc.status
             )
-        values = {"user": user.username, "grid": grid.code, "name": grid.name}
+        values = {"user": display_name(user), "grid": grid.label, "code": grid.code}
         if action == "assign":
-            success = _("%(user)s now holds grid %(grid)s (%(name)s).") % values
+            success = _("%(user)s now holds %(grid)s (grid code %(code)s).") % values
         else:
-            success = _("%(user)s no longer holds grid %(grid)s (%(name)s).") % values
+            success = _("%(user)s no longer holds %(grid)s (grid code %(code)s).") % values
         messages.success(request, done or success)
         return redirect(request.get_full_path())
     return render(request, "grids/workload.html", _workload_context(request, scope))

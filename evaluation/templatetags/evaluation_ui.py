@@ -1,26 +1,27 @@
-"""Template filters of the evaluation dashboard: rates as percentages, hours, and "—" for no value."""
+"""Template filters of the evaluation dashboard: rates as percentages, hours, and "—" for no value.
+
+Rates go through the product's one rule for percentages (gridmgmt.figures): 2/3 → "66.7%".
+"""
 
 from django import template
-from django.utils.formats import number_format
+
+from gridmgmt import figures
 
 register = template.Library()
 
-NONE = "—"
+NONE = figures.NO_VALUE
 
 
 @register.filter
 def rate(value) -> str:
-    """0.8333 → "83.3%"; None (nothing to divide by) → "—"."""
-    if value is None:
-        return NONE
-    return f"{number_format(value * 100, 1)}%"
+    """0.8333 → "83.3%", 2/3 → "66.7%"; None (nothing to divide by) → "—"."""
+    return figures.percent_text(value)
 
 
 @register.filter
 def hours(value) -> str:
-    if value is None:
-        return NONE
-    return number_format(value, 1)
+    """Working hours with one decimal, rounded half-up like every figure: 2.25 → "2.3"."""
+    return figures.decimal_text(value, 1)
 
 
 @register.filter

@@ -32,7 +32,8 @@
     return svg;
   }
 
-  // A y axis from 0 to max with about five gridlines; returns the scale.
+  // A y axis from 0 to max with about five gridlines; returns the scale. Rate axes mark exact quarters
+  // (0%, 25% … 100%): scale marks, not figures, so they carry no decimal.
   function yAxis(svg, max, percent) {
     var plotH = H - M.top - M.bottom;
     var step = percent ? 0.25 : niceStep(max / 5);
@@ -119,6 +120,12 @@
       days.map(function (day, i) { return [day].concat(order.map(function (k) { return series[k][i]; })); }));
   }
 
+  // A point's value as the page writes it: rates come with their text from the server ("66.7%", the
+  // product's one rounding rule, gridmgmt.figures), so the chart never rounds a figure on its own.
+  function shown(series, i) {
+    return series.texts ? series.texts[i] : series.values[i];
+  }
+
   function lines(body, caption, xs, list, percent) {
     var svg = frame(body, caption);
     var max = 1;
@@ -133,8 +140,7 @@
         d += (pen ? "L" : "M") + xOf(i).toFixed(1) + "," + yOf(v).toFixed(1);
         pen = true;
         var dot = el("circle", { cx: xOf(i), cy: yOf(v), r: 2.5, fill: s.colour }, svg);
-        el("title", {}, dot).textContent = s.label + " · " + xs[i] + ": " +
-          (percent ? (v * 100).toFixed(1) + "%" : v);
+        el("title", {}, dot).textContent = s.label + " · " + xs[i] + ": " + shown(s, i);
       });
       if (d) el("path", { d: d, stroke: s.colour, "class": "series-line" }, svg);
     });
@@ -144,7 +150,7 @@
       xs.map(function (x, i) {
         return [x].concat(list.map(function (s) {
           var v = s.values[i];
-          return v === null || v === undefined ? null : percent ? (v * 100).toFixed(1) + "%" : v;
+          return v === null || v === undefined ? null : shown(s, i);
         }));
       }));
   }
@@ -173,7 +179,7 @@
       } else {
         var xs = data.buckets.map(function (b) { return b[0]; });
         lines(bodies.ontime.body, bodies.ontime.caption, xs, data.on_time.map(function (d, i) {
-          return { label: d.label, values: d.rates, colour: PALETTE[i % PALETTE.length] };
+          return { label: d.label, values: d.rates, texts: d.texts, colour: PALETTE[i % PALETTE.length] };
         }), true);
       }
     }

@@ -107,6 +107,8 @@ def test_the_trends_give_states_per_day_and_on_time_rates_per_department(client,
     rates = {series["department"]: series["rates"] for series in data["on_time"]}
     assert rates["sanitation"][:3] == [0.5, 1.0, None]  # due Mon: C1 on time, C2 late; Tue: C3; Wed: C6 open
     assert rates["roads"][:2] == [None, 1.0]
+    texts = {series["department"]: series["texts"] for series in data["on_time"]}
+    assert texts["sanitation"][:3] == ["50.0%", "100.0%", "—"]  # as the tables write them
     assert data["labels"]["states"]["in_progress"]
 
 
@@ -114,7 +116,9 @@ def test_stored_trends_are_served_without_replaying_the_history(client, world, w
     live = _get(client, world.dispatcher, reverse("evaluation-trends"), **WEEK).json()
     evaluation_materialise(start=START, end=END)
     stored = EvaluationTrends.objects.get(period_start=START, period_end=END)
-    assert stored.data == {key: value for key, value in live.items() if key != "labels"}
+    # The page's texts of the rates are added when served, not stored.
+    shown = [{k: v for k, v in series.items() if k != "texts"} for series in live["on_time"]]
+    assert stored.data == {key: value for key, value in live.items() if key != "labels"} | {"on_time": shown}
 
     def no_replay(*args, **kwargs):
         raise AssertionError("the stored series should have been served")

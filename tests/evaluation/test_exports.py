@@ -80,11 +80,12 @@ def test_the_indicator_csv_has_stable_snake_case_columns_and_the_figures(client,
         "verified_on_time": "3",
         "avg_handling_hours": "3.83",
         "p90_handling_hours": "7.5",
-        "closure_rate": "0.75",
-        "on_time_closure_rate": "0.6667",
+        # Rates by the dashboard's one rule: percentages rounded half-up to one decimal (2/3 → 66.7).
+        "closure_rate": "75.0",
+        "on_time_closure_rate": "66.7",
         "rework_rate": "0.0",
         "return_rate": "0.0",
-        "on_time_verification_rate": "0.75",
+        "on_time_verification_rate": "75.0",
         "valid_report_rate": "",  # no denominator
         "as_of": "",
     }
@@ -100,7 +101,7 @@ def test_the_indicator_xlsx_reads_back_the_same_table(client, world, week):
     by_code = {row["key"]: row for row in rows}
     g1 = by_code[world.g1.code]
     assert (g1["reported"], g1["rejected"], g1["due"], g1["closed"], g1["closed_on_time"]) == (3, 1, 2, 2, 1)
-    assert g1["valid_report_rate"] == pytest.approx(0.6667) and g1["p90_handling_hours"] == 7.5
+    assert g1["valid_report_rate"] == 66.7 and g1["p90_handling_hours"] == 7.5  # 2/3 as on the page
     assert g1["period_start"] == dt.datetime(2026, 3, 2) and g1["as_of"] == dt.datetime(2026, 3, 9)
     assert by_code[world.g4.code]["on_time_closure_rate"] is None
 
@@ -111,7 +112,7 @@ def test_an_export_of_a_stored_period_gives_the_stored_figures(client, world, we
     rows, _ = _csv(
         _streamed(_get(client, world.dispatcher, "evaluation-export-indicators", "csv", by="total", **WEEK))
     )
-    assert [(row["key"], row["closed"], row["closure_rate"]) for row in rows] == [("all", "3", "0.6")]
+    assert [(row["key"], row["closed"], row["closure_rate"]) for row in rows] == [("all", "3", "60.0")]
 
 
 def test_the_case_list_streams_the_cases_reported_in_the_period_with_filters(client, world, week):
@@ -179,8 +180,8 @@ def test_the_command_writes_the_same_table_as_csv(week):
     rows, header = _csv(text)
     assert header == list(INDICATOR_COLUMNS)
     assert {row["label"]: (row["reported"], row["valid_report_rate"]) for row in rows} == {
-        "gridadmin": ("5", "0.8"),
-        "gridadmin_b": ("1", "1.0"),
+        "gridadmin": ("5", "80.0"),
+        "gridadmin_b": ("1", "100.0"),
     }
 
 

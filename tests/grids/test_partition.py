@@ -175,5 +175,5 @@ def test_the_page_shows_the_flagged_grids_and_links_down_the_hierarchy(uneven, c
     page = client.get(response.url).text
     assert reverse("grid-partition", args=["360102001"]) in page
     page = client.get(reverse("grid-partition", args=[COMMUNITY])).text
-    assert "87.50%" in page and f"{COMMUNITY}05" in page
+    assert "87.5%" in page and f"网格5 · 渊明社区 ({COMMUNITY}05)" in page  # by name, the code beside it
     assert client.get(reverse("grid-partition", args=["360102009"])).status_code == 404

@@ -225,7 +225,9 @@ def test_a_dispatcher_assigns_an_unassigned_grid(busy):
     )
     assert response.status_code == 200
     assert GridAssignment.objects.filter(grid=busy.g4, user=busy.other_gridadmin).exists()
-    assert f"gridadmin_b now holds grid {busy.g4.code}" in response.content.decode()
+    assert f"gridadmin_b now holds {busy.g4.name} · {busy.g4.community.name} (grid code {busy.g4.code})" in (
+        response.content.decode()
+    )
     assert response.context["workload"].unassigned == []
 
 
