@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from gridmgmt.errors import InvalidInput
@@ -27,14 +28,28 @@ MAX_PHOTO_PIXELS = 40_000_000
 assert Image.MAX_IMAGE_PIXELS is None or MAX_PHOTO_PIXELS <= Image.MAX_IMAGE_PIXELS
 # Stored originals are named from what the file is, never from what the client called it (evil.html).
 _EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
-_READABLE = "send a JPEG, PNG, WebP or GIF photo"
 DERIVATIVES_TASK = "cases.tasks.photo_derivatives_task"  # published by name: tasks.py imports this module
 
 
-def _too_many_pixels(name: str, detail: str) -> InvalidInput:
+def _too_many_pixels(name: str, size: tuple[int, int] | None) -> InvalidInput:
     limit = MAX_PHOTO_PIXELS // 1_000_000
+    if size is None:
+        return InvalidInput(
+            gettext_noop("%(name)s is not a readable image: more than the %(limit)s megapixels accepted"),
+            name=name,
+            limit=limit,
+            field="photos",
+        )
     return InvalidInput(
-        f"{name} is not a readable image: {detail}more than the {limit} megapixels accepted", field="photos"
+        gettext_noop(
+            "%(name)s is not a readable image: %(width)s×%(height)s pixels, more than the %(limit)s"
+            " megapixels accepted"
+        ),
+        name=name,
+        width=size[0],
+        height=size[1],
+        limit=limit,
+        field="photos",
     )
 
 
@@ -46,7 +61,12 @@ def photo_validate(upload: UploadedFile) -> str:
         return checked
     name = getattr(upload, "name", "photo")
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
-        raise InvalidInput(f"{name} is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB", field="photos")
+        raise InvalidInput(
+            gettext_noop("%(name)s is larger than %(n)s MB"),
+            name=name,
+            n=MAX_PHOTO_BYTES // (1024 * 1024),
+            field="photos",
+        )
     try:
         upload.seek(0)
         with warnings.catch_warnings():
@@ -55,17 +75,26 @@ def photo_validate(upload: UploadedFile) -> str:
             with Image.open(upload) as image:
                 width, height = image.size
                 if width * height > MAX_PHOTO_PIXELS:
-                    raise _too_many_pixels(name, f"{width}×{height} pixels, ")
+                    raise _too_many_pixels(name, (width, height))
                 image_format = image.format
                 image.verify()
     except Image.DecompressionBombError as exc:  # above twice Pillow's limit: refused inside open()
-        raise _too_many_pixels(name, "") from exc
+        raise _too_many_pixels(name, None) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InvalidInput(f"{name} is not a readable image: {_READABLE}", field="photos") from exc
+        raise InvalidInput(
+            gettext_noop("%(name)s is not a readable image: send a JPEG, PNG, WebP or GIF photo"),
+            name=name,
+            field="photos",
+        ) from exc
     finally:
         upload.seek(0)
     if image_format not in ALLOWED_FORMATS:
-        raise InvalidInput(f"{name}: {image_format} images are not accepted: {_READABLE}", field="photos")
+        raise InvalidInput(
+            gettext_noop("%(name)s: %(format)s images are not accepted: send a JPEG, PNG, WebP or GIF photo"),
+            name=name,
+            format=image_format,
+            field="photos",
+        )
     # verify() reads the structure, not the pixels: a file cut short passes it, and could then never be
     # shown. Decoding every frame's pixels is the proof (the same work the display copy needs later).
     try:
@@ -74,8 +103,11 @@ def photo_validate(upload: UploadedFile) -> str:
                 image.load()
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InvalidInput(
-            f"{name} is incomplete or damaged (its image data ends early or does not decode): send the "
-            "whole photo again",
+            gettext_noop(
+                "%(name)s is incomplete or damaged (its image data ends early or does not decode): send the"
+                " whole photo again"
+            ),
+            name=name,
             field="photos",
         ) from exc
     finally:
@@ -87,7 +119,7 @@ def photo_validate(upload: UploadedFile) -> str:
 def photos_validate(uploads: Iterable[UploadedFile]) -> list[UploadedFile]:
     uploads = list(uploads)
     if len(uploads) > MAX_PHOTOS:
-        raise InvalidInput(f"at most {MAX_PHOTOS} photos per step", field="photos")
+        raise InvalidInput(gettext_noop("at most %(n)s photos per step"), n=MAX_PHOTOS, field="photos")
     for upload in uploads:
         photo_validate(upload)
     return uploads

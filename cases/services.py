@@ -11,14 +11,16 @@ from collections.abc import Callable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from departments.models import Department
 from departments.selectors import department_recipients
 from gridmgmt import clock
 from gridmgmt.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed
+from gridmgmt.messages import Message, either, local_datetime
 from gridmgmt.policy import role_covers_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
-from gridmgmt.text import text_problem
+from gridmgmt.text import text_check
 from grids.selectors import grid_index_invalidate, grid_locate
 from notifications.services import notification_queue
 from worktime.deadlines import Clock, clock_extended, clock_resumed, minutes_between, stage_clock
@@ -28,9 +30,12 @@ from .hooks import case_reported
 from .models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from .photos import photos_attach, photos_validate
 from .selectors import active_minor_categories
+from .words import ACTION_VERBS, FIELD_WORDS, ROLE_LABELS, SCOPE_ANY, SCOPE_WORDS, STATE_WORDS, category_name
 from .workflow import Action, Deadline, Transition, transition_for
 
 logger = logging.getLogger(__name__)
+
+_CHANGED_MEANWHILE = gettext_noop("the case was changed by someone else meanwhile; reload it and try again")
 
 MAX_EXTENSION_MINUTES = 30 * 24 * 60
 MAX_TEXT = 4000
@@ -40,32 +45,17 @@ MAX_TEXT = 4000
 _FIXED_FIELDS = ("id", "number", "source", "reporter", "reported_at", "version", "audit_seq", "audit_head")
 _MUTABLE_FIELDS = [f.attname for f in Case._meta.concrete_fields if f.name not in _FIXED_FIELDS]
 
-ACTION_VERBS = {
-    Action.REPORT: "report",
-    Action.FILE: "file",
-    Action.REJECT: "reject",
-    Action.DISPATCH: "dispatch",
-    Action.ACCEPT: "accept",
-    Action.RETURN: "return",
-    Action.REQUEST_EXTENSION: "request an extension for",
-    Action.APPROVE_EXTENSION: "approve an extension for",
-    Action.DENY_EXTENSION: "deny an extension for",
-    Action.SUSPEND: "suspend",
-    Action.RESUME: "resume",
-    Action.RESOLVE: "resolve",
-    Action.VERIFY_PASS: "close",
-    Action.VERIFY_FAIL: "send back for rework",
-}
-
 
 def _text(value: str, *, field: str, required: bool) -> str:
     value = (value or "").strip()
-    if problem := text_problem(value):
-        raise InvalidInput(f"{field.replace('_', ' ')} {problem}", field=field)
+    what = FIELD_WORDS[field]
+    text_check(value, what=what, field=field)
     if required and not value:
-        raise InvalidInput(f"{field.replace('_', ' ')} is required", field=field)
+        raise InvalidInput(gettext_noop("%(what)s is required"), what=what, field=field)
     if len(value) > MAX_TEXT:
-        raise InvalidInput(f"{field.replace('_', ' ')} is longer than {MAX_TEXT} characters", field=field)
+        raise InvalidInput(
+            gettext_noop("%(what)s is longer than %(n)s characters"), what=what, n=MAX_TEXT, field=field
+        )
     return value
 
 
@@ -77,18 +67,29 @@ def _authorize(
     candidates = sorted(held & transition.roles)
     verb = ACTION_VERBS[action]
     if not candidates:
-        allowed = " or ".join(sorted(Role.LABELS[r] for r in transition.roles if r != Role.SYSTEM))
-        raise NotAllowed(f"only a {allowed} may {verb} a case")
+        raise NotAllowed(
+            gettext_noop("only a %(roles)s may %(verb)s a case"),
+            roles=roles_either(transition.roles),
+            verb=verb,
+        )
     for role in candidates:
         covered = (
             role_covers_grid(actor, role, grid_id) if case is None else role_covers_case(actor, role, case)
         )
         if covered:
             return role
-    where = {Role.GRID_ADMIN: "your grids", Role.DEPARTMENT_STAFF: "your department"}.get(
-        candidates[0], "your scope"
+    raise NotAllowed(
+        gettext_noop("you may not %(verb)s this case: it is not in %(where)s"),
+        verb=verb,
+        where=SCOPE_WORDS.get(candidates[0], SCOPE_ANY),
     )
-    raise NotAllowed(f"you may not {verb} this case: it is not in {where}")
+
+
+def roles_either(roles) -> str:
+    """ "department staff or dispatcher": the roles but the system's, in English order, translated when
+    shown."""
+    people = sorted((r for r in roles if r != Role.SYSTEM), key=lambda r: Role.LABELS[r])
+    return either(ROLE_LABELS[r] for r in people)
 
 
 def _start_clock(case: Case, stage: str, now: dt.datetime) -> None:
@@ -146,12 +147,12 @@ def _move_clock(case: Case, rule: str, now: dt.datetime, extra_minutes: int = 0)
             case.escalated_at = None
     elif rule == Deadline.PAUSE:
         if case.suspended_at is not None:
-            raise InvalidTransition("the case is already suspended")
+            raise InvalidTransition(gettext_noop("the case is already suspended"))
         case.suspended_at = now
         case.suspended_remaining_s = _seconds_left(case, now) if case.deadline_at else 0
     elif rule == Deadline.RESUME:
         if case.suspended_at is None:
-            raise InvalidTransition("the case is not suspended")
+            raise InvalidTransition(gettext_noop("the case is not suspended"))
         if case.deadline_at is not None:
             # Suspension never eats the limit: what was left (in working time) is counted again from now.
             points = clock_resumed(
@@ -191,7 +192,11 @@ def _transition(
     """Apply one transition to a locked case in memory and return its (unsaved) event; `_write` saves both."""
     transition = transition_for(locked.state, action)
     if transition is None:
-        raise InvalidTransition(f"cannot {ACTION_VERBS[action]} a case that is {locked.get_state_display()}")
+        raise InvalidTransition(
+            gettext_noop("cannot %(verb)s a case that is %(state)s"),
+            verb=ACTION_VERBS[action],
+            state=STATE_WORDS[locked.state],
+        )
     role = _authorize(actor, transition, action, locked)
     from_state = locked.state
     data = change(locked, now) if change else {}
@@ -235,7 +240,7 @@ def _write(locked: Case, events: list[CaseEvent]) -> None:
         **{name: getattr(locked, name) for name in _MUTABLE_FIELDS},
     )
     if updated != 1:
-        raise Conflict("the case was changed by someone else meanwhile; reload it and try again")
+        raise Conflict(_CHANGED_MEANWHILE)
     locked.version += 1
     events_save(events)
 
@@ -254,7 +259,7 @@ def _apply(
     with transaction.atomic():
         locked = _lock(case.pk)
         if expected_version is not None and locked.version != expected_version:
-            raise Conflict("the case was changed by someone else meanwhile; reload it and try again")
+            raise Conflict(_CHANGED_MEANWHILE)
         event = _transition(locked, actor=actor, action=action, now=clock.now(), note=note, change=change)
         _write(locked, [event])
         if after:
@@ -281,22 +286,30 @@ def case_report(
 ) -> Case:
     """A new case from a patrol, a resident, Open311 or the hotline. Routing follows after commit."""
     if source not in Case.Source.values:
-        raise InvalidInput(f"unknown source {source!r}", field="source")
+        raise InvalidInput(gettext_noop("unknown source %(source)s"), source=repr(source), field="source")
     try:
         lat, lng = float(lat), float(lng)
     except (TypeError, ValueError) as exc:
-        raise InvalidInput("the location needs numeric latitude and longitude", field="location") from exc
+        raise InvalidInput(
+            gettext_noop("the location needs numeric latitude and longitude"), field="location"
+        ) from exc
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise InvalidInput("latitude must be within ±90 and longitude within ±180", field="location")
+        raise InvalidInput(
+            gettext_noop("latitude must be within ±90 and longitude within ±180"), field="location"
+        )
     if category is None or category.is_major or not category.is_active:
-        raise InvalidInput("choose an active minor category", field="category")
+        raise InvalidInput(gettext_noop("choose an active minor category"), field="category")
     if priority is not None and priority not in Case.Priority.values:
-        raise InvalidInput("priority must be 1 (urgent), 2 (high) or 3 (normal)", field="priority")
+        raise InvalidInput(
+            gettext_noop("priority must be 1 (urgent), 2 (high) or 3 (normal)"), field="priority"
+        )
     description = _text(description, field="description", required=True)
     uploads = photos_validate(photos)
     grid = grid_locate(lat=lat, lng=lng)
     if grid is None:
-        raise InvalidInput("the location is outside the jurisdiction: no grid contains it", field="location")
+        raise InvalidInput(
+            gettext_noop("the location is outside the jurisdiction: no grid contains it"), field="location"
+        )
     role = _authorize(actor, transition_for("", Action.REPORT), Action.REPORT, None, grid.pk)
     now = clock.now()
     case = Case(
@@ -342,7 +355,9 @@ def case_report(
         # interval (seconds): nothing was saved. Forget both so that the next attempt sees the change.
         active_minor_categories.forget()
         grid_index_invalidate()
-        raise Conflict("the category or the grid was changed meanwhile; send the report again") from exc
+        raise Conflict(
+            gettext_noop("the category or the grid was changed meanwhile; send the report again")
+        ) from exc
     return case
 
 
@@ -361,9 +376,11 @@ def case_file(
     """Accept a report as a case; the dispatcher may correct its category and priority while filing."""
     note = _text(note, field="note", required=False)
     if category is not None and (category.is_major or not category.is_active):
-        raise InvalidInput("choose an active minor category", field="category")
+        raise InvalidInput(gettext_noop("choose an active minor category"), field="category")
     if priority is not None and priority not in Case.Priority.values:
-        raise InvalidInput("priority must be 1 (urgent), 2 (high) or 3 (normal)", field="priority")
+        raise InvalidInput(
+            gettext_noop("priority must be 1 (urgent), 2 (high) or 3 (normal)"), field="priority"
+        )
 
     def change(c: Case, now) -> dict:
         data = {}
@@ -391,10 +408,12 @@ def case_reject(
     """Reject an invalid report, or mark it a duplicate of another case."""
     reason = _text(reason, field="reason", required=True)
     if duplicate_of is not None and duplicate_of.pk == case.pk:
-        raise InvalidInput("a case cannot duplicate itself", field="duplicate_of")
+        raise InvalidInput(gettext_noop("a case cannot duplicate itself"), field="duplicate_of")
     if duplicate_of is not None and duplicate_of.state == CaseState.REJECTED:
         raise InvalidInput(
-            f"case {duplicate_of.number} is itself rejected; link the surviving case", field="duplicate_of"
+            gettext_noop("case %(number)s is itself rejected; link the surviving case"),
+            number=duplicate_of.number,
+            field="duplicate_of",
         )
 
     def change(c: Case, now) -> dict:
@@ -421,7 +440,7 @@ def case_dispatch(
     """Send a filed (or returned) case to the department responsible for it."""
     note = _text(note, field="note", required=False)
     if department is None or not department.is_active:
-        raise InvalidInput("choose an active department", field="department")
+        raise InvalidInput(gettext_noop("choose an active department"), field="department")
 
     return _apply(
         case=case,
@@ -444,13 +463,22 @@ def _dispatch_change(department: Department) -> Callable[[Case, dt.datetime], di
 
 
 def _dispatch_notice(case: Case, department: Department) -> None:
-    due = timezone.localtime(case.deadline_at)
+    """The department's notice, in each recipient's language (notifications renders it per recipient)."""
     notification_queue(
         about=case,
         kind="dispatched",
         recipients=department_recipients(department),
-        subject=f"Case {case.number} dispatched to {department.name}",
-        body=f"{case.category.name}: {case.description}\nDue {due:%Y-%m-%d %H:%M}",
+        subject=Message(
+            gettext_noop("Case %(number)s dispatched to %(department)s"),
+            number=case.number,
+            department=department.name,
+        ),
+        body=Message(
+            gettext_noop("%(category)s: %(description)s\nDue %(due)s"),
+            category=category_name(case.category),
+            description=case.description,
+            due=local_datetime(case.deadline_at),
+        ),
     )
 
 
@@ -488,14 +516,20 @@ def case_request_extension(
     try:
         minutes = int(minutes)
     except (TypeError, ValueError) as exc:
-        raise InvalidInput("minutes must be a whole number", field="minutes") from exc
+        raise InvalidInput(gettext_noop("minutes must be a whole number"), field="minutes") from exc
     if not 1 <= minutes <= MAX_EXTENSION_MINUTES:
-        raise InvalidInput(f"an extension is between 1 and {MAX_EXTENSION_MINUTES} minutes", field="minutes")
+        raise InvalidInput(
+            gettext_noop("an extension is between 1 and %(n)s minutes"),
+            n=MAX_EXTENSION_MINUTES,
+            field="minutes",
+        )
     created: list[ExtensionRequest] = []
 
     def change(c: Case, now) -> dict:
         if ExtensionRequest.objects.filter(case=c, state=ExtensionRequest.State.PENDING).exists():
-            raise Conflict("an extension request for this case is already waiting for a decision")
+            raise Conflict(
+                gettext_noop("an extension request for this case is already waiting for a decision")
+            )
         created.append(
             ExtensionRequest.objects.create(
                 case=c, requested_by=actor, minutes=minutes, reason=reason, created_at=now
@@ -522,7 +556,7 @@ def _decide_extension(*, case: Case, actor, action: str, note: str, approve: boo
             .first()
         )
         if pending is None:
-            raise InvalidTransition("there is no pending extension request for this case")
+            raise InvalidTransition(gettext_noop("there is no pending extension request for this case"))
         pending.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.DENIED
         pending.decided_by, pending.decided_at, pending.decision_note = actor, now, note
         pending.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
@@ -653,8 +687,8 @@ def case_verify_fail(
             about=c,
             kind="rework",
             recipients=department_recipients(c.department),
-            subject=f"Case {c.number} failed verification: rework",
-            body=reason,
+            subject=Message(gettext_noop("Case %(number)s failed verification: rework"), number=c.number),
+            body=Message(gettext_noop("Reason for rework: %(reason)s"), reason=reason),
         )
 
     return _apply(

@@ -9,14 +9,16 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cases import services as case_services
 from cases.audit import events_append_system
 from cases.models import OPEN_STATES, Case, CaseState
 from cases.selectors import duplicate_candidates
+from cases.words import ALERT_WORDS, STAGE_WORDS, category_name
 from departments.selectors import department_recipients
 from gridmgmt import clock, tasking
+from gridmgmt.messages import Message, local_datetime
 from gridmgmt.roles import Role
 from grids.selectors import grid_get, grid_index_invalidate, grid_locate
 from notifications.selectors import role_recipients
@@ -171,9 +173,18 @@ def _alerts_fire(
                 (
                     case,
                     recipients.of(case),
-                    f"Case {case.number}: {action.replace('_', ' ')} ({case.deadline_stage} due "
-                    f"{timezone.localtime(case.deadline_at):%Y-%m-%d %H:%M})",
-                    f"{case.category.name}: {case.description}",
+                    Message(
+                        gettext_noop("Case %(number)s: %(alert)s (%(stage)s due %(due)s)"),
+                        number=case.number,
+                        alert=ALERT_WORDS[action],
+                        stage=STAGE_WORDS.get(case.deadline_stage, case.deadline_stage),
+                        due=local_datetime(case.deadline_at),
+                    ),
+                    Message(
+                        gettext_noop("%(category)s: %(description)s"),
+                        category=category_name(case.category),
+                        description=case.description,
+                    ),
                 )
                 for case in cases
             ],

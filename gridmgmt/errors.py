@@ -1,4 +1,15 @@
-"""Domain errors raised by services; views, the API and Open311 turn them into clear 4xx answers."""
+"""Domain errors raised by services; views, the API and Open311 turn them into clear 4xx answers.
+
+An error is raised with its message template (English, marked with gettext_noop so it lands in the
+catalogue) and the template's parameters:
+
+    raise InvalidInput(gettext_noop("%(name)s is larger than %(n)s MB"), name=name, n=10, field="photos")
+
+`message` is the English text the API, Open311 and the logs send, whatever the request's language;
+`localized()` is the same sentence in the active language, for pages. Pages never match the English text.
+"""
+
+from .messages import Message
 
 
 class DomainError(Exception):
@@ -7,10 +18,23 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, /, *, field: str | None = None, **params):
+        self.sentence = Message(template, **params)
         self.field = field
+        self.message = self.sentence.english()
+        super().__init__(self.message)
+
+    @property
+    def template(self) -> str:
+        return self.sentence.template
+
+    @property
+    def params(self) -> dict:
+        return self.sentence.params
+
+    def localized(self) -> str:
+        """The message in the active language."""
+        return str(self.sentence)
 
 
 class InvalidInput(DomainError):

@@ -1,36 +1,69 @@
-"""Showing domain error messages in the active language.
+"""Sentences kept as a template and its parameters, rendered in the language active where they are shown.
 
-Services raise English messages (they also reach the API and the logs); pages translate them by their
-wording: exact messages through the catalogue, parameterised ones through a table of (pattern, translated
-template, converters), whose named groups are converted (a callable, or a dict of known values) before the
-template is filled. Each app keeps its own table; this is the one place that applies them.
+A service says what it refuses (or what a notice tells) once: an English template marked with gettext_noop,
+so that it lands in the catalogue, and its parameters. Parameters that are words (field names, verbs,
+states, roles) are lazy translations, so they follow the template into the reader's language; numbers,
+codes and what people typed are shown as they are. The API, Open311 and the logs take the English text
+(`english()`); a page or an e-mail renders the same template in its reader's language (`str()`).
 """
 
-import re
-from collections.abc import Collection, Iterable
+import datetime as dt
+from collections.abc import Iterable
 
+from django.utils import formats, timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 
-MessagePattern = tuple[re.Pattern, object, dict]
+
+class Message:
+    """`template % params`, translated when it is turned into text."""
+
+    __slots__ = ("params", "template")
+
+    def __init__(self, template: str, /, **params):
+        self.template = template
+        self.params = params
+
+    def __str__(self) -> str:
+        text = gettext(self.template)
+        if not self.params:
+            return text  # a template without parameters may hold a literal "%"
+        return text % {key: _shown(value) for key, value in self.params.items()}
+
+    def english(self) -> str:
+        with translation.override("en"):
+            return str(self)
+
+    def __repr__(self) -> str:
+        return f"Message({self.template!r}, **{self.params!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Message) and (self.template, self.params) == (other.template, other.params)
+
+    __hash__ = None
 
 
-def message_translate(
-    message: str, *, exact: Collection[str] = (), patterns: Iterable[MessagePattern] = ()
-) -> str:
-    """`message` in the active language, or as it is when its wording is unknown."""
-    if message in exact:
-        return gettext(message)
-    for pattern, template, converters in patterns:
-        match = pattern.match(message)
-        if match is None:
-            continue
-        values = {}
-        for key, value in match.groupdict().items():
-            convert = converters.get(key)
-            if callable(convert):
-                value = convert(value)
-            elif isinstance(convert, dict):
-                value = str(convert.get(value, value))
-            values[key] = value
-        return str(template) % values if values else str(template)
-    return message
+def _shown(value):
+    return value if isinstance(value, int | float) else str(value)
+
+
+def _either(words: tuple) -> str:
+    return gettext(" or ").join(str(word) for word in words)
+
+
+def _local_datetime(moment: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+_either_lazy = lazy(_either, str)
+_local_datetime_lazy = lazy(_local_datetime, str)
+
+
+def either(words: Iterable) -> str:
+    """ "a or b or c", each word and the "or" in the language active when it is shown."""
+    return _either_lazy(tuple(words))
+
+
+def local_datetime(moment: dt.datetime) -> str:
+    """A moment in the local time zone, in the date format of the language active when it is shown."""
+    return _local_datetime_lazy(moment)

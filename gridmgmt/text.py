@@ -9,6 +9,9 @@ naming the field; nothing is stripped silently.
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
+
+from .errors import InvalidInput
 
 # C0 controls except tab, line feed and carriage return; DEL and the C1 controls; lone surrogates.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -31,3 +34,26 @@ def validate_text(value) -> None:
     """A Django/DRF validator: refuses unprintable text with `text_problem`'s message."""
     if isinstance(value, str) and (problem := text_problem(value)):
         raise ValidationError(f"this text {problem}", code="unprintable")
+
+
+def text_check(value: str, *, what, field: str) -> None:
+    """Refuses unprintable text with InvalidInput: `what` (a lazy word, "description") and the problem
+    `text_problem` names, in a sentence pages can show in their language."""
+    found = _UNPRINTABLE.search(value)
+    if found is None:
+        return
+    char = found.group()
+    if char == "\x00":
+        raise InvalidInput(gettext_noop("%(what)s contains a NUL character"), what=what, field=field)
+    if "\ud800" <= char <= "\udfff":
+        raise InvalidInput(
+            gettext_noop("%(what)s contains an invalid character (a lone UTF-16 surrogate)"),
+            what=what,
+            field=field,
+        )
+    raise InvalidInput(
+        gettext_noop("%(what)s contains a control character (U+%(code)s)"),
+        what=what,
+        code=f"{ord(char):04X}",
+        field=field,
+    )

@@ -11,6 +11,7 @@ import departments.admin  # noqa: F401
 import dispatch.admin  # noqa: F401
 import grids.admin  # noqa: F401
 import notifications.admin  # noqa: F401
+import notifications.views
 import open311.admin  # noqa: F401
 import worktime.admin  # noqa: F401
 
@@ -20,7 +21,8 @@ from .api import SchemaView
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, also keeping a signed-in user's choice for their notices.
+    path("i18n/setlang/", notifications.views.language_set, name="set_language"),
     path("api/v1/", include("gridmgmt.api_urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # GET only: DRF would answer OPTIONS with an HTML renderer the docs page has no template for.

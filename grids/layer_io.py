@@ -14,6 +14,7 @@ import shapely
 from django.db import models, transaction
 from django.db.models import Count, ProtectedError, QuerySet, RestrictedError
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from shapely.geometry.base import BaseGeometry
 
 from gridmgmt.errors import InvalidInput
@@ -78,7 +79,9 @@ class LayerInvalid(InvalidInput):
     """The file has problems; nothing was written."""
 
     def __init__(self, errors: list[str], warnings: list[str]):
-        super().__init__(f"grid layer not imported: {len(errors)} problem(s)", field="file")
+        super().__init__(
+            gettext_noop("grid layer not imported: %(n)s problem(s)"), n=len(errors), field="file"
+        )
         self.errors = errors
         self.warnings = warnings
 

@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from gridmgmt.errors import InvalidInput
 
@@ -130,28 +131,50 @@ def id_number_validate(raw: str, *, today: date | None = None) -> IdNumber:
     """
     number = (raw or "").strip().upper()
     if not number:
-        raise InvalidInput("an ID number is required", field="id_number")
+        raise InvalidInput(gettext_noop("an ID number is required"), field="id_number")
     if len(number) != 18:
-        raise InvalidInput(f"an ID number has 18 characters, this one has {len(number)}", field="id_number")
+        raise InvalidInput(
+            gettext_noop("an ID number has 18 characters, this one has %(n)s"),
+            n=len(number),
+            field="id_number",
+        )
     if not number[:17].isascii() or not number[:17].isdigit():
-        raise InvalidInput("the first 17 characters of an ID number must be digits", field="id_number")
+        raise InvalidInput(
+            gettext_noop("the first 17 characters of an ID number must be digits"), field="id_number"
+        )
     if not (number[17].isascii() and number[17].isdigit()) and number[17] != "X":
-        raise InvalidInput("the last character of an ID number must be a digit or X", field="id_number")
+        raise InvalidInput(
+            gettext_noop("the last character of an ID number must be a digit or X"), field="id_number"
+        )
     digits = number[6:14]
     try:
         birth_date = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         raise InvalidInput(
-            f"the birth date {digits} in the ID number is not a real date", field="id_number"
+            gettext_noop("the birth date %(digits)s in the ID number is not a real date"),
+            digits=digits,
+            field="id_number",
         ) from None
     if birth_date < EARLIEST_BIRTH_DATE:
-        raise InvalidInput(f"the birth date {digits} in the ID number is before 1900", field="id_number")
+        raise InvalidInput(
+            gettext_noop("the birth date %(digits)s in the ID number is before 1900"),
+            digits=digits,
+            field="id_number",
+        )
     if birth_date > (today or timezone.localdate()):
-        raise InvalidInput(f"the birth date {digits} in the ID number is in the future", field="id_number")
+        raise InvalidInput(
+            gettext_noop("the birth date %(digits)s in the ID number is in the future"),
+            digits=digits,
+            field="id_number",
+        )
     expected = id_check_character(number[:17])
     if number[17] != expected:
         raise InvalidInput(
-            f"wrong check character {number[17]}: the first 17 digits give {expected} (ISO 7064 MOD 11-2)",
+            gettext_noop(
+                "wrong check character %(got)s: the first 17 digits give %(expected)s (ISO 7064 MOD 11-2)"
+            ),
+            got=number[17],
+            expected=expected,
             field="id_number",
         )
     return IdNumber(number=number, birth_date=birth_date, gender="M" if int(number[16]) % 2 else "F")
@@ -170,7 +193,9 @@ def phone_validate(raw: str) -> str:
     if MOBILE_RE.match(phone) or LANDLINE_RE.match(phone):
         return phone
     raise InvalidInput(
-        "a phone number must be a mobile number (11 digits, 13x–19x) or a landline such as 0791-86123456",
+        gettext_noop(
+            "a phone number must be a mobile number (11 digits, 13x–19x) or a landline such as 0791-86123456"
+        ),
         field="phone",
     )
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from gridmgmt import policy
 from gridmgmt.bulk import column_getter
@@ -198,13 +199,13 @@ def _date(value, column: str) -> date:
         return value
     text = _text(value)
     if not text:
-        raise InvalidInput("a date is required", field=column)
+        raise InvalidInput(gettext_noop("a date is required"), field=column)
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise InvalidInput(f"{text!r} is not a date (use YYYY-MM-DD)", field=column)
+    raise InvalidInput(gettext_noop("%(text)s is not a date (use YYYY-MM-DD)"), text=repr(text), field=column)
 
 
 # --- the import ---------------------------------------------------------------------------------------
@@ -412,11 +413,13 @@ def _upload_sniff(upload, name: str) -> None:
     if head[:4] == b"PK\x03\x04":  # a workbook, whatever its name (_open_rows reads it as one)
         _xlsx_sniff(upload)
     elif name.lower().endswith(".xlsx"):
-        raise InvalidInput("the file is named .xlsx but is not an XLSX workbook", field="file")
+        raise InvalidInput(gettext_noop("the file is named .xlsx but is not an XLSX workbook"), field="file")
     elif b"\x00" in head:
-        raise InvalidInput("the file is not CSV text: it holds binary data", field="file")
+        raise InvalidInput(gettext_noop("the file is not CSV text: it holds binary data"), field="file")
     elif head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        raise InvalidInput("the file is not CSV text: it is HTML, SVG or XML markup", field="file")
+        raise InvalidInput(
+            gettext_noop("the file is not CSV text: it is HTML, SVG or XML markup"), field="file"
+        )
 
 
 def _xlsx_sniff(upload) -> None:
@@ -427,16 +430,18 @@ def _xlsx_sniff(upload) -> None:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InvalidInput(
-            "the XLSX workbook cannot be read: it is not a valid zip archive", field="file"
+            gettext_noop("the XLSX workbook cannot be read: it is not a valid zip archive"), field="file"
         ) from exc
     finally:
         upload.seek(0)
     if not any(entry.filename == "[Content_Types].xml" for entry in entries):
-        raise InvalidInput("the file is a zip archive but not an XLSX workbook", field="file")
+        raise InvalidInput(gettext_noop("the file is a zip archive but not an XLSX workbook"), field="file")
     # The declared sizes bound what reading can inflate: zipfile never returns more than an entry declares.
     if sum(entry.file_size for entry in entries) > MAX_XLSX_INFLATED:
         raise InvalidInput(
-            f"the XLSX workbook inflates to more than {MAX_XLSX_INFLATED // (1024 * 1024)} MB", field="file"
+            gettext_noop("the XLSX workbook inflates to more than %(n)s MB"),
+            n=MAX_XLSX_INFLATED // (1024 * 1024),
+            field="file",
         )
 
 
@@ -444,12 +449,16 @@ def resident_import_job_create(*, actor, upload, partial: bool) -> ResidentImpor
     """Store an upload (encrypted: it holds PII in clear) and have a worker import it after commit."""
     editable = policy.resident_editable_grid_ids(actor)
     if editable is not None and not editable:
-        raise NotAllowed("you may import residents into your own grids only")
+        raise NotAllowed(gettext_noop("you may import residents into your own grids only"))
     name = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:200]
     if not name.lower().endswith((".csv", ".xlsx")):
-        raise InvalidInput("upload a .csv or .xlsx file", field="file")
+        raise InvalidInput(gettext_noop("upload a .csv or .xlsx file"), field="file")
     if upload.size > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
+        raise InvalidInput(
+            gettext_noop("the file is larger than %(n)s MB"),
+            n=MAX_UPLOAD_BYTES // (1024 * 1024),
+            field="file",
+        )
     _upload_sniff(upload, name)
     job = ResidentImportJob(created_by=actor, filename=name, partial=partial)
     job.upload.save(f"{uuid.uuid4().hex}.bin", ContentFile(pii.encrypt_bytes(upload.read())), save=False)
@@ -475,7 +484,7 @@ def resident_import_job_run(*, job_id: int) -> str:
     job = ResidentImportJob.objects.select_related("created_by").get(pk=job_id)
     try:
         if job.created_by is None:
-            raise InvalidInput("the account that uploaded this file no longer exists")
+            raise InvalidInput(gettext_noop("the account that uploaded this file no longer exists"))
         with job.upload.open("rb") as handle:
             data = pii.decrypt_bytes(handle.read())
         result = residents_import(

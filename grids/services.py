@@ -7,16 +7,21 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from gridmgmt import policy
 from gridmgmt.errors import InvalidInput, NotAllowed
 from gridmgmt.roles import user_roles
-from gridmgmt.text import text_problem
+from gridmgmt.text import text_check
 
 from . import pii
 from .geometry import area_m2, bbox, to_shape
 from .models import Grid, GridAssignment, GridLayerVersion, Jurisdiction, Resident, ResidentAccessLog
 from .selectors import grid_index_invalidate
+
+REVEAL_REFUSED = gettext_noop(
+    "only the administrators of this resident's grid, or people granted it, may reveal this"
+)
 
 _LEVEL_BY_LENGTH = {
     6: Jurisdiction.Level.DISTRICT,
@@ -38,12 +43,21 @@ def jurisdiction_ensure(*, code: str, name: str, boundary: dict | None = None) -
     """Create or update the jurisdiction with this code; its parent is found from the code's prefix."""
     level = _LEVEL_BY_LENGTH.get(len(code))
     if level is None or not (code.isascii() and code.isdigit()):
-        raise InvalidInput(f"{code!r} is not a 6, 9 or 12-digit jurisdiction code", field="code")
+        raise InvalidInput(
+            gettext_noop("%(code)s is not a 6, 9 or 12-digit jurisdiction code"),
+            code=repr(code),
+            field="code",
+        )
     parent = None
     if level != Jurisdiction.Level.DISTRICT:
         parent = Jurisdiction.objects.filter(code=code[: len(code) - 3]).first()
         if parent is None:
-            raise InvalidInput(f"jurisdiction {code} has no parent {code[:-3]}", field="code")
+            raise InvalidInput(
+                gettext_noop("jurisdiction %(code)s has no parent %(parent)s"),
+                code=code,
+                parent=code[:-3],
+                field="code",
+            )
     jurisdiction, _ = Jurisdiction.objects.update_or_create(
         code=code, defaults={"name": name, "level": level, "parent": parent, "boundary": boundary}
     )
@@ -54,13 +68,22 @@ def jurisdiction_ensure(*, code: str, name: str, boundary: dict | None = None) -
 def grid_save(*, code: str, name: str, boundary: dict, properties: dict | None = None) -> Grid:
     """Create or replace a grid; its community is the one whose code is the grid code's first 12 digits."""
     if not is_grid_code(code):
-        raise InvalidInput(f"{code!r} is not a 14-digit grid code", field="code")
+        raise InvalidInput(
+            gettext_noop("%(code)s is not a 14-digit grid code"), code=repr(code), field="code"
+        )
     community = Jurisdiction.objects.filter(code=code[:12], level=Jurisdiction.Level.COMMUNITY).first()
     if community is None:
-        raise InvalidInput(f"grid {code} has no community {code[:12]}", field="code")
+        raise InvalidInput(
+            gettext_noop("grid %(code)s has no community %(community)s"),
+            code=code,
+            community=code[:12],
+            field="code",
+        )
     geometry = to_shape(boundary)
     if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
-        raise InvalidInput(f"grid {code} needs a valid Polygon or MultiPolygon", field="boundary")
+        raise InvalidInput(
+            gettext_noop("grid %(code)s needs a valid Polygon or MultiPolygon"), code=code, field="boundary"
+        )
     min_lng, min_lat, max_lng, max_lat = bbox(geometry)
     grid, _ = Grid.objects.update_or_create(
         code=code,
@@ -122,34 +145,33 @@ CARE_TAG_ALIASES = {
 _TAG_SEPARATORS = re.compile(r"[;,，；、|]")
 
 
-def _printable(value: str, *, field: str, label: str) -> str:
-    if problem := text_problem(value):
-        raise InvalidInput(f"{label} {problem}", field=field)
+def _printable(value: str, *, field: str, label) -> str:
+    text_check(value, what=label, field=field)
     return value
 
 
 def resident_name_clean(raw: str) -> str:
-    name = _printable((raw or "").strip(), field="name", label="the name")
+    name = _printable((raw or "").strip(), field="name", label=gettext_lazy("the name"))
     if not name:
-        raise InvalidInput("a name is required", field="name")
+        raise InvalidInput(gettext_noop("a name is required"), field="name")
     if len(name) > 50:
-        raise InvalidInput("a name has at most 50 characters", field="name")
+        raise InvalidInput(gettext_noop("a name has at most 50 characters"), field="name")
     return name
 
 
 def resident_address_clean(raw: str) -> str:
-    address = _printable((raw or "").strip(), field="address", label="the address")
+    address = _printable((raw or "").strip(), field="address", label=gettext_lazy("the address"))
     if not address:
-        raise InvalidInput("an address is required", field="address")
+        raise InvalidInput(gettext_noop("an address is required"), field="address")
     if len(address) > 200:
-        raise InvalidInput("an address has at most 200 characters", field="address")
+        raise InvalidInput(gettext_noop("an address has at most 200 characters"), field="address")
     return address
 
 
 def resident_household_clean(raw: str) -> str:
-    household = _printable((raw or "").strip(), field="household", label="the household number")
+    household = _printable((raw or "").strip(), field="household", label=gettext_lazy("the household number"))
     if len(household) > 30:
-        raise InvalidInput("a household number has at most 30 characters", field="household")
+        raise InvalidInput(gettext_noop("a household number has at most 30 characters"), field="household")
     return household
 
 
@@ -163,7 +185,12 @@ def care_tags_clean(raw: str | Iterable[str]) -> list[str]:
         code = CARE_TAG_ALIASES.get(item) or CARE_TAG_ALIASES.get(item.lower())
         if code is None:
             allowed = ", ".join(Resident.CareTag.values)
-            raise InvalidInput(f"unknown care tag {item!r} (known: {allowed})", field="care_tags")
+            raise InvalidInput(
+                gettext_noop("unknown care tag %(tag)s (known: %(known)s)"),
+                tag=repr(item),
+                known=allowed,
+                field="care_tags",
+            )
         if code not in tags:
             tags.append(str(code))
     return tags
@@ -171,15 +198,17 @@ def care_tags_clean(raw: str | Iterable[str]) -> list[str]:
 
 def resident_moved_in_check(moved_in_on: date, *, birth_date: date, today: date | None = None) -> date:
     if moved_in_on > (today or timezone.localdate()):
-        raise InvalidInput("the moved-in date is in the future", field="moved_in_on")
+        raise InvalidInput(gettext_noop("the moved-in date is in the future"), field="moved_in_on")
     if moved_in_on < birth_date:
-        raise InvalidInput("the moved-in date is before the birth date in the ID number", field="moved_in_on")
+        raise InvalidInput(
+            gettext_noop("the moved-in date is before the birth date in the ID number"), field="moved_in_on"
+        )
     return moved_in_on
 
 
 def _resident_edit_check(actor, grid_id: int) -> None:
     if actor is not None and not policy.can_edit_resident_in(actor, grid_id):
-        raise NotAllowed("you may keep the registry of your own grids only")
+        raise NotAllowed(gettext_noop("you may keep the registry of your own grids only"))
 
 
 def resident_create(
@@ -212,15 +241,16 @@ def resident_create(
         care_tags=care_tags_clean(care_tags),
     )
     if Resident.objects.filter(id_number_hash=id_hash).exists():
-        raise InvalidInput("this ID number is already registered", field="id_number")
+        raise InvalidInput(_ID_TAKEN, field="id_number")
     try:
         with transaction.atomic():
             resident.save()
     except IntegrityError:  # registered by someone else between the check and the insert
-        raise InvalidInput("this ID number is already registered", field="id_number") from None
+        raise InvalidInput(_ID_TAKEN, field="id_number") from None
     return resident
 
 
+_ID_TAKEN = gettext_noop("this ID number is already registered")
 _UPDATABLE = ("grid", "name", "id_number", "phone", "address", "household_no", "moved_in_on", "care_tags")
 
 
@@ -228,7 +258,7 @@ def resident_update(*, actor, resident: Resident, **changes) -> Resident:
     """Change some of a resident's fields (keys from _UPDATABLE); moving to another grid needs both grids."""
     unknown = set(changes) - set(_UPDATABLE)
     if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}")
+        raise InvalidInput(gettext_noop("cannot change %(fields)s"), fields=", ".join(sorted(unknown)))
     _resident_edit_check(actor, resident.grid_id)
     fields: list[str] = []
     if "grid" in changes and changes["grid"].id != resident.grid_id:
@@ -243,7 +273,7 @@ def resident_update(*, actor, resident: Resident, **changes) -> Resident:
         id_hash = pii.hash_id_number(id_info.number)
         if id_hash != resident.id_number_hash:
             if Resident.objects.filter(id_number_hash=id_hash).exclude(pk=resident.pk).exists():
-                raise InvalidInput("this ID number is already registered", field="id_number")
+                raise InvalidInput(_ID_TAKEN, field="id_number")
             resident.id_number_encrypted = pii.encrypt(id_info.number)
             resident.id_number_hash = id_hash
             resident.gender = id_info.gender
@@ -270,7 +300,7 @@ def resident_update(*, actor, resident: Resident, **changes) -> Resident:
             with transaction.atomic():
                 resident.save(update_fields=[*fields, "updated_at"])
         except IntegrityError:
-            raise InvalidInput("this ID number is already registered", field="id_number") from None
+            raise InvalidInput(_ID_TAKEN, field="id_number") from None
     return resident
 
 
@@ -279,15 +309,17 @@ def resident_move_out(*, actor, resident: Resident, moved_out_on: date | None = 
     _resident_edit_check(actor, resident.grid_id)
     moved_out_on = moved_out_on or timezone.localdate()
     if moved_out_on > timezone.localdate():
-        raise InvalidInput("the moved-out date is in the future", field="moved_out_on")
+        raise InvalidInput(gettext_noop("the moved-out date is in the future"), field="moved_out_on")
     if moved_out_on < resident.moved_in_on:
-        raise InvalidInput("the moved-out date is before the moved-in date", field="moved_out_on")
+        raise InvalidInput(
+            gettext_noop("the moved-out date is before the moved-in date"), field="moved_out_on"
+        )
     # Conditional update: if two people record the move at once, the second is told instead of overwriting.
     updated = Resident.objects.filter(pk=resident.pk, moved_out_on__isnull=True).update(
         moved_out_on=moved_out_on, updated_at=timezone.now()
     )
     if updated != 1:
-        raise InvalidInput("this resident has already moved out", field="moved_out_on")
+        raise InvalidInput(gettext_noop("this resident has already moved out"), field="moved_out_on")
     resident.moved_out_on = moved_out_on
     return resident
 
@@ -298,12 +330,10 @@ def resident_reveal(
 ) -> str:
     """The clear ID number or phone of a resident, for an allowed actor only; every reveal is logged."""
     if field not in ResidentAccessLog.Field.values:
-        raise InvalidInput(f"cannot reveal {field!r}", field="field")
+        raise InvalidInput(gettext_noop("cannot reveal %(what)s"), what=repr(field), field="field")
     basis = policy.resident_reveal_basis(actor, resident)
     if basis is None:
-        raise NotAllowed(
-            "only the administrators of this resident's grid, or people granted it, may reveal this"
-        )
+        raise NotAllowed(REVEAL_REFUSED)
     token = (
         resident.id_number_encrypted
         if field == ResidentAccessLog.Field.ID_NUMBER

@@ -1,8 +1,11 @@
-"""Admin for the outgoing notices (read-only: they are written by the services that cause them)."""
+"""Admin for the outgoing notices (read-only: they are written by the services that cause them), and each
+user's notice language on the user's own page."""
 
+import django.contrib.auth.admin  # noqa: F401 - the user admin this module extends is registered first
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
-from .models import Notification
+from .models import LanguagePreference, Notification
 
 
 @admin.register(Notification)
@@ -10,3 +13,23 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "recipient", "subject", "sent_at", "attempts")
     list_filter = ("kind",)
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+class LanguagePreferenceInline(admin.StackedInline):
+    model = LanguagePreference
+    can_delete = True
+    extra = 1  # shown ready to fill: a user without one gets the site's language
+    max_num = 1
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    _UserAdmin = type(admin.site.get_model_admin(User))
+    admin.site.unregister(User)
+else:
+    _UserAdmin = admin.ModelAdmin
+
+
+@admin.register(User)
+class UserAdmin(_UserAdmin):
+    inlines = [*_UserAdmin.inlines, LanguagePreferenceInline]

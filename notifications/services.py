@@ -1,5 +1,6 @@
 """E-mail notices: queued as rows in the transaction of the change that caused them, sent after commit by
-a task that claims them in batches (a mail outage delays notices instead of losing them)."""
+a task that claims them in batches (a mail outage delays notices instead of losing them). Each row is
+written in its recipient's language; users choose theirs with the page header's language switch."""
 
 import datetime as dt
 import logging
@@ -8,11 +9,15 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from gridmgmt import clock, tasking
 from gridmgmt.bulk import rows_insert
+from gridmgmt.errors import InvalidInput
 
-from .models import Notification
+from .models import LanguagePreference, Notification
+from .selectors import recipient_languages
 
 logger = logging.getLogger(__name__)
 
@@ -23,24 +28,41 @@ SEND_TASK = "notifications.tasks.send_notifications_task"  # published by name: 
 NOTIFICATIONS_PER_TASK = 200
 
 
-def notification_queue(
-    *, about, kind: str, recipients: list[str], subject: str, body: str
-) -> list[Notification]:
-    """Write one row per distinct recipient and publish the send task once the transaction commits."""
+def notification_queue(*, about, kind: str, recipients: list[str], subject, body) -> list[Notification]:
+    """Write one row per distinct recipient and publish the send task once the transaction commits.
+
+    `subject` and `body` are text or anything that renders in the active language when turned into text
+    (a gridmgmt.messages.Message, a lazy translation): each recipient's row is rendered in their language.
+    """
     return notifications_queue(kind=kind, notices=[(about, recipients, subject, body)])
 
 
 def notifications_queue(
-    *, kind: str, notices: list[tuple[object, list[str], str, str]]
+    *, kind: str, notices: list[tuple[object, list[str], object, object]]
 ) -> list[Notification]:
     """`notification_queue` for many (about, recipients, subject, body) at once: one insert, and the send
     tasks published once the transaction commits. `about` is the model row a notice concerns, or None."""
     now = clock.now()
-    rows = [
-        Notification(about=about, kind=kind, recipient=email, subject=subject, body=body, created_at=now)
-        for about, recipients, subject, body in notices
-        for email in sorted(set(recipients))
-    ]
+    languages = recipient_languages(email for _about, recipients, _s, _b in notices for email in recipients)
+    rows = []
+    for about, recipients, subject, body in notices:
+        rendered: dict[str, tuple[str, str]] = {}  # language → (subject, body): rendered once per language
+        for email in sorted(set(recipients)):
+            language = languages[email]
+            if language not in rendered:
+                with translation.override(language):
+                    rendered[language] = (str(subject)[:200], str(body))
+            text_subject, text_body = rendered[language]
+            rows.append(
+                Notification(
+                    about=about,
+                    kind=kind,
+                    recipient=email,
+                    subject=text_subject,
+                    body=text_body,
+                    created_at=now,
+                )
+            )
     rows_insert(Notification, rows)
     if rows:
         ids = [row.pk for row in rows]
@@ -97,3 +119,13 @@ def notifications_send(*, ids: list[int] | None = None, limit: int = NOTIFICATIO
         Notification.objects.filter(pk=note.pk).update(sent_at=clock.now(), claimed_until=None)
         sent += 1
     return sent
+
+
+def language_preference_set(*, user, language: str) -> LanguagePreference:
+    """Record the language `user` reads notices in (one of settings.LANGUAGES)."""
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput(gettext_noop("choose one of the site's languages"), field="language")
+    preference, _created = LanguagePreference.objects.update_or_create(
+        user=user, defaults={"language": language}
+    )
+    return preference

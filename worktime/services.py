@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from gridmgmt.errors import InvalidInput
 from gridmgmt.json_io import json_loads
@@ -211,9 +212,11 @@ def calendar_days_import(*, calendar: WorkCalendar, content: bytes | str, fmt: s
         shown = errors[:MAX_IMPORT_ERRORS]
         if len(errors) > len(shown):
             shown.append(f"… and {len(errors) - len(shown)} more")
-        raise InvalidInput("\n".join(shown), field="file")
+        raise InvalidInput(
+            gettext_noop("the file has errors:\n%(errors)s"), errors="\n".join(shown), field="file"
+        )
     if not rows:
-        raise InvalidInput("the file lists no days", field="file")
+        raise InvalidInput(gettext_noop("the file lists no days"), field="file")
     return calendar_days_set(calendar=calendar, rows=rows)
 
 

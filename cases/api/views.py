@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -217,7 +218,10 @@ def _report_source(user, requested: str | None) -> str:
         return allowed[0]
     if requested not in allowed:
         raise InvalidInput(
-            f"your role reports with source {' or '.join(allowed)}, not {requested}", field="source"
+            gettext_noop("your role reports with source %(allowed)s, not %(requested)s"),
+            allowed=" or ".join(allowed),
+            requested=requested,
+            field="source",
         )
     return requested
 
@@ -325,8 +329,11 @@ class _CaseActionView(APIView):
         case = case_for(request, number)
         roles = _roles_for(self.action)
         if not user_roles(request.user) & roles:
-            allowed = " or ".join(sorted(Role.LABELS[r] for r in roles if r != Role.SYSTEM))
-            raise NotAllowed(f"only a {allowed} may {services.ACTION_VERBS[self.action]} a case")
+            raise NotAllowed(
+                gettext_noop("only a %(roles)s may %(verb)s a case"),
+                roles=services.roles_either(roles),
+                verb=services.ACTION_VERBS[self.action],
+            )
         serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

@@ -3,6 +3,7 @@ resident registry (scoped and masked as the registry pages; reveals logged)."""
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -121,7 +122,7 @@ class GridLocateView(APIView):
         query.is_valid(raise_exception=True)
         grid = grid_locate(lat=query.validated_data["lat"], lng=query.validated_data["lng"])
         if grid is None:
-            raise OutsideJurisdiction("the point is outside every grid of the jurisdiction")
+            raise OutsideJurisdiction(gettext_noop("the point is outside every grid of the jurisdiction"))
         return Response(LocatedGridSerializer(grid).data)
 
 
@@ -143,8 +144,11 @@ def _registry_check(request: Request) -> None:
     if _scope_nonempty(policy.resident_grid_scope(user)):
         return
     if _scope_nonempty(policy.resident_count_scope(user)):
-        raise NotAllowed(f"you may see resident counts per grid only: GET {reverse('api-resident-counts')}")
-    raise NotAllowed("you may not see the resident registry")
+        raise NotAllowed(
+            gettext_noop("you may see resident counts per grid only: GET %(url)s"),
+            url=reverse("api-resident-counts"),
+        )
+    raise NotAllowed(gettext_noop("you may not see the resident registry"))
 
 
 def _resident_pk(raw: str) -> int | None:
@@ -164,7 +168,7 @@ def _resident_for(request: Request, raw_id: str) -> Resident:
 
 def _edit_check(request: Request, resident: Resident) -> None:
     if not policy.can_edit_resident_in(request.user, resident.grid_id):
-        raise NotAllowed("you may not edit this resident")
+        raise NotAllowed(gettext_noop("you may not edit this resident"))
 
 
 def _editable_grid(request: Request, code: str) -> Grid:
@@ -173,7 +177,7 @@ def _editable_grid(request: Request, code: str) -> Grid:
     grids = Grid.objects.filter(code=code)
     grid = (grids if editable is None else grids.filter(id__in=editable)).first()
     if grid is None:
-        raise InvalidInput("choose one of your grids", field="grid")
+        raise InvalidInput(gettext_noop("choose one of your grids"), field="grid")
     return grid
 
 
@@ -268,7 +272,7 @@ class ResidentListView(GenericAPIView):
     )
     def post(self, request: Request) -> Response:
         if not _scope_nonempty(policy.resident_editable_grid_ids(request.user)):
-            raise NotAllowed("only grid administrators register residents")
+            raise NotAllowed(gettext_noop("only grid administrators register residents"))
         serializer = rs.ResidentCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -289,7 +293,7 @@ class ResidentCountsView(APIView):
     )
     def get(self, request: Request) -> Response:
         if not _scope_nonempty(policy.resident_count_scope(request.user)):
-            raise NotAllowed("you may not see the resident registry")
+            raise NotAllowed(gettext_noop("you may not see the resident registry"))
         counts = resident_counts_by_grid(request.user).only("code", "name")
         return Response(rs.ResidentCountSerializer(counts, many=True).data)
 
@@ -352,9 +356,6 @@ class ResidentMoveOutView(APIView):
         return Response(_resident_detail(request, resident_get_for(request.user, resident.pk)))
 
 
-_REVEAL_REFUSED = "only the administrators of this resident's grid, or people granted it, may reveal this"
-
-
 class ResidentRevealView(APIView):
     parser_classes = [JSONParser]
 
@@ -376,7 +377,7 @@ class ResidentRevealView(APIView):
         resident = Resident.objects.select_related("grid").filter(pk=pk).first() if pk else None
         # Not found and not allowed answer alike, as the registry page does.
         if resident is None or policy.resident_reveal_basis(request.user, resident) is None:
-            raise NotAllowed(_REVEAL_REFUSED)
+            raise NotAllowed(services.REVEAL_REFUSED)
         serializer = rs.ResidentRevealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         field = serializer.validated_data["field"]

@@ -1,17 +1,23 @@
 """The consoles in Chinese and English: catalogues complete and compiled, the language switcher, translated
 domain errors, localised dates and durations."""
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
-from cases.ui import domain_message
-from gridmgmt.errors import InvalidInput, NotAllowed
+from cases import services
+from cases.photos import MAX_PHOTO_BYTES
+from cases.workflow import TRANSITIONS, Action
+from gridmgmt.errors import DomainError, InvalidTransition
 
+from ..factories import centre
 from .console import html, login
 from .helpers import drive, report
 
@@ -70,29 +76,152 @@ def test_domain_errors_are_shown_in_the_page_language(client, world):
     assert "状态为“已结案”的案件不能执行“派遣”" in html(response)
 
 
+def test_a_longer_upload_error_is_shown_in_chinese_on_the_report_page(client, world):
+    lat, lng = centre(world.g1)
+    login(client, world.gridadmin, language="zh-hans")
+    huge = SimpleUploadedFile("huge.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * MAX_PHOTO_BYTES, "image/jpeg")
+    fake = SimpleUploadedFile("evil.jpg", b"<?php echo 1; ?>", content_type="image/jpeg")
+    for upload, chinese, english in (
+        (huge, "huge.jpg 超过 10 MB", "larger than"),
+        (fake, "evil.jpg 不是可识别的图片：请上传 JPEG、PNG、WebP 或 GIF 格式的照片", "readable"),
+    ):
+        data = {
+            "lat": lat,
+            "lng": lng,
+            "category": world.cats.waste.pk,
+            "description": "垃圾",
+            "photos": [upload],
+        }
+        response = client.post(reverse("case-report"), data)
+        assert response.status_code == 400
+        page = html(response)
+        assert chinese in page and english not in page
+
+
+def test_a_refusal_says_english_to_the_api_and_the_page_language_to_pages(world):
+    case = drive(world, "closed")
+    with translation.override("zh-hans"), pytest.raises(InvalidTransition) as refused:
+        services.case_dispatch(case=case, actor=world.dispatcher, department=world.roads)
+    assert refused.value.message == "cannot dispatch a case that is closed"
+    with translation.override("zh-hans"):
+        assert refused.value.localized() == "状态为“已结案”的案件不能执行“派遣”"
+    with translation.override("en"):
+        assert refused.value.localized() == "cannot dispatch a case that is closed"
+
+
 @pytest.mark.parametrize(
-    ("message", "chinese"),
+    ("error", "english", "chinese"),
     [
-        ("reason is required", "请填写原因"),
-        ("only a dispatcher may dispatch a case", "只有指挥中心调度员可以对案件执行“派遣”"),
+        (lambda w: services._text("", field="reason", required=True), "reason is required", "请填写原因"),
         (
-            "only a department staff or dispatcher may close a case",
-            "只有职能部门人员或指挥中心调度员可以对案件执行“结案”",
+            lambda w: services._text("a\x00b", field="description", required=True),
+            "description contains a NUL character",
+            "问题描述含有空字符（NUL），请删除后重试",
         ),
         (
-            "you may not report this case: it is not in your grids",
-            "您不能对此案件执行“上报”：它不在您负责的网格内",
+            lambda w: services._authorize(w.staff, _transition(Action.DISPATCH), Action.DISPATCH, None),
+            "only a dispatcher may dispatch a case",
+            "只有指挥中心调度员可以对案件执行“派遣”",
         ),
-        ("cannot file a case that is in progress", "状态为“处置中”的案件不能执行“立案”"),
-        ("photo.jpg is larger than 10 MB", "photo.jpg 超过 10 MB"),
-        ("something nobody has seen before", "something nobody has seen before"),
+        (
+            lambda w: services._authorize(w.staff, _transition(Action.VERIFY_PASS), Action.VERIFY_PASS, None),
+            "only a dispatcher or grid administrator may close a case",
+            "只有指挥中心调度员或网格员可以对案件执行“结案”",
+        ),
     ],
 )
-def test_domain_messages_are_translated_by_shape(message, chinese):
+def test_refusals_are_rendered_from_their_template_in_each_language(world, error, english, chinese):
+    with pytest.raises(DomainError) as refused:
+        error(world)
+    assert refused.value.message == english
     with translation.override("zh-hans"):
-        assert domain_message(InvalidInput(message)) == chinese
-    with translation.override("en"):
-        assert domain_message(NotAllowed(message)) == message
+        assert refused.value.localized() == chinese
+
+
+def _transition(action):
+    return next(t for (state, a), t in TRANSITIONS.items() if a == action)
+
+
+# --- every refusal a service can raise has its Chinese sentence ---------------------------------------
+
+_APPS = (
+    "cases",
+    "demo",
+    "departments",
+    "dispatch",
+    "evaluation",
+    "gridmgmt",
+    "grids",
+    "notifications",
+    "open311",
+    "worktime",
+)
+_ERRORS = {
+    "DomainError",
+    "InvalidInput",
+    "NotAllowed",
+    "InvalidTransition",
+    "Conflict",
+    "OutsideJurisdiction",
+}
+
+
+def _modules():
+    for app in _APPS:
+        for path in sorted((Path(settings.BASE_DIR) / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path, ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _noop_text(node) -> str | None:
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "gettext_noop":
+        return node.args[0].value
+    return None
+
+
+def _refusal_templates() -> tuple[dict[str, str], list[str]]:
+    """Every template marked with gettext_noop in the apps ({template: where}), and the raise sites whose
+    message is not one (an f-string or a plain literal would reach pages in English)."""
+    templates, constants, unmarked, named = {}, {}, [], []
+    for path, tree in _modules():
+        where = path.relative_to(settings.BASE_DIR)
+        for node in ast.walk(tree):
+            if (text := _noop_text(node)) is not None:
+                templates.setdefault(text, f"{where}:{node.lineno}")
+            if isinstance(node, ast.Assign) and _noop_text(node.value) is not None:
+                for target in node.targets:
+                    constants[getattr(target, "id", None)] = _noop_text(node.value)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in _ERRORS:
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Name | ast.Attribute):
+                    named.append((getattr(first, "id", None) or first.attr, f"{where}:{node.lineno}"))
+                elif _noop_text(first) is None:
+                    unmarked.append(f"{where}:{node.lineno}")
+    unmarked += [site for name, site in named if name not in constants]
+    return templates, unmarked
+
+
+def test_every_refusal_is_raised_with_a_template_marked_for_translation():
+    templates, unmarked = _refusal_templates()
+    assert len(templates) > 80  # the walk found the services' refusals
+    assert unmarked == []
+
+
+def test_every_refusal_template_has_a_chinese_translation_with_the_same_parameters():
+    templates, _unmarked = _refusal_templates()
+    missing, broken = [], []
+    with translation.override("zh-hans"):
+        for template, where in sorted(templates.items()):
+            chinese = gettext(template)
+            if chinese == template:
+                missing.append(f"{where}: {template}")
+            elif set(_PARAM.findall(chinese)) != set(_PARAM.findall(template)):
+                broken.append(f"{where}: {template} → {chinese}")
+    assert missing == []
+    assert broken == []
+
+
+_PARAM = re.compile(r"%\((\w+)\)s")
 
 
 def test_english_category_names_where_the_taxonomy_has_them(client, world):
