@@ -99,6 +99,23 @@ class ReportForm(forms.Form):
         return not missing and (self.has_error("lat") or self.has_error("lng"))
 
 
+def form_error_summary(form: forms.Form, *, anchors: dict[str, tuple[str, str]] | None = None) -> list[dict]:
+    """Every error of a bound form for the summary at the top of its page: [{"href", "label", "message"}],
+    each linking to its field (or to `anchors[name] = (href, label)`: the report map stands for latitude and
+    longitude), a message said once even when two fields carry it."""
+    anchors = anchors or {}
+    summary, seen = [], set()
+    for message in form.non_field_errors():
+        summary.append({"href": "", "label": "", "message": message})
+    for field in form:
+        for message in field.errors:
+            href, label = anchors.get(field.name, (f"#{field.auto_id}", field.label))
+            if (href, message) not in seen:
+                seen.add((href, message))
+                summary.append({"href": href, "label": label, "message": message})
+    return summary
+
+
 # Ids and versions sent back by pages (hidden fields, queue checkboxes): parsed by form fields, so that
 # anything else (superscript digits, numbers past the database's range) is a refusal, not a crash.
 MAX_ID = 2**63 - 1

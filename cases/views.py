@@ -30,7 +30,14 @@ from grids.selectors import grid_locate, grids_for_user
 
 from . import photos as case_photos
 from . import services
-from .forms import BulkAcceptForm, CaseActionForm, CaseSearchForm, ReportCheckForm, ReportForm
+from .forms import (
+    BulkAcceptForm,
+    CaseActionForm,
+    CaseSearchForm,
+    ReportCheckForm,
+    ReportForm,
+    form_error_summary,
+)
 from .maps import case_points
 from .models import OPEN_STATES, Case, CasePhoto, CaseState, ExtensionRequest
 from .selectors import (
@@ -178,7 +185,17 @@ def case_report(request):
         initial = {k: request.GET[k] for k in ("lat", "lng") if request.GET.get(k)}
         form = ReportForm(initial=initial, categories=categories)
     grids = list(_report_grids(request.user))
-    context = {"form": form, "grid_geojson": grid_map_features(grids), "map_config": map_config()}
+    location = ("#where-help", _("Location"))
+    context = {
+        "form": form,
+        "errors": form_error_summary(form, anchors={"lat": location, "lng": location})
+        if form.is_bound
+        else [],
+        # A browser never sends chosen files back: say so when a refused report had photos.
+        "files_dropped": bool(request.FILES),
+        "grid_geojson": grid_map_features(grids),
+        "map_config": map_config(),
+    }
     return render(request, "cases/report.html", context, status=status)
 
 
