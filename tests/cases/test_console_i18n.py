@@ -261,3 +261,12 @@ def test_the_lockout_page_follows_the_browser_language(world, settings):
         assert response.status_code == 429
         page = html(response)
         assert all(text in page for text in expected), page
+
+
+def test_the_residents_open_tab_is_a_state_not_a_verb(client, world):
+    report(world, actor=world.resident, source="resident")
+    login(client, world.resident, language="zh-hans")
+    page = html(client.get(reverse("my-reports")))
+    assert ">处理中</a>" in page and "打开" not in page
+    login(client, world.resident, language="en")
+    assert ">Open</a>" in html(client.get(reverse("my-reports")))
