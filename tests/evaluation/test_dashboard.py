@@ -75,6 +75,28 @@ def test_it_shows_the_week_computed_from_the_history(client, world, week, after)
     assert 'id="trends-data"' in page  # computed now: the charts' series come with the page
 
 
+def test_rates_are_rounded_and_places_named_without_their_codes(client, world, week, after):
+    page = _get(client, world.supervisor, **WEEK).content.decode()
+    sanitation = page.split('data-key="sanitation"', 1)[1].split("</tr>", 1)[0]
+    # On time: 2 of the 3 closed. Rounded half-up to 66.7 % (a truncation showed 66.6 %).
+    assert "66.7%" in sanitation and "66.6" not in sanitation and "2/3" in sanitation
+    assert '<th scope="row">环卫局</th>' in sanitation  # the name alone: no English code beside it
+    g1 = page.split(f'data-key="{world.g1.code}"', 1)[1].split("</tr>", 1)[0]
+    assert f'<th scope="row">{world.g1.name} · {world.g1.community.name}</th>' in g1
+    assert f"<title>{world.g1.name} · {world.g1.community.name}: 3</title>" in page  # the map's tooltip
+    assert f"({world.g1.code})" not in page
+
+
+def test_grid_administrators_are_ranked_by_name(client, world, week, after):
+    world.gridadmin.first_name, world.gridadmin.last_name = "伟", "王"
+    world.gridadmin.save(update_fields=["first_name", "last_name"])
+    response = _get(client, world.supervisor, **WEEK)
+    rankings = {kind: rows for kind, _label, rows in response.context["rankings"]}
+    labels = {row.key: row.label for row in rankings["administrator"]}
+    assert labels[str(world.gridadmin.pk)] == "王伟"
+    assert labels[str(world.other_gridadmin.pk)] == world.other_gridadmin.username  # no name: the username
+
+
 def test_rates_without_a_denominator_show_a_dash(client, world, week, after):
     page = _get(client, world.supervisor, **WEEK).content.decode()
     g4 = page.split(f'data-key="{world.g4.code}"', 1)[1].split("</tr>", 1)[0]

@@ -154,6 +154,43 @@ def test_the_query_count_does_not_grow_with_administrators_or_grids(busy, django
     assert rows(report)["gridadmin_x0"].overdue_cases == 1 + 0  # its own grid's case; g4's is on time
 
 
+def test_people_and_grids_are_listed_by_name_in_natural_order(busy):
+    for n in (10, 2, 1):
+        factories.user(f"gridadmin{n}", roles=(Role.GRID_ADMIN,))
+    named = factories.user("zz_account", roles=(Role.GRID_ADMIN,))
+    named.first_name = "gridadmin3"  # a name sorts where its name says, whatever the account is called
+    named.save(update_fields=["first_name"])
+    report = administrator_workload()
+    assert [a.name for a in report.administrators] == [
+        "gridadmin",
+        "gridadmin1",
+        "gridadmin2",
+        "gridadmin3",
+        "gridadmin10",
+        "gridadmin_b",
+    ]
+    admin = rows(report)["gridadmin"]
+    community = busy.g1.community.name
+    assert [g.label for g in admin.grids] == [
+        f"{busy.g1.name} · {community}",
+        f"{busy.g2.name} · {community}",
+    ]
+
+
+def test_the_page_names_people_and_grids(busy):
+    busy.gridadmin.first_name, busy.gridadmin.last_name = "伟", "王"
+    busy.gridadmin.save(update_fields=["first_name", "last_name"])
+    body = client_for(busy.dispatcher).get(URL).content.decode()
+    row = body.split('data-username="gridadmin"', 1)[1].split("</tr>", 1)[0]
+    assert "王伟" in row and f">{busy.g1.name} · {busy.g1.community.name}</span>" in row
+    assert f">{busy.g1.code}<" not in row  # the held grids by name; their codes only in the forms
+    unassigned = body.split(f'<tr data-code="{busy.g4.code}">', 1)[1].split("</tr>", 1)[0]
+    assert f"{busy.g4.name} · {busy.g4.community.name} <span" in unassigned  # the code beside the name
+    assert '<option value="gridadmin">王伟 · gridadmin (2)</option>' in body
+    # The assign form takes a grid code; every grid is suggested with its name.
+    assert f'<option value="{busy.g4.code}" label="{busy.g4.name} · {busy.g4.community.name}">' in body
+
+
 def test_an_administrator_can_be_narrowed_to_their_own_row(busy):
     report = administrator_workload(administrator=busy.gridadmin)
     assert [a.username for a in report.administrators] == ["gridadmin"]
