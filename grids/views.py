@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, JsonResponse
@@ -24,6 +24,7 @@ from gridmgmt.roles import Role, user_roles
 from gridmgmt.sorting import natural_key
 
 from . import residents_import, selectors, services
+from .forms import ResidentForm
 from .models import Grid, Jurisdiction, Resident, ResidentAccessLog, ResidentImportJob
 from .partition import BALANCE_BAND, partition_report
 
@@ -161,42 +162,42 @@ def resident_reveal(request, pk: int, field: str):
     return response
 
 
-def _resident_form_input(request) -> dict:
-    post = request.POST
-    data = {
-        "name": post.get("name", ""),
-        "address": post.get("address", ""),
-        "household_no": post.get("household_no", ""),
-        "care_tags": post.getlist("care_tags"),
-    }
-    # Blank ID number / phone on the edit form mean "keep": the form never shows them in clear.
-    for key in ("id_number", "phone"):
-        if post.get(key, "").strip() or post.get(f"clear_{key}"):
-            data[key] = post.get(key, "")
-    raw_date = post.get("moved_in_on", "")
-    try:
-        data["moved_in_on"] = date.fromisoformat(raw_date)
-    except ValueError:
-        raise InvalidInput(
-            gettext_noop("the moved-in date must be a date (YYYY-MM-DD)"), field="moved_in_on"
-        ) from None
-    return data
-
-
 def _editable_grids(user):
     editable = policy.resident_editable_grid_ids(user)
     grids = Grid.objects.order_by("code")
     return grids if editable is None else grids.filter(id__in=editable)
 
 
-def _resident_form(request, *, resident: Resident | None, status: int = 200):
+def _resident_form(request, *, resident: Resident | None, form: ResidentForm, status: int = 200):
+    """The resident form; refused, it lists every error at the top (each linking to its field), marks each
+    field and keeps what was typed."""
+    errors = [
+        {
+            "href": f"#r-{name}" if name != NON_FIELD_ERRORS else "",
+            "text": message
+            if name == NON_FIELD_ERRORS
+            else _("%(field)s: %(message)s") % {"field": _FIELD_LABELS.get(name, name), "message": message},
+        }
+        for name, messages_ in form.errors.items()
+        for message in messages_
+    ]
     context = {
         "resident": resident,
-        "grids": _editable_grids(request.user),
+        "grids": form.grids,
         "care_tag_choices": Resident.CareTag.choices,
-        "form": request.POST if request.method == "POST" else None,
+        "form": form,
+        "errors": errors,
     }
-    return render(request, "grids/residents_form.html", context, status=status)
+    response = render(request, "grids/residents_form.html", context, status=status)
+    if form.is_bound:
+        response["Cache-Control"] = "no-store"  # a refused form holds the ID number and phone as typed
+    return response
+
+
+def _resident_refused(form: ResidentForm, exc: DomainError) -> None:
+    """The service's one refusal after the form passed: at its field when the form has it, else on top."""
+    field = {"household": "household_no"}.get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.localized())
 
 
 @sensitive_post_parameters(*_PII_FIELDS)
@@ -206,18 +207,19 @@ def resident_create(request):
         _scope_nonempty(policy.resident_editable_grid_ids(request.user)),
         _("Only grid administrators register residents."),
     )
+    grids = list(_editable_grids(request.user))
     if request.method != "POST":
-        return _resident_form(request, resident=None)
+        return _resident_form(request, resident=None, form=ResidentForm(grids=grids))
+    form = ResidentForm(request.POST, grids=grids)
+    if not form.is_valid():
+        return _resident_form(request, resident=None, form=form, status=400)
+    fields = form.changes()
+    grid = fields.pop("grid")
     try:
-        grid = _editable_grids(request.user).filter(code=request.POST.get("grid", "")).first()
-        if grid is None:
-            raise InvalidInput(gettext_noop("choose one of your grids"), field="grid")
-        # A blank ID number means "keep" on the edit form; here it is simply missing, which the service says.
-        fields = {"id_number": "", **_resident_form_input(request)}
         resident = services.resident_create(actor=request.user, grid=grid, **fields)
     except DomainError as exc:
-        messages.error(request, _field_message(exc))
-        return _resident_form(request, resident=None, status=exc.status)
+        _resident_refused(form, exc)
+        return _resident_form(request, resident=None, form=form, status=exc.status)
     messages.success(request, _("Resident registered in %(grid)s.") % {"grid": grid.name})
     return redirect("resident-detail", pk=resident.pk)
 
@@ -229,20 +231,18 @@ def resident_edit(request, pk: int):
     _forbid_unless(
         policy.can_edit_resident_in(request.user, resident.grid_id), _("You may not edit this resident.")
     )
+    grids = list(_editable_grids(request.user))
     if request.method != "POST":
-        return _resident_form(request, resident=resident)
+        return _resident_form(request, resident=resident, form=ResidentForm(grids=grids, resident=resident))
+    form = ResidentForm(request.POST, grids=grids, resident=resident)
+    if not form.is_valid():
+        return _resident_form(request, resident=resident, form=form, status=400)
     try:
-        changes = _resident_form_input(request)
-        grid_code = request.POST.get("grid", "")
-        if grid_code and grid_code != resident.grid.code:
-            changes["grid"] = _editable_grids(request.user).filter(code=grid_code).first()
-            if changes["grid"] is None:
-                raise InvalidInput(gettext_noop("choose one of your grids"), field="grid")
-        services.resident_update(actor=request.user, resident=resident, **changes)
+        services.resident_update(actor=request.user, resident=resident, **form.changes())
     except DomainError as exc:
-        messages.error(request, _field_message(exc))
+        _resident_refused(form, exc)
         resident.refresh_from_db()
-        return _resident_form(request, resident=resident, status=exc.status)
+        return _resident_form(request, resident=resident, form=form, status=exc.status)
     messages.success(request, _("Resident updated."))
     return redirect("resident-detail", pk=resident.pk)
 
@@ -416,30 +416,58 @@ def _workload_context(request, scope: str) -> dict:
     }
 
 
-def _assignment_input(data) -> tuple[str, Grid, object]:
-    """(action, grid, user) from the posted form, or InvalidInput naming what is wrong."""
+def _assignment_input(data) -> tuple[str, Grid | None, object, dict[str, DomainError]]:
+    """(action, grid, user, refusals) from the posted form: each field is checked on its own, so the page
+    says everything that is wrong at once ({field: InvalidInput})."""
+    refusals: dict[str, DomainError] = {}
     action = data.get("action", "")
     if action not in ("assign", "unassign"):
-        raise InvalidInput(gettext_noop("choose to assign or to unassign"), field="action")
+        refusals["action"] = InvalidInput(gettext_noop("choose to assign or to unassign"), field="action")
     code = data.get("grid", "").strip()
+    grid = None
     if not services.is_grid_code(code):
-        raise InvalidInput(gettext_noop("enter a 14-digit grid code"), field="grid")
-    grid = Grid.objects.select_related("community").filter(code=code).first()
-    if grid is None:
-        raise InvalidInput(gettext_noop("there is no grid %(code)s"), code=code, field="grid")
+        refusals["grid"] = InvalidInput(gettext_noop("enter a 14-digit grid code"), field="grid")
+    else:
+        grid = Grid.objects.select_related("community").filter(code=code).first()
+        if grid is None:
+            refusals["grid"] = InvalidInput(
+                gettext_noop("there is no grid %(code)s"), code=code, field="grid"
+            )
     username = data.get("user", "").strip()
+    user = None
     if not username or len(username) > 150 or "\x00" in username:
-        raise InvalidInput(gettext_noop("choose an administrator"), field="user")
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise InvalidInput(gettext_noop("there is no user %(username)s"), username=username, field="user")
-    if action == "assign" and not (user.is_active and Role.GRID_ADMIN in user_roles(user)):
-        raise InvalidInput(
-            gettext_noop("%(username)s is not an active grid administrator"),
-            username=display_name(user),
-            field="user",
-        )
-    return action, grid, user
+        refusals["user"] = InvalidInput(gettext_noop("choose an administrator"), field="user")
+    else:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            refusals["user"] = InvalidInput(
+                gettext_noop("there is no user %(username)s"), username=username, field="user"
+            )
+        elif action == "assign" and not (user.is_active and Role.GRID_ADMIN in user_roles(user)):
+            refusals["user"] = InvalidInput(
+                gettext_noop("%(username)s is not an active grid administrator"),
+                username=display_name(user),
+                field="user",
+            )
+    return action, grid, user, refusals
+
+
+def _workload_refused(request, scope: str, refusals: dict[str, DomainError]):
+    """The workload page again with every refusal listed at the top and at its field of the assignment form,
+    which keeps the grid code and the administrator chosen."""
+    context = _workload_context(request, scope) | {
+        "assign_errors": {field: exc.localized() for field, exc in refusals.items()},
+        "assign_summary": [
+            {
+                "href": f"#assign-{field}" if field in ("grid", "user") else "",
+                "text": _sentence(exc.localized()),
+            }
+            for field, exc in refusals.items()
+        ],
+        "assign_values": {"grid": request.POST.get("grid", ""), "user": request.POST.get("user", "")},
+    }
+    status = max(exc.status for exc in refusals.values())
+    return render(request, "grids/workload.html", context, status=status)
 
 
 @login_required
@@ -450,8 +478,10 @@ def workload(request):
     if request.method == "POST":
         if not policy.can_assign_grids(request.user):
             raise PermissionDenied(_("Only dispatchers and system administrators assign grids."))
+        action, grid, user, refusals = _assignment_input(request.POST)
+        if refusals:
+            return _workload_refused(request, scope, refusals)
         try:
-            action, grid, user = _assignment_input(request.POST)
             if action == "assign":
                 held = grid.assignments.filter(user=user).exists()
                 services.grid_assign(grid=grid, user=user)
@@ -471,10 +501,7 @@ def workload(request):
                     )
                 done = None
         except DomainError as exc:
-            messages.error(request, _sentence(exc.localized()))
-            return render(
-                request, "grids/workload.html", _workload_context(request, scope), status=exc.status
-            )
+            return _workload_refused(request, scope, {exc.field or "": exc})
         values = {"user": display_name(user), "grid": grid.label, "code": grid.code}
         if action == "assign":
             success = _("%(user)s now holds %(grid)s (grid code %(code)s).") % values
