@@ -12,12 +12,13 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help install venv run test lint fmt clean bench
+.PHONY: help install venv run test lint fmt clean bench screenshots
 
 help:
 	@echo "make run    serve http://127.0.0.1:$(PORT)/ with demo data (web + Celery worker + beat)"
 	@echo "make test   ruff, import layers, migrations check, pytest (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make lint   ruff check + format check + import layers;  make fmt   apply ruff fixes and formatting"
+	@echo "make screenshots  refresh the README's pictures (docs/screenshots/) with the browser tests"
 	@echo "make bench  measure the stack on PostgreSQL + Redis + Celery + gunicorn (bench/README.md)"
 	@echo "make clean  remove var/ and .venv/"
 
@@ -61,6 +62,10 @@ fmt: $(STAMP)
 
 clean:
 	rm -rf var $(VENV)
+
+# The README's pictures, taken in Chromium by the browser tests over the demo district (tests/browser/).
+screenshots: $(STAMP) | var
+	SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/browser/test_every_page.py -k readme_screenshots -q
 
 # Not part of `make test`: measures the whole stack (PostgreSQL database gridmgmt_bench, Redis DB 15,
 # gunicorn, a Celery worker, wrk); see bench/README.md. BENCH_CASES=1000000 for the full-size run.
