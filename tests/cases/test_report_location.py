@@ -21,7 +21,10 @@ def test_an_empty_location_says_once_to_tap_the_map(client, world):
     form = response.context["form"]
     assert form.errors == {"lat": [str(LOCATION_MISSING)]}
     page = html(response)
-    assert page.count("Tap the map or use “my location” to set where the problem is.") == 1
+    message = "Tap the map or use “my location” to set where the problem is."
+    at_the_map = f'<p class="field-error" id="location-error">{message}</p>'
+    assert page.count(at_the_map) == 1 and page.count('class="field-error"') == 1  # once, under the map
+    assert page.count(message) == 2  # and once in the summary at the top, which links to it
     assert "This field is required" not in page
     assert '<details class="coords">' in page  # the coordinate inputs stay folded: the map is the way
     assert "井盖缺失" in page and "公园路口" in page  # what was typed is kept
