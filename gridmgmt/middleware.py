@@ -147,7 +147,8 @@ def _refusal(
         return _api_error(status, code, message, field)
     if (render := _app_renderer(request)) is not None:
         return render(request, status, message)
-    return render_page(request, "400.html", {"message": page, "status": status}, status=status)
+    template = {403: "403.html", 404: "404.html"}.get(status, "400.html")
+    return render_page(request, template, {"message": page, "status": status}, status=status)
 
 
 class DatabaseUnavailableMiddleware:

@@ -20,6 +20,9 @@ env = environ.Env()
 # Local runs (`make run`, `make test`) work with no configuration at all; a deployment turns DEBUG off
 # and must then give its own secrets, so nothing insecure can reach production by omission.
 DEBUG = env.bool("DEBUG", default=True)
+# With DEBUG on, pages still show our 404 and 500 pages (gridmgmt.error_pages); 1 shows Django's technical
+# pages (the URL patterns, the traceback) instead, for a developer who wants them.
+DEBUG_ERROR_PAGES = env.bool("DEBUG_ERROR_PAGES", default=False)
 
 _DEV_SECRET = "dev-only-insecure-secret-key-for-local-runs-never-in-production-0123456789"
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -93,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Unprintable parameters and oversized bodies refused in the caller's format, before CSRF reads the form.
     "gridmgmt.middleware.InputPolicyMiddleware",
+    # Our 404/500 pages with DEBUG on too (not Django's technical pages), unless DEBUG_ERROR_PAGES=1.
+    "gridmgmt.error_pages.ErrorPagesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
