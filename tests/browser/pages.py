@@ -19,8 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fnmatch import fnmatchcase
+from html import unescape
 from io import StringIO
 from typing import NamedTuple
+from urllib.parse import urljoin
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -252,8 +254,28 @@ def plan_for(client: Client, routes: list[Route], district: District) -> Plan:
                 if isinstance(total, indicators.Figures):
                     headline = _rates(total)
                 plan.visits.append(Visit(path, route.name, known, headline))
+                plan.visits.extend(
+                    Visit(tab, route.name, [], []) for tab in tab_links(path, response.content)
+                )
                 opened = True
     return plan
+
+
+_TABS = re.compile(r'<nav class="tabs"[^>]*>(.*?)</nav>', re.DOTALL)
+_LINK = re.compile(r"<a\b([^>]*)>")
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+def tab_links(path: str, content: bytes) -> list[str]:
+    """A page's other tabs (`<nav class="tabs">` links but the current one): the returned cases, the
+    extension requests, all of one's reports are pages of their own."""
+    found = []
+    for nav in _TABS.findall(content.decode()):
+        for attrs in _LINK.findall(nav):
+            href = _HREF.search(attrs)
+            if href and "aria-current" not in attrs:
+                found.append(urljoin(path, unescape(href.group(1))))
+    return found
 
 
 def persona_client(user) -> Client:

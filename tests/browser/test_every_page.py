@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
+from ..hostile.discovery import Route
 from . import pages
 from .conftest import ARTIFACTS, DESKTOP, PHONE, Watcher
 
@@ -191,6 +192,24 @@ def test_the_checks_find_what_they_look_for():
     assert pages.percentage_problems(_measure("12.34 %"), pages.Visit("/", "x", [], []))
     assert pages.overflow_problems(_measure(scroll=1457))
     assert not pages.overflow_problems(_measure(scroll=391))
+    assert not pages.english_problems(_measure("导入 residents.csv，格式 YYYY-MM-DD"), exempt=set())
+    assert pages.code_problems(_measure("water", lang="en"), names)
+    assert not pages.code_problems(_measure("Water supply", lang="en"), names)
+
+
+def test_a_page_with_a_parameter_nobody_fills_stops_the_test():
+    district = pages.District({}, {"overdue": 7}, resident=3, import_job=1, area_code="360102", names={})
+    assert pages.route_paths(Route("case-detail", "/cases/%(pk)s/", ("pk",)), district) == ["/cases/7/"]
+    with pytest.raises(pages.UnfillableParameter, match="'slug'.*FILLERS"):
+        pages.route_paths(Route("notice-detail", "/notices/%(slug)s/", ("slug",)), district)
+
+
+def test_the_other_tabs_of_a_page_are_pages():
+    html = (
+        b'<nav class="tabs"><a href="?queue=triage" aria-current="page">New</a>'
+        b'<a href="/dispatch/?queue=returned&amp;x=1">Returned</a></nav><a href="/elsewhere/">x</a>'
+    )
+    assert pages.tab_links("/dispatch/", html) == ["/dispatch/?queue=returned&x=1"]
 
 
 # --- README pictures --------------------------------------------------------------------------------------
