@@ -33,3 +33,8 @@ else:
 @admin.register(User)
 class UserAdmin(_UserAdmin):
     inlines = [*_UserAdmin.inlines, LanguagePreferenceInline]
+
+    def get_inlines(self, request, obj):
+        # The add form stays Django's two-step one (username and password first): the language is chosen
+        # on the user's own page afterwards.
+        return super().get_inlines(request, obj) if obj is not None else []

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection
 
 from cases import services as case_services
@@ -234,10 +235,11 @@ def test_an_auto_dispatch_lands_with_the_routing_in_one_write_and_a_sound_chain(
     version = case.version
     routing_rule_for(category=world.cats.waste, grid=world.g1)  # the rules are in this process's cache
     grid_get(world.g1.pk)  # and so is the grid row
+    ContentType.objects.get_for_model(Case)  # and the content type a notice's `about` names
 
-    # Lock, duplicate check, one UPDATE, one INSERT of three events, the department's addresses, one
-    # INSERT of notices, and the (savepoint) statements of the transaction itself.
-    with django_assert_num_queries(8):
+    # Lock, duplicate check, one UPDATE, one INSERT of three events, the department's addresses, their
+    # readers' languages, one INSERT of notices, and the (savepoint) statements of the transaction itself.
+    with django_assert_num_queries(9):
         case_route(case_id=case.pk)
 
     case.refresh_from_db()
