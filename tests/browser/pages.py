@@ -254,9 +254,9 @@ def plan_for(client: Client, routes: list[Route], district: District) -> Plan:
                 if isinstance(total, indicators.Figures):
                     headline = _rates(total)
                 plan.visits.append(Visit(path, route.name, known, headline))
-                plan.visits.extend(
-                    Visit(tab, route.name, [], []) for tab in tab_links(path, response.content)
-                )
+                seen = {visit.path for visit in plan.visits}
+                tabs = [tab for tab in tab_links(path, response.content) if tab not in seen]
+                plan.visits.extend(Visit(tab, route.name, [], []) for tab in dict.fromkeys(tabs))
                 opened = True
     return plan
 
@@ -289,7 +289,7 @@ def persona_client(user) -> Client:
 
 # One pass over the page: the horizontal overflow (and the element that reaches furthest out), and every
 # visible text with whether it is marked as data, the language it declares, and the text of the block it
-# stands in (a code beside its name is fine, alone it is not).
+# stands in, or of its table row (a code beside its name is fine, alone it is not).
 MEASURE_JS = r"""(codes) => {
   const DATA = '[translate="no"], code, kbd, samp, .leaflet-control-attribution';
   const ATTRS = '[placeholder], [title], [aria-label], img[alt], input[type=submit], input[type=button]';
@@ -335,7 +335,9 @@ MEASURE_JS = r"""(codes) => {
     while (b.parentElement && b !== document.body && getComputedStyle(b).display.startsWith('inline')) {
       b = b.parentElement;
     }
-    if (!blocks.has(b)) blocks.set(b, {where: describe(b), context: flat(b.textContent, 2000)});
+    // A table cell stands beside the other cells of its row (a code column beside the name column).
+    const around = b.closest('tr') || b;
+    if (!blocks.has(b)) blocks.set(b, {where: describe(b), context: flat(around.textContent, 2000)});
     return blocks.get(b);
   };
   const shown = new Map();

@@ -7,10 +7,12 @@ filled from the district (tests/browser/pages.py); all problems are reported tog
 The markers that let a page show data as it is stored are described in pages.py's docstring
 (`translate="no"`, <code>, <kbd>, <samp>, an element's own `lang`).
 
-With SCREENSHOTS=<directory> (`make screenshots`), test_readme_screenshots writes the README's pictures.
+With SCREENSHOTS=<directory> (`make screenshots`), test_readme_screenshots writes the README's pictures;
+with EVERY_PAGE_SHOTS=1 the page test keeps a picture of every page it measured, for a person to look at.
 """
 
 import os
+import re
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -27,8 +29,8 @@ LANGUAGES = {"zh-hans": "zh-CN", "en": "en-US"}
 VIEWPORTS = {"390 px": PHONE, "1280 px": DESKTOP}
 NOT_FOUND = "/no-such-page/"
 ERROR_PAGES = ("403", "404")
-
-pytestmark = pytest.mark.demo  # the district is the demo's
+# EVERY_PAGE_SHOTS=1: a full-page picture of every page at each width in test-artifacts/every-page/.
+PAGE_SHOTS = ARTIFACTS.parent / "every-page" if os.environ.get("EVERY_PAGE_SHOTS") else None
 
 
 class InFlight:
@@ -80,6 +82,10 @@ def _visit(page, watcher, inflight, base_url: str, visit, *, check, place: dict)
             page.set_viewport_size(viewport)
         inflight.settle(page)
         check.measured(page.evaluate(pages.MEASURE_JS, check.codes), visit, viewport=label, **place)
+        if PAGE_SHOTS:
+            slug = re.sub(r"[^\w]+", "-", visit.path).strip("-") or "root"
+            name = f"{place['persona']}-{place['lang']}-{slug}-{viewport['width']}".replace(" ", "-")
+            page.screenshot(path=str(PAGE_SHOTS / f"{name}.png"), full_page=True)
     # Chromium logs every document that is not a 2xx; on an error page that refusal is what was asked for.
     refusal = f"the server responded with a status of {expected}"
     for problem in watcher.problems:
@@ -107,8 +113,11 @@ class Checks(pages.Findings):
                 self.add(kind, detail, **where)
 
 
+@pytest.mark.demo  # the district is the demo's
 def test_every_page_of_every_role_fits_its_screen_and_speaks_the_users_language(browser, live_server):
     started = time.monotonic()
+    if PAGE_SHOTS:
+        PAGE_SHOTS.mkdir(parents=True, exist_ok=True)
     district = pages.district_seed()
     routes = pages.page_routes()
     clients = {persona: pages.persona_client(user) for persona, user in district.personas.items()}
@@ -231,6 +240,7 @@ def _compress(path: Path) -> None:
     small.save(path, optimize=True)
 
 
+@pytest.mark.demo
 @pytest.mark.skipif(not os.environ.get("SCREENSHOTS"), reason="README pictures: set SCREENSHOTS=<directory>")
 def test_readme_screenshots(browser, live_server):
     target = Path(os.environ["SCREENSHOTS"])
