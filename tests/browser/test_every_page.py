@@ -107,6 +107,7 @@ class Checks(pages.Findings):
             "code without its name": pages.code_problems(measure, self.district.names),
             "English on a Chinese page": pages.english_problems(measure, exempt=self.exempt),
             "percentage": pages.percentage_problems(measure, visit),
+            "language": [] if measure["lang"] == where["lang"] else [f"<html lang={measure['lang']!r}>"],
         }
         for kind, problems in found.items():
             for detail in problems:
