@@ -15,7 +15,7 @@
   // <details>' content (no ::details-content).
   document.querySelectorAll("details[data-menu]").forEach(function (menu) {
     var button = menu.querySelector("summary");
-    var wide = window.matchMedia("(min-width: 1100px)");
+    var wide = window.matchMedia("(min-width: 1200px)");
     var showsClosed = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
     function collapsible() {
       return button.getClientRects().length > 0; // the button is hidden where the bar shows everything
