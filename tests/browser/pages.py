@@ -202,6 +202,7 @@ class Visit:
     route: str
     known_ratios: list[float]  # the rates behind the figures the page shows (evaluation tables)
     headline_ratios: list[float]  # rates the page must show, rounded
+    status: int = 200  # an error page is visited for its 403 or 404
 
 
 @dataclass

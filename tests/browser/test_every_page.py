@@ -28,7 +28,6 @@ from .conftest import ARTIFACTS, DESKTOP, PHONE, Watcher
 LANGUAGES = {"zh-hans": "zh-CN", "en": "en-US"}
 VIEWPORTS = {"390 px": PHONE, "1280 px": DESKTOP}
 NOT_FOUND = "/no-such-page/"
-ERROR_PAGES = ("403", "404")
 # EVERY_PAGE_SHOTS=1: a full-page picture of every page at each width in test-artifacts/every-page/.
 PAGE_SHOTS = ARTIFACTS.parent / "every-page" if os.environ.get("EVERY_PAGE_SHOTS") else None
 
@@ -73,7 +72,7 @@ def _visit(page, watcher, inflight, base_url: str, visit, *, check, place: dict)
     watcher.problems = []
     page.set_viewport_size(PHONE)
     response = page.goto(base_url + visit.path)
-    expected = int(visit.route) if visit.route in ERROR_PAGES else 200
+    expected = visit.status
     if response is None or response.status != expected:
         status = response.status if response else "no response"
         check.add("status", f"{status}, expected {expected}", viewport="-", **place)
@@ -133,8 +132,9 @@ def test_every_page_of_every_role_fits_its_screen_and_speaks_the_users_language(
     for persona, client in clients.items():
         plan = plans[persona]
         # The styled error pages, in the persona's language: a page that is not there, one it may not see.
-        errors = [pages.Visit(NOT_FOUND, "404", [], [])]
-        errors += [pages.Visit(path, "403", [], []) for path, why in plan.refused.items() if why == "403"][:1]
+        errors = [pages.Visit(NOT_FOUND, "not found", [], [], status=404)]
+        refused = [path for path, why in plan.refused.items() if why == "403"]
+        errors += [pages.Visit(path, "forbidden", [], [], status=403) for path in refused[:1]]
         for lang in LANGUAGES:
             context, page = _context(browser, live_server.url, client, lang)
             watcher, inflight = Watcher(page, live_server.url), InFlight(page)
