@@ -30,7 +30,17 @@ from .hooks import case_reported
 from .models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from .photos import photos_attach, photos_validate
 from .selectors import active_minor_categories
-from .words import ACTION_VERBS, FIELD_WORDS, ROLE_LABELS, SCOPE_ANY, SCOPE_WORDS, STATE_WORDS, category_name
+from .words import (
+    ACTION_VERBS,
+    FIELD_WORDS,
+    NOTE_AUTO_DISPATCHED,
+    NOTE_AUTO_FILED,
+    ROLE_LABELS,
+    SCOPE_ANY,
+    SCOPE_WORDS,
+    STATE_WORDS,
+    category_name,
+)
 from .workflow import Action, Deadline, Transition, transition_for
 
 logger = logging.getLogger(__name__)
@@ -721,15 +731,13 @@ def case_routing_record(
         trial = copy.copy(case)
         try:
             steps = [
-                _transition(
-                    trial, actor=None, action=Action.FILE, now=now, note="auto-filed by routing rule"
-                ),
+                _transition(trial, actor=None, action=Action.FILE, now=now, note=NOTE_AUTO_FILED),
                 _transition(
                     trial,
                     actor=None,
                     action=Action.DISPATCH,
                     now=now,
-                    note="auto-dispatched",
+                    note=NOTE_AUTO_DISPATCHED,
                     change=_dispatch_change(auto_department),
                 ),
             ]

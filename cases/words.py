@@ -92,3 +92,12 @@ def _category_name(category) -> str:
 
 # The category's name in the language active when it is shown (English where the taxonomy has it).
 category_name = lazy(_category_name, str)
+
+# Notes the system writes on its own events. They are hashed into the case's audit chain, so they are stored
+# as these fixed strings, whatever the language; a page shows each in its own language (case_ui.event_note).
+NOTE_AUTO_FILED = "auto-filed by routing rule"
+NOTE_AUTO_DISPATCHED = "auto-dispatched"
+SYSTEM_NOTES = {
+    NOTE_AUTO_FILED: _("filed automatically by a routing rule"),
+    NOTE_AUTO_DISPATCHED: _("dispatched automatically by a routing rule"),
+}

@@ -67,3 +67,23 @@ def either(words: Iterable) -> str:
 def local_datetime(moment: dt.datetime) -> str:
     """A moment in the local time zone, in the date format of the language active when it is shown."""
     return _local_datetime_lazy(moment)
+
+
+def message_portable(message: Message) -> dict:
+    """The message as JSON keeps it (a job's stored result): its template and its parameters, words among
+    them as their English text."""
+    with translation.override("en"):
+        params = {key: _shown(value) for key, value in message.params.items()}
+    return {"template": message.template, "params": params}
+
+
+def message_restored(data: dict, fallback: str = "") -> str:
+    """A message kept by message_portable, in the active language; `fallback` (the English text stored beside
+    it) for a record written before templates were kept."""
+    template = (data or {}).get("template")
+    if not template:
+        return fallback
+    try:
+        return str(Message(template, **(data.get("params") or {})))
+    except (KeyError, TypeError, ValueError):  # a template whose translation and parameters disagree
+        return fallback

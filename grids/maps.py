@@ -1,7 +1,7 @@
 """Map data every console draws: grid outlines as GeoJSON, and the map's settings (tiles, centre, zoom)."""
 
 from django.conf import settings
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from gridmgmt import map_tiles
 
@@ -38,6 +38,8 @@ def map_config() -> dict:
         "layers": [layer.as_leaflet() for layer in layers],
         "attribution": map_tiles.attribution() if layers else "",
         "notice": map_tiles.notice(),
+        # Leaflet's own buttons, which would otherwise say "Zoom in" / "Zoom out" on every page.
+        "controls": {"zoomIn": gettext("Zoom in"), "zoomOut": gettext("Zoom out")},
         "center": list(leaflet.get("DEFAULT_CENTER", (28.68, 115.89))),
         "zoom": leaflet.get("DEFAULT_ZOOM", 13),
     }

@@ -5,6 +5,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridmgmt.messages import message_restored
+
 from . import pii
 
 
@@ -214,7 +216,10 @@ class ResidentImportJob(models.Model):
     imported = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], the first 1000")
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True)  # in English: the API, the command line, the logs
+    # The same message as its template and parameters (gridmgmt.messages.message_portable): pages show it in
+    # their reader's language. Each stored error carries its own template likewise.
+    message_sentence = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -224,3 +229,14 @@ class ResidentImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.filename}): {self.status}"
+
+    def message_localized(self) -> str:
+        """The job's outcome in the active language."""
+        return message_restored(self.message_sentence, self.message)
+
+    def errors_localized(self, limit: int = 200) -> list[dict]:
+        """The first stored row errors, each message in the active language."""
+        return [
+            {"row": e["row"], "column": e["column"], "message": message_restored(e, e.get("message", ""))}
+            for e in self.errors[:limit]
+        ]

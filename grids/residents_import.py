@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 from gridmgmt import policy
 from gridmgmt.bulk import column_getter
 from gridmgmt.errors import InvalidInput, NotAllowed
+from gridmgmt.messages import Message, message_portable
 from gridmgmt.tasking import enqueue, enqueue_on_commit
 
 from . import pii, services
@@ -64,6 +65,11 @@ IMPORT_TASK = "grids.tasks.import_residents_task"  # published by name: tasks.py
 Progress = Callable[[int, int], None]
 
 
+_ID_AS_NUMBER = gettext_noop(
+    "stored as a number, which spreadsheets round to 15 digits: format the column as text"
+)
+
+
 class ImportFileError(InvalidInput):
     """The file as a whole cannot be read (not CSV/XLSX, not UTF-8/GB18030, empty)."""
 
@@ -72,13 +78,24 @@ class ImportFileError(InvalidInput):
 class RowError:
     row: int  # as a spreadsheet numbers it: the header is row 1
     column: str
-    message: str
+    sentence: Message  # what is wrong, shown in its reader's language
+
+    @property
+    def message(self) -> str:
+        """In English: the command line, the API and the logs."""
+        return self.sentence.english()
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column}: {self.message}"
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        """Stored on the job: the English text, and the template with its parameters for the page."""
+        return {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+            **message_portable(self.sentence),
+        }
 
 
 @dataclass
@@ -171,12 +188,22 @@ def _header(cells) -> tuple[dict[str, int], list[RowError]]:
         name = HEADER_ALIASES.get(text, text.lower().replace(" ", "_"))
         name = HEADER_ALIASES.get(name, name)
         if name not in COLUMNS:
-            errors.append(RowError(1, text, f"unknown column (known: {', '.join(COLUMNS)})"))
+            errors.append(
+                RowError(
+                    1,
+                    text,
+                    Message(gettext_noop("unknown column (known: %(known)s)"), known=", ".join(COLUMNS)),
+                )
+            )
         elif name in index:
-            errors.append(RowError(1, name, "the column appears twice"))
+            errors.append(RowError(1, name, Message(gettext_noop("the column appears twice"))))
         else:
             index[name] = position
-    errors += [RowError(1, name, "missing required column") for name in REQUIRED_COLUMNS if name not in index]
+    errors += [
+        RowError(1, name, Message(gettext_noop("missing required column")))
+        for name in REQUIRED_COLUMNS
+        if name not in index
+    ]
     return index, errors
 
 
@@ -245,7 +272,13 @@ def residents_import(
     except IntegrityError:
         # Someone registered one of these ID numbers between our check and the insert.
         result.errors.append(
-            RowError(0, "id_number", "an ID number was registered meanwhile; nothing imported, run it again")
+            RowError(
+                0,
+                "id_number",
+                Message(
+                    gettext_noop("an ID number was registered meanwhile; nothing imported, run it again")
+                ),
+            )
         )
         result.fatal = True
         result.imported = 0
@@ -275,17 +308,27 @@ def _check_rows(rows, columns, *, actor, result: ImportResult, expected: int, pr
             try:
                 return fn(*args)
             except InvalidInput as exc:
-                errors.append(RowError(row_no, name, exc.message))
+                errors.append(RowError(row_no, name, exc.sentence))
                 return None
 
         grid_code = _text(cell(values, "grid_code"))
         grid_id = grid_ids.get(grid_code)
         if not grid_code:
-            errors.append(RowError(row_no, "grid_code", "a grid code is required"))
+            errors.append(RowError(row_no, "grid_code", Message(gettext_noop("a grid code is required"))))
         elif grid_id is None:
-            errors.append(RowError(row_no, "grid_code", f"unknown grid code {grid_code}"))
+            errors.append(
+                RowError(
+                    row_no, "grid_code", Message(gettext_noop("unknown grid code %(code)s"), code=grid_code)
+                )
+            )
         elif editable is not None and grid_id not in editable:
-            errors.append(RowError(row_no, "grid_code", f"grid {grid_code} is not one of your grids"))
+            errors.append(
+                RowError(
+                    row_no,
+                    "grid_code",
+                    Message(gettext_noop("grid %(code)s is not one of your grids"), code=grid_code),
+                )
+            )
 
         name = check("name", services.resident_name_clean, _text(cell(values, "name")))
         raw_id = cell(values, "id_number")
@@ -294,7 +337,7 @@ def _check_rows(rows, columns, *, actor, result: ImportResult, expected: int, pr
                 RowError(
                     row_no,
                     "id_number",
-                    "stored as a number, which spreadsheets round to 15 digits: format the column as text",
+                    Message(_ID_AS_NUMBER),
                 )
             )
             id_info = None
@@ -305,7 +348,13 @@ def _check_rows(rows, columns, *, actor, result: ImportResult, expected: int, pr
             id_hash = pii.hash_id_number(id_info.number)
             first = first_row_of.setdefault(id_hash, row_no)
             if first != row_no:
-                errors.append(RowError(row_no, "id_number", f"the same ID number as row {first}"))
+                errors.append(
+                    RowError(
+                        row_no,
+                        "id_number",
+                        Message(gettext_noop("the same ID number as row %(row)s"), row=first),
+                    )
+                )
         phone = check("phone", pii.phone_validate, _text(cell(values, "phone")))
         address = check("address", services.resident_address_clean, _text(cell(values, "address")))
         household = check("household", services.resident_household_clean, _text(cell(values, "household")))
@@ -354,7 +403,9 @@ def _check_registered(good: list[_GoodRow], result: ImportResult) -> None:
     kept = []
     for g in good:
         if g.id_number_hash in registered:
-            result.errors.append(RowError(g.row, "id_number", "this ID number is already registered"))
+            result.errors.append(
+                RowError(g.row, "id_number", Message(gettext_noop("this ID number is already registered")))
+            )
         else:
             kept.append(g)
     good[:] = kept
@@ -498,12 +549,17 @@ def resident_import_job_run(*, job_id: int) -> str:
         # The database hiccupped: give the job back so the task's retry can claim it again.
         ResidentImportJob.objects.filter(pk=job.id).update(status=ResidentImportJob.Status.PENDING)
         raise
-    except (InvalidInput, pii.PiiKeyError, FileNotFoundError) as exc:
-        _job_finish(job, status=ResidentImportJob.Status.FAILED, message=str(exc))
+    except InvalidInput as exc:
+        _job_finish(job, status=ResidentImportJob.Status.FAILED, message=exc.sentence)
+        return job.status
+    except (pii.PiiKeyError, FileNotFoundError) as exc:
+        unreadable = gettext_noop("the uploaded file could not be read back (%(error)s): upload it again")
+        _job_finish(job, status=ResidentImportJob.Status.FAILED, message=Message(unreadable, error=str(exc)))
         return job.status
     except BaseException:
         logger.exception("resident import job %s failed", job.id)
-        _job_finish(job, status=ResidentImportJob.Status.FAILED, message="internal error: see the worker log")
+        internal = Message(gettext_noop("internal error: see the worker log"))
+        _job_finish(job, status=ResidentImportJob.Status.FAILED, message=internal)
         raise
     rejected = result.fatal or (result.errors and not job.partial)
     job.total = result.total
@@ -520,25 +576,36 @@ def resident_import_job_run(*, job_id: int) -> str:
     return job.status
 
 
-def _summary(result: ImportResult, *, partial: bool) -> str:
+def _summary(result: ImportResult, *, partial: bool) -> Message:
     if result.fatal:
-        return "the file cannot be imported: nothing was imported"
+        return Message(gettext_noop("the file cannot be imported: nothing was imported"))
     if not result.errors:
-        return f"{result.imported} residents imported"
+        return Message(gettext_noop("residents imported: %(imported)s"), imported=result.imported)
     if partial:
-        return f"{result.imported} residents imported; {result.bad_rows} bad rows skipped"
-    return f"{result.bad_rows} of {result.total} rows are bad: nothing was imported"
+        return Message(
+            gettext_noop("residents imported: %(imported)s; bad rows skipped: %(bad)s"),
+            imported=result.imported,
+            bad=result.bad_rows,
+        )
+    return Message(
+        gettext_noop("%(bad)s of %(total)s rows are bad: nothing was imported"),
+        bad=result.bad_rows,
+        total=result.total,
+    )
 
 
 def _job_finish(
-    job: ResidentImportJob, *, status: str, message: str, fields: list[str] | None = None
+    job: ResidentImportJob, *, status: str, message: Message, fields: list[str] | None = None
 ) -> None:
     if job.upload:
         job.upload.delete(save=False)  # the clear-text PII has no business on disk any longer
     job.status = status
-    job.message = message[:2000]
+    job.message = message.english()[:2000]
+    job.message_sentence = message_portable(message)
     job.finished_at = timezone.now()
-    job.save(update_fields=["upload", "status", "message", "finished_at", *(fields or [])])
+    job.save(
+        update_fields=["upload", "status", "message", "message_sentence", "finished_at", *(fields or [])]
+    )
 
 
 def resident_import_jobs_reconcile(*, grace_seconds: int = 60, stale_seconds: int = 1800) -> list[int]:

@@ -355,8 +355,8 @@ def resident_import_job_status(request, pk: int):
             "processed": job.processed,
             "imported": job.imported,
             "error_count": job.error_count,
-            "errors": job.errors[:200] if finished else [],
-            "message": job.message,
+            "errors": job.errors_localized() if finished else [],
+            "message": job.message_localized(),
         }
     )
 

@@ -7,6 +7,7 @@ from gridmgmt import clock
 from gridmgmt.roles import user_roles
 
 from .. import ui
+from ..words import SYSTEM_NOTES
 
 register = template.Library()
 
@@ -28,6 +29,14 @@ def action_label(value: str) -> str:
 @register.filter
 def event_label(value: str) -> str:
     return _label(ui.EVENT_LABELS, value)
+
+
+@register.filter
+def event_note(event) -> str:
+    """The event's note: a person's words as written, the system's own notes in the page's language."""
+    if event.actor_id is None and event.note in SYSTEM_NOTES:
+        return str(SYSTEM_NOTES[event.note])
+    return event.note
 
 
 @register.filter

@@ -24,7 +24,9 @@
   var GRID = { color: "#0b4f8a", weight: 2, fill: "#9cc3ea", highlight: "#4f8fd6", opacity: 0.18 };
 
   function makeMap(el) {
-    var map = L.map(el, { zoomControl: true }).setView(config.center, config.zoom);
+    var map = L.map(el, { zoomControl: false }).setView(config.center, config.zoom);
+    var controls = config.controls || {};
+    L.control.zoom({ zoomInTitle: controls.zoomIn || "+", zoomOutTitle: controls.zoomOut || "−" }).addTo(map);
     var layers = config.layers || [];
     layers.forEach(function (spec, i) {
       var options = { maxZoom: spec.maxZoom || 19, attribution: i === 0 ? config.attribution || "" : "" };

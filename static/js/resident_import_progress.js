@@ -22,8 +22,9 @@
     body.textContent = "";
     errors.forEach(function (e) {
       var tr = document.createElement("tr");
-      [e.row, e.column, e.message].forEach(function (value) {
+      [e.row, e.column, e.message].forEach(function (value, i) {
         var td = document.createElement("td");
+        if (i === 1) td.setAttribute("translate", "no"); // the file's own column name
         td.textContent = value; // textContent, never innerHTML: messages come from the uploaded file
         tr.appendChild(td);
       });

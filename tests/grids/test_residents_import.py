@@ -1,5 +1,6 @@
 """Bulk import of residents: row-level errors, all-or-nothing vs --partial, CSV and XLSX, command and task."""
 
+import re
 from datetime import date, datetime, timedelta
 from io import StringIO
 
@@ -287,7 +288,7 @@ def test_the_upload_is_stored_encrypted_and_deleted_after_the_task_ran(
     job.refresh_from_db()
     assert (job.status, job.total, job.processed, job.imported, job.error_count) == ("done", 2, 2, 2, 0)
     assert not job.upload and not __import__("os").path.exists(path)
-    assert job.finished_at is not None and job.message == "2 residents imported"
+    assert job.finished_at is not None and job.message == "residents imported: 2"
     # A redelivered message finds the job finished and does nothing.
     assert import_residents_task(job.id) == "done"
     assert Resident.objects.count() == 2
@@ -298,8 +299,27 @@ def test_a_job_with_bad_rows_is_rejected_and_keeps_the_errors(world, mixed_file)
     assert import_residents_task(job.id) == "rejected"
     job.refresh_from_db()
     assert job.imported == 0 and job.error_count == 10
-    assert job.errors[0] == {"row": 3, "column": "id_number", "message": job.errors[0]["message"]}
+    first = job.errors[0]
+    assert (first["row"], first["column"]) == (3, "id_number")
+    assert first["template"] and first["message"]  # the English text, and the template a page translates
     assert "nothing was imported" in job.message
+
+
+def test_the_job_page_shows_its_outcome_and_row_errors_in_the_readers_language(world, mixed_file, client):
+    job = _upload(world, mixed_file)
+    import_residents_task(job.id)
+    job.refresh_from_db()
+    client.force_login(job.created_by)
+    url = reverse("resident-import-job-status", args=[job.pk])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert english["message"] == job.message and "nothing was imported" in english["message"]
+    assert chinese["message"] != english["message"] and "未导入" in chinese["message"]
+    assert chinese["errors"][0]["row"] == english["errors"][0]["row"]
+    assert chinese["errors"][0]["message"] != english["errors"][0]["message"]
+    assert re.search(r"[\u4e00-\u9fff]", chinese["errors"][0]["message"])  # written in Chinese
+    page = client.get(reverse("resident-import-job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese["message"] in page.content.decode()
 
 
 def test_a_partial_job_imports_the_good_rows(world, mixed_file):
@@ -307,7 +327,7 @@ def test_a_partial_job_imports_the_good_rows(world, mixed_file):
     assert import_residents_task(job.id) == "done"
     job.refresh_from_db()
     assert job.imported == 3 and job.error_count == 10
-    assert job.message == "3 residents imported; 10 bad rows skipped"
+    assert job.message == "residents imported: 3; bad rows skipped: 10"
 
 
 def test_the_upload_refuses_other_file_types_and_people_without_grids(world):
