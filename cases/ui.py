@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.timesince import timesince, timeuntil
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gridmgmt.roles import Role, user_roles
@@ -28,6 +28,19 @@ STATE_LABELS = {
     CaseState.RESOLVED: pgettext_lazy("case state", "resolved, awaiting verification"),
     CaseState.CLOSED: pgettext_lazy("case state", "closed"),
     CaseState.REJECTED: pgettext_lazy("case state", "rejected"),
+}
+
+# The same states in a resident's words: what happens to their report, not the desk it sits on. A case the
+# department handed back to dispatch is, for the resident, still being handled.
+RESIDENT_STATE_LABELS = {
+    CaseState.REPORTED: pgettext_lazy("case state for residents", "received"),
+    CaseState.FILED: pgettext_lazy("case state for residents", "accepted"),
+    CaseState.DISPATCHED: pgettext_lazy("case state for residents", "being handled"),
+    CaseState.IN_PROGRESS: pgettext_lazy("case state for residents", "being handled"),
+    CaseState.RETURNED: pgettext_lazy("case state for residents", "being handled"),
+    CaseState.RESOLVED: pgettext_lazy("case state for residents", "fixed, being checked"),
+    CaseState.CLOSED: pgettext_lazy("case state for residents", "done"),
+    CaseState.REJECTED: pgettext_lazy("case state for residents", "not accepted"),
 }
 
 # What the button says.
@@ -173,7 +186,9 @@ def duration_text(seconds: int) -> str:
     base = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     if seconds < 60:
         return gettext("less than a minute")
-    return timeuntil(base + dt.timedelta(seconds=seconds), base, depth=2)
+    text = timeuntil(base + dt.timedelta(seconds=seconds), base, depth=2)
+    # Django joins the units with its list comma ("9 小时，37 分钟"); a duration in Chinese reads without one.
+    return pgettext("between the units of a duration", ", ").join(text.split(gettext(", ")))
 
 
 def deadline_clock(case: Case, now: dt.datetime) -> DeadlineClock:

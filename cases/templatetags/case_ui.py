@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import get_language
 
-from gridmgmt import clock
+from gridmgmt import clock, people
 from gridmgmt.roles import user_roles
 
 from .. import ui
@@ -19,6 +19,16 @@ def _label(mapping: dict, value) -> str:
 @register.filter
 def state_label(value: str) -> str:
     return _label(ui.STATE_LABELS, value)
+
+
+@register.simple_tag(takes_context=True)
+def case_state(context, value: str) -> str:
+    """`{% case_state case.state %}`: the state as the viewer reads it; someone without a staff role (a
+    resident) reads what is happening to the report, not which desk holds it."""
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    labels = ui.STATE_LABELS if people.sees_staff_names(viewer) else ui.RESIDENT_STATE_LABELS
+    return _label(labels, value)
 
 
 @register.filter
