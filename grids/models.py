@@ -77,6 +77,16 @@ class Grid(models.Model):
         """`grid_label` of this grid (load its community with it: select_related("community"))."""
         return grid_label(self.name, self.community.name if self.community_id else "")
 
+    @property
+    def place(self) -> str:
+        """Where the grid lies as people say it: its label, then its street, nothing said twice (load the
+        community and its parent with it)."""
+        label = self.label
+        street = self.community.parent if self.community_id else None
+        if street is None or street.name in label:
+            return label
+        return f"{label} · {street.name}"
+
 
 class GridAssignment(models.Model):
     """An administrator holds a grid; one person may hold several grids, a grid may have several people."""

@@ -1,8 +1,10 @@
 """Template filters and tags every page shares: people by name, percentages by one rule."""
 
 from django import template
+from django.utils.translation import gettext, pgettext
 
 from .. import figures, people
+from ..roles import Role
 
 register = template.Library()
 
@@ -17,6 +19,18 @@ def percent(fraction) -> str:
 def display_name(user) -> str:
     """`{{ user|display_name }}`: the full name, else the username (for pages only staff read)."""
     return people.display_name(user)
+
+
+@register.filter
+def role_names(codes: str) -> str:
+    """`{{ log.roles|role_names }}`: "grid_admin,superuser" as "网格员、系统管理员" (roles as people say them)."""
+    names = []
+    for code in filter(None, (codes or "").split(",")):
+        if code == "superuser":
+            names.append(gettext("system administrator"))
+        else:
+            names.append(gettext(Role.LABELS.get(code, code)))
+    return pgettext("between the items of a list", ", ").join(names) if names else "—"
 
 
 @register.simple_tag(takes_context=True)
