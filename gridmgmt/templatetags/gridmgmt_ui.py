@@ -23,7 +23,7 @@ def display_name(user) -> str:
 
 @register.filter
 def role_names(codes: str) -> str:
-    """`{{ log.roles|role_names }}`: "grid_admin,superuser" as "网格员、系统管理员" (roles as people say them)."""
+    """`{{ log.roles|role_names }}`: "grid_admin,superuser" read as "网格员、系统管理员"."""
     names = []
     for code in filter(None, (codes or "").split(",")):
         if code == "superuser":

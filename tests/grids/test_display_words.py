@@ -20,7 +20,8 @@ def test_a_short_name_takes_its_community_and_street():
 
 
 def test_a_street_already_named_is_not_repeated():
-    assert _grid("大院街道大院第一社区第3网格", "大院第一社区", "大院街道").place == "大院街道大院第一社区第3网格"
+    grid = _grid("大院街道大院第一社区第3网格", "大院第一社区", "大院街道")
+    assert grid.place == "大院街道大院第一社区第3网格"
 
 
 def test_the_reveal_log_names_roles_as_people_say_them():
