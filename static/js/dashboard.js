@@ -185,6 +185,22 @@
     }
   }
 
+  // Drawn again when the charts' width changes (a phone turned, a window widened), so the axis text keeps
+  // its size instead of being scaled with the picture.
+  function show(root, data, labels) {
+    draw(root, data, labels);
+    var first = root.querySelector(".chart-body");
+    if (!first || typeof ResizeObserver === "undefined") return;
+    var width = first.clientWidth;
+    var pending = 0;
+    new ResizeObserver(function () {
+      if (first.clientWidth === width) return;
+      width = first.clientWidth;
+      window.clearTimeout(pending);
+      pending = window.setTimeout(function () { draw(root, data, labels); }, 150);
+    }).observe(first);
+  }
+
   function start() {
     var root = document.querySelector("[data-trends-url]");
     if (!root) return;
@@ -192,7 +208,7 @@
     var labels = labelsNode ? JSON.parse(labelsNode.textContent) : null;
     var inline = document.getElementById("trends-data");
     if (inline) {
-      draw(root, JSON.parse(inline.textContent), labels);
+      show(root, JSON.parse(inline.textContent), labels);
       return;
     }
     fetch(root.getAttribute("data-trends-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -200,7 +216,7 @@
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       })
-      .then(function (data) { draw(root, data, labels || data.labels); })
+      .then(function (data) { show(root, data, labels || data.labels); })
       .catch(function (error) {
         root.querySelectorAll(".chart-body").forEach(function (body) {
           body.textContent = (labels && labels.no_data ? labels.no_data + " " : "") + "(" + error.message + ")";

@@ -51,4 +51,14 @@ def test_the_dashboard_draws_its_charts_and_maps_over_the_demo_history(open_page
     _charts_drawn(phone)
     screenshot(phone, "evaluation-dashboard-phone")
 
+    # Widened, the charts are drawn again at their new width: the text keeps its size, not scaled 3×.
+    phone.set_viewport_size(DESKTOP)
+    phone.wait_for_function(
+        """() => {
+          const body = document.querySelector("[data-chart=flow] .chart-body");
+          const svg = body && body.querySelector("svg");
+          return svg && Math.abs(svg.viewBox.baseVal.width - body.clientWidth) <= 2;
+        }"""
+    )
+
     assert watcher.problems == [] and phone_watcher.problems == []
