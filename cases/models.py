@@ -164,8 +164,9 @@ class Case(models.Model):
                 fields=["reported_at"], condition=models.Q(routed_at__isnull=True), name="case_unrouted_idx"
             ),
             models.Index(fields=["department", "state"], name="case_department_idx"),
-            # The queues' own order, over only the rows they show: the first page is the index's first
-            # entries (no sort of the whole backlog), whatever the number of cases.
+            # The queues' cases, found through partial indexes that hold only the rows they show. Their order
+            # (most urgent first, cases.selectors.urgency_order) depends on the time of reading, so no index
+            # holds it: the database sorts the queue's own rows (a top-N sort), never the whole backlog.
             models.Index(
                 fields=["priority", "deadline_at", "reported_at"],
                 condition=models.Q(state__in=["reported", "filed"]),
