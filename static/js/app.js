@@ -33,11 +33,15 @@
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && menu.open && collapsible()) {
         menu.open = false;
+        sync(); // "toggle" fires later, as a task of its own
         button.focus();
       }
     });
     document.addEventListener("click", function (event) {
-      if (menu.open && collapsible() && !menu.contains(event.target)) menu.open = false;
+      if (menu.open && collapsible() && !menu.contains(event.target)) {
+        menu.open = false;
+        sync();
+      }
     });
   });
 
