@@ -17,6 +17,7 @@ from gridmgmt.roles import Role, user_roles
 
 from .models import Case, CasePhoto, CaseState
 from .words import ROLE_LABELS as ROLE_LABELS  # the role labels pages show (case_ui.role_label)
+from .words import STAGE_WORDS
 from .workflow import Action
 
 STATE_LABELS = {
@@ -89,12 +90,7 @@ PRIORITY_LABELS = {
     Case.Priority.NORMAL: _("normal"),
 }
 
-STAGE_LABELS = {
-    Case.Stage.FILING: _("filing"),
-    Case.Stage.DISPATCH: _("dispatch"),
-    Case.Stage.HANDLING: _("handling"),
-    Case.Stage.VERIFICATION: _("verification"),
-}
+STAGE_LABELS = STAGE_WORDS  # a stage reads the same on a page as inside a notice's sentence
 
 SOURCE_LABELS = {
     Case.Source.PATROL: _("patrol"),

@@ -3,7 +3,7 @@ the language and log-out, opens and closes by keyboard and by touch, and works w
 desktop the navigation stays in the bar, in one row. The grid administrator's home shows one "report"
 button, and log-out names the user."""
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, log_in
 
 MENU = "summary.menu-button"
 
@@ -61,11 +61,7 @@ def test_the_phone_menu_works_without_javascript(browser, live_server, world):
     context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
     try:
         page = context.new_page()
-        page.goto(live_server.url + "/")
-        page.fill("#id_username", world.dispatcher.username)
-        page.fill("#id_password", "pw")
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_url(live_server.url + "/home/")
+        log_in(page, live_server.url, world.dispatcher.username)
         assert not page.locator(".mainnav").is_visible()
         page.locator(MENU).click()
         page.locator(".mainnav").get_by_role("link", name="查询").click()

@@ -13,7 +13,7 @@ from cases.models import CasePhoto
 from gridmgmt import tasking
 
 from ..cases.helpers import drive, report
-from .conftest import DESKTOP, PHONE, screenshot
+from .conftest import DESKTOP, PHONE, log_in, screenshot
 
 VIEWER = "dialog.photo-viewer"
 
@@ -137,11 +137,7 @@ def test_without_javascript_the_thumbnail_opens_the_photo(browser, live_server, 
     context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
     try:
         page = context.new_page()
-        page.goto(live_server.url + "/")
-        page.fill("#id_username", world.gridadmin.username)
-        page.fill("#id_password", "pw")
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_url(live_server.url + "/home/")
+        log_in(page, live_server.url, world.gridadmin.username)
         page.goto(f"{live_server.url}/cases/{resolved.pk}/")
         with page.expect_response(lambda r: "/display/" in r.url) as response:
             page.locator("a[data-photo]").first.click()

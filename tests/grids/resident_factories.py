@@ -77,3 +77,19 @@ def xlsx_bytes(rows: list[list], header: list[str] = HEADER) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def resident_form_data(grid, **overrides) -> dict:
+    """What the resident form posts for a valid new resident of `grid`; `overrides` change or break fields."""
+    data = {
+        "grid": grid.code,
+        "name": "黄新",
+        "id_number": id_number(),
+        "phone": "13700001111",
+        "address": "叠山路 5 号",
+        "household_no": "H-9",
+        "moved_in_on": "2019-10-01",
+        "care_tags": ["veteran"],
+    }
+    data.update(overrides)
+    return data

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from grids.models import GridAssignment, Resident
 
-from .resident_factories import id_number, resident
+from .resident_factories import id_number, resident, resident_form_data
 from .test_workload import URL as WORKLOAD_URL
 from .test_workload import busy, client_for  # noqa: F401 - the workload fixture
 
@@ -21,24 +21,14 @@ def _summary(page: str) -> str:
     return match[1]
 
 
-def _resident_form(grid, **overrides) -> dict:
-    data = {
-        "grid": grid.code,
-        "name": "黄新",
-        "id_number": id_number(),
-        "phone": "13700001111",
-        "address": "叠山路 5 号",
-        "household_no": "H-9",
-        "moved_in_on": "2019-10-01",
-        "care_tags": ["veteran", "disability"],
-    }
-    data.update(overrides)
-    return data
+TWO_TAGS = ["veteran", "disability"]
 
 
 def test_a_resident_form_with_three_invalid_fields_lists_all_and_keeps_the_rest(client, world):
     client.force_login(world.gridadmin)
-    data = _resident_form(world.g2, name="", id_number="36010219900307123", moved_in_on="2019-13-01")
+    data = resident_form_data(
+        world.g2, name="", id_number="36010219900307123", moved_in_on="2019-13-01", care_tags=TWO_TAGS
+    )
     response = client.post(reverse("resident-create"), data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and not Resident.objects.exists()
     page = response.content.decode()
@@ -62,7 +52,7 @@ def test_a_resident_form_with_three_invalid_fields_lists_all_and_keeps_the_rest(
 
 def test_the_zh_page_says_each_field_in_chinese(client, world):
     client.force_login(world.gridadmin)
-    data = _resident_form(world.g2, name="", id_number="36010219900307123")
+    data = resident_form_data(world.g2, name="", id_number="36010219900307123")
     page = client.post(reverse("resident-create"), data, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "身份证号：身份证号应为 18 位，此号码为 17 位" in _summary(page)
 
@@ -72,7 +62,7 @@ def test_a_registered_id_number_is_refused_at_its_field_and_the_form_keeps_the_i
     resident(world.g1, id_no=taken)
     client.force_login(world.gridadmin)
     response = client.post(
-        reverse("resident-create"), _resident_form(world.g2, id_number=taken), HTTP_ACCEPT_LANGUAGE="en"
+        reverse("resident-create"), resident_form_data(world.g2, id_number=taken), HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -83,7 +73,7 @@ def test_a_registered_id_number_is_refused_at_its_field_and_the_form_keeps_the_i
 
 def test_a_valid_resident_form_redirects(client, world):
     client.force_login(world.gridadmin)
-    response = client.post(reverse("resident-create"), _resident_form(world.g2))
+    response = client.post(reverse("resident-create"), resident_form_data(world.g2, care_tags=TWO_TAGS))
     created = Resident.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
         "resident-detail", args=[created.pk]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from grids import pii
 from grids.models import Resident, ResidentAccessLog
 
-from .resident_factories import id_number, resident
+from .resident_factories import id_number, resident, resident_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -194,25 +194,10 @@ def test_reveal_of_an_unknown_field_is_not_found(client, world, r1):
 # --- create / edit / move out ---------------------------------------------------------------------------
 
 
-def _form(grid, **overrides) -> dict:
-    data = {
-        "grid": grid.code,
-        "name": "黄新",
-        "id_number": id_number(),
-        "phone": "13700001111",
-        "address": "叠山路 5 号",
-        "household_no": "H-9",
-        "moved_in_on": "2019-10-01",
-        "care_tags": ["veteran"],
-    }
-    data.update(overrides)
-    return data
-
-
 def test_the_owner_registers_a_resident_in_their_grid(client, world):
     c = _client(client, world.gridadmin)
     assert c.get(reverse("resident-create")).status_code == 200
-    response = c.post(reverse("resident-create"), _form(world.g2))
+    response = c.post(reverse("resident-create"), resident_form_data(world.g2))
     created = Resident.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
         "resident-detail", args=[created.pk]
@@ -221,21 +206,21 @@ def test_the_owner_registers_a_resident_in_their_grid(client, world):
 
 
 def test_the_owner_cannot_register_into_a_colleagues_grid(client, world):
-    response = _client(client, world.gridadmin).post(reverse("resident-create"), _form(world.g3))
+    response = _client(client, world.gridadmin).post(reverse("resident-create"), resident_form_data(world.g3))
     assert response.status_code == 400 and not Resident.objects.exists()
 
 
 def test_an_invalid_id_number_is_explained_on_the_form(client, world):
     response = _client(client, world.gridadmin).post(
         reverse("resident-create"),
-        _form(world.g1, id_number="36010219900307123"),
+        resident_form_data(world.g1, id_number="36010219900307123"),
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert "ID number: an ID number has 18 characters, this one has 17" in response.content.decode()
     response = _client(client, world.gridadmin).post(
         reverse("resident-create"),
-        _form(world.g1, id_number="36010219900307123"),
+        resident_form_data(world.g1, id_number="36010219900307123"),
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert "身份证号：身份证号应为 18 位，此号码为 17 位" in response.content.decode()
@@ -245,7 +230,7 @@ def test_an_invalid_id_number_is_explained_on_the_form(client, world):
 def test_registering_is_forbidden_without_grids(client, world, persona):
     c = _client(client, getattr(world, persona))
     assert c.get(reverse("resident-create")).status_code == 403
-    assert c.post(reverse("resident-create"), _form(world.g1)).status_code == 403
+    assert c.post(reverse("resident-create"), resident_form_data(world.g1)).status_code == 403
 
 
 def test_the_edit_form_never_shows_the_clear_id_or_phone(client, world, r1):
@@ -255,7 +240,7 @@ def test_the_edit_form_never_shows_the_clear_id_or_phone(client, world, r1):
 
 
 def test_the_owner_edits_and_blank_id_and_phone_are_kept(client, world, r1):
-    data = _form(world.g1, name="陈小红", id_number="", phone="", address="新址 9 号")
+    data = resident_form_data(world.g1, name="陈小红", id_number="", phone="", address="新址 9 号")
     response = _client(client, world.gridadmin).post(reverse("resident-edit", args=[r1.pk]), data)
     assert response.status_code == 302
     r1.refresh_from_db()
@@ -267,7 +252,7 @@ def test_the_owner_edits_and_blank_id_and_phone_are_kept(client, world, r1):
 def test_editing_is_not_found_for_everyone_else(client, world, r1, persona):
     c = _client(client, getattr(world, persona))
     assert c.get(reverse("resident-edit", args=[r1.pk])).status_code == 404
-    assert c.post(reverse("resident-edit", args=[r1.pk]), _form(world.g1)).status_code == 404
+    assert c.post(reverse("resident-edit", args=[r1.pk]), resident_form_data(world.g1)).status_code == 404
 
 
 def test_a_granted_viewer_may_not_edit(client, world, r1):
