@@ -45,17 +45,18 @@
     });
   });
 
-  // --- deadline clocks: [data-seconds-left] counts down as hh:mm:ss (overdue shows a minus sign) ---
+  // --- deadline clocks: [data-seconds-left] counts down as hh:mm:ss (overdue shows a minus sign), whole days
+  // before it in the page's word for them (data-day-unit) ---
   function pad(n) {
     return (n < 10 ? "0" : "") + n;
   }
-  function formatSeconds(total) {
+  function formatSeconds(total, dayUnit) {
     var sign = total < 0 ? "−" : "";
     total = Math.abs(total);
     var days = Math.floor(total / 86400);
     var rest = total % 86400;
     var text = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor((rest % 3600) / 60)) + ":" + pad(rest % 60);
-    return sign + (days ? days + "d " : "") + text;
+    return sign + (days ? days + dayUnit + " " : "") + text;
   }
   function tick() {
     var now = Date.now();
@@ -64,7 +65,8 @@
       if (isNaN(base)) return;
       if (!el.gmStart) el.gmStart = now; // each clock counts from when its element arrived
       var running = el.getAttribute("data-running") !== "false";
-      el.textContent = formatSeconds(running ? base - Math.floor((now - el.gmStart) / 1000) : base);
+      var left = running ? base - Math.floor((now - el.gmStart) / 1000) : base;
+      el.textContent = formatSeconds(left, el.getAttribute("data-day-unit") || "d"); // "3天 11:59:56" in Chinese
     });
   }
   tick();
