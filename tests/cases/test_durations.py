@@ -1,4 +1,5 @@
-"""Durations read naturally in each language: "9 小时 37 分钟", "9 hours, 37 minutes", a countdown "3天 11:59:56"."""
+"""Durations read naturally in each language: "9 小时 37 分钟", "9 hours, 37 minutes"; a countdown
+"3天 11:59:56"."""
 
 from django.urls import reverse
 from django.utils import translation
