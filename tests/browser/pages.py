@@ -223,8 +223,19 @@ def _figures_in(value, depth: int = 0) -> Iterable[indicators.Figures]:
             yield from _figures_in(item, depth + 1)
 
 
-def _rates(figures: indicators.Figures) -> list[float]:
-    return [r for name in indicators.RATE_FIELDS if (r := getattr(figures, name)) is not None]
+# The rates the evaluation's headline (templates/evaluation/dashboard.html) shows for the whole period; the
+# valid-report rate is a per-administrator figure, shown in the tables only.
+HEADLINE_RATES = (
+    "closure_rate",
+    "on_time_closure_rate",
+    "return_rate",
+    "rework_rate",
+    "on_time_verification_rate",
+)
+
+
+def _rates(figures: indicators.Figures, names=indicators.RATE_FIELDS) -> list[float]:
+    return [r for name in names if (r := getattr(figures, name)) is not None]
 
 
 def plan_for(client: Client, routes: list[Route], district: District) -> Plan:
@@ -253,7 +264,7 @@ def plan_for(client: Client, routes: list[Route], district: District) -> Plan:
                             known.extend(_rates(figures))
                 total = response.context.get("total") if response.context else None
                 if isinstance(total, indicators.Figures):
-                    headline = _rates(total)
+                    headline = _rates(total, HEADLINE_RATES)
                 plan.visits.append(Visit(path, route.name, known, headline))
                 seen = {visit.path for visit in plan.visits}
                 tabs = [tab for tab in tab_links(path, response.content) if tab not in seen]
