@@ -39,7 +39,7 @@ var:
 run: $(STAMP) | var
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	if $(BIN)/python manage.py help --commands | grep -x seed_demo >/dev/null; then \
-		$(BIN)/python manage.py seed_demo --if-empty; \
+		$(BIN)/python manage.py seed_demo --if-empty --no-logins; \
 	else echo "the demo app is not installed: serving without demo data"; fi
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	PORT=$(PORT) bin/run

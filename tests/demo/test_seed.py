@@ -195,3 +195,12 @@ def test_it_refuses_a_non_empty_database_without_if_empty(demo, db):
     with pytest.raises(CommandError, match="not empty"):
         call_command("seed_demo", "--cases", "1", stdout=StringIO())
     assert Case.objects.count() == 40
+
+
+def test_make_runs_seed_step_leaves_the_logins_to_bin_run(demo, db):
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", "--no-logins", stdout=out)
+    assert "already there" in out.getvalue() and "Demo logins" not in out.getvalue()
+    out = StringIO()
+    call_command("seed_demo", "--logins", stdout=out)
+    assert _login_names(_login_line(out.getvalue())) == _login_names(_login_line(demo.out))

@@ -24,10 +24,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--logins", action="store_true", help="only print the demo logins (bin/run shows them last)"
         )
+        parser.add_argument(
+            "--no-logins", action="store_true", help="leave the logins out (bin/run prints them last)"
+        )
         parser.add_argument("--cases", type=int, default=360, help="how many cases of history (default 360)")
         parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same demo")
 
-    def handle(self, *args, if_empty: bool, logins: bool, cases: int, seed: int, **options):
+    def handle(self, *args, if_empty: bool, logins: bool, no_logins: bool, cases: int, seed: int, **options):
         if logins:
             self._print_logins()
             return
@@ -37,7 +40,8 @@ class Command(BaseCommand):
             raise CommandError("--cases must be zero or more")
         if if_empty and demo_present():
             self.stdout.write("The demo is already there: nothing seeded.")
-            self._print_logins()
+            if not no_logins:
+                self._print_logins()
             return
         started = time.monotonic()
         try:
@@ -58,7 +62,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{summary.residents} registered residents (ID numbers and phones encrypted).")
         for error in summary.step_errors:
             self.stderr.write(f"skipped: {error}")
-        self._print_logins()
+        if not no_logins:
+            self._print_logins()
 
     def _print_logins(self) -> None:
         """The logins one per desk, so a visitor finds theirs at a glance."""
