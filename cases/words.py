@@ -5,7 +5,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from gridmgmt.roles import Role
+from gridmgmt.roles import ROLE_NAMES, Role
 
 from .models import Case, CaseState
 from .workflow import Action
@@ -40,15 +40,7 @@ STATE_WORDS = {
     CaseState.REJECTED: pgettext_lazy("case state", "rejected"),
 }
 
-# Role.LABELS, translated.
-ROLE_LABELS = {
-    Role.GRID_ADMIN: _("grid administrator"),
-    Role.DISPATCHER: _("dispatcher"),
-    Role.DEPARTMENT_STAFF: _("department staff"),
-    Role.SUPERVISOR: _("supervisor"),
-    Role.RESIDENT: _("resident"),
-    Role.SYSTEM: _("system"),
-}
+ROLE_LABELS = ROLE_NAMES  # Role.LABELS, translated (gridmgmt.roles)
 
 # The text fields the services check, as a sentence names them ("description is required").
 FIELD_WORDS = {

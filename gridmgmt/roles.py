@@ -1,6 +1,7 @@
 """Roles as Django groups, and the helpers that tell which roles a user holds."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext_lazy as _
 
 
 class Role:
@@ -20,6 +21,17 @@ class Role:
         RESIDENT: "resident",
         SYSTEM: "system",
     }
+
+
+# Role.LABELS in the language active where they are shown: pages, notices and refusals name roles with these.
+ROLE_NAMES = {
+    Role.GRID_ADMIN: _("grid administrator"),
+    Role.DISPATCHER: _("dispatcher"),
+    Role.DEPARTMENT_STAFF: _("department staff"),
+    Role.SUPERVISOR: _("supervisor"),
+    Role.RESIDENT: _("resident"),
+    Role.SYSTEM: _("system"),
+}
 
 
 def user_roles(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:

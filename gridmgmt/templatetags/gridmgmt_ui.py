@@ -4,7 +4,7 @@ from django import template
 from django.utils.translation import gettext, pgettext
 
 from .. import figures, people
-from ..roles import Role
+from ..roles import ROLE_NAMES
 
 register = template.Library()
 
@@ -29,7 +29,7 @@ def role_names(codes: str) -> str:
         if code == "superuser":
             names.append(gettext("system administrator"))
         else:
-            names.append(gettext(Role.LABELS.get(code, code)))
+            names.append(str(ROLE_NAMES.get(code, code)))
     return pgettext("between the items of a list", ", ").join(names) if names else "—"
 
 
