@@ -31,6 +31,9 @@ class Category(models.Model):
         default=False, help_text="Urgent hazards: deadlines ignore work hours."
     )
     default_priority = models.PositiveSmallIntegerField(default=3)
+    # What an open case of this class says about the facility it names (places.Facility.State): a
+    # "missing manhole cover" makes the cover missing until the case closes.
+    facility_state = models.CharField(max_length=10, blank=True, default="damaged")
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -100,6 +103,11 @@ class Case(models.Model):
     address = models.CharField(max_length=200, blank=True)
     grid = models.ForeignKey(
         "grids.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    # The city facility (部件) the case is about, if any: its maintaining department takes precedence in
+    # routing, and its state follows the case while it is open.
+    facility = models.ForeignKey(
+        "places.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
     # No index of its own: case_duplicate_idx starts with it (every index costs each write of a case).
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", db_index=False)

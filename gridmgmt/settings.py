@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "notifications",
     "departments",
     "worktime",
+    "places",
     "cases",
     "dispatch",
     "open311",

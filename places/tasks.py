@@ -1,0 +1,1 @@
+"""Celery tasks for the base data: thin wrappers that take ids and call services."""
