@@ -44,7 +44,9 @@ class Building(models.Model):
     number = models.CharField(max_length=20, help_text="door number on the road (门牌号), e.g. 123号")
     name = models.CharField(max_length=40, blank=True, help_text="building number or name (楼栋), e.g. 1栋")
     address = models.CharField(max_length=200, help_text="the standard address, written out")
-    address_key = models.CharField(max_length=200, unique=True)
+    # Normal form of road + number + building (places.addresses.building_key): unique per road, so the same
+    # written address in two districts stays two buildings; free-text lookups search it by equality.
+    address_key = models.CharField(max_length=200, db_index=True)
     use = models.CharField(max_length=12, choices=Use.choices, default=Use.RESIDENTIAL)
     floors = models.PositiveSmallIntegerField(default=1)
     units = models.PositiveSmallIntegerField(default=1)
@@ -56,6 +58,9 @@ class Building(models.Model):
 
     class Meta:
         ordering = ["address_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["road", "address_key"], name="unique_building_address")
+        ]
         indexes = [models.Index(fields=["grid", "address_key"], name="building_grid_idx")]
 
     def __str__(self) -> str:
@@ -78,7 +83,8 @@ class House(models.Model):
     floor = models.SmallIntegerField(help_text="negative below ground")
     room = models.CharField(max_length=20, help_text="room number as on the door, e.g. 301")
     address = models.CharField(max_length=240)
-    address_key = models.CharField(max_length=240, unique=True)
+    # The building's key + unit + room (places.addresses.house_key); unique per building.
+    address_key = models.CharField(max_length=240, db_index=True)
     use = models.CharField(max_length=12, choices=Use.choices, default=Use.OWNER_OCCUPIED)
     area_m2 = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -86,6 +92,9 @@ class House(models.Model):
 
     class Meta:
         ordering = ["address_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "address_key"], name="unique_house_address")
+        ]
         indexes = [models.Index(fields=["grid", "use"], name="house_grid_use_idx")]
 
     def __str__(self) -> str:
