@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("grids.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("departments.api.urls")),
+    path("", include("places.api.urls")),
 ]

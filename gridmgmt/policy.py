@@ -183,3 +183,58 @@ def can_view_evaluation(user) -> bool:
 
 def can_recompute_evaluation(user) -> bool:
     return user.is_authenticated and (user.is_superuser or Role.SUPERVISOR in user_roles(user))
+
+
+# --- Base data (places: buildings, houses, occupancies, organisations, facilities) ---------------------
+# Grid administrators keep the base data of their own grids. Dispatchers and supervisors read all of it
+# (occupants' PII stays masked unless granted, exactly as in the registry). Department staff see the
+# facilities their department maintains, nothing else. A granted `places.change_building` edits everywhere.
+BASE_DATA_CHANGE_PERM = "places.change_building"
+
+
+def base_data_grid_scope(user) -> set[int] | None:
+    """Grid ids whose buildings, houses and organisations `user` may read; None means every grid."""
+    if not user.is_authenticated:
+        return set()
+    roles = user_roles(user)
+    if user.is_superuser or roles & _EVERYWHERE or user.has_perm(BASE_DATA_CHANGE_PERM):
+        return None
+    if Role.GRID_ADMIN in roles:
+        return set(_grid_ids(user))
+    return set()
+
+
+def base_data_editable_grid_ids(user) -> set[int] | None:
+    """Grids whose base data `user` may write; None means every grid."""
+    if not user.is_authenticated:
+        return set()
+    if user.has_perm(BASE_DATA_CHANGE_PERM):
+        return None
+    if Role.GRID_ADMIN in user_roles(user):
+        return set(_grid_ids(user))
+    return set()
+
+
+def can_edit_base_data_in(user, grid_id: int | None) -> bool:
+    editable = base_data_editable_grid_ids(user)
+    return editable is None or (grid_id is not None and grid_id in editable)
+
+
+def base_data_visible_q(user) -> Q:
+    """A filter (on `grid_id`) for the buildings, houses and organisations `user` may read."""
+    scope = base_data_grid_scope(user)
+    if scope is None:
+        return Q()
+    return Q(grid_id__in=scope) if scope else Q(pk__in=[])
+
+
+def facilities_visible_q(user) -> Q:
+    """A filter for the facilities `user` may read: the base-data scope, and department staff their
+    department's facilities."""
+    scope = base_data_grid_scope(user)
+    if scope is None:
+        return Q()
+    q = Q(grid_id__in=scope) if scope else Q(pk__in=[])
+    if Role.DEPARTMENT_STAFF in user_roles(user):
+        q |= Q(department_id__in=_department_ids(user))
+    return q

@@ -1,0 +1,3 @@
+"""Browser pages: addresses (see places/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Browser pages: facilities (see places/urls.py)."""
+
+urlpatterns: list = []

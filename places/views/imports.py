@@ -1,0 +1,3 @@
+"""Browser pages: imports (see places/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Browser pages: organisations (see places/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Browser pages: profile (see places/urls.py)."""
+
+urlpatterns: list = []
