@@ -574,16 +574,18 @@ def facility_save(
         facility = Facility()
         if code:
             parsed = codes.facility_code_parse(code)
-            if f"{parsed.major}{parsed.minor}" != facility_class.code:
+            if parsed.class_code != facility_class.code:
                 raise InvalidInput(
                     gettext_noop("code %(code)s is not of class %(cls)s"),
-                    code=code,
+                    code=parsed.code,
                     cls=facility_class.code,
                     field="code",
                 )
-            if Facility.objects.filter(code=code).exists():
-                raise InvalidInput(gettext_noop("facility code %(code)s is taken"), code=code, field="code")
-            facility.code = code
+            if Facility.objects.filter(code=parsed.code).exists():
+                raise InvalidInput(
+                    gettext_noop("facility code %(code)s is taken"), code=parsed.code, field="code"
+                )
+            facility.code = parsed.code
         else:
             district = grid.code[:6]
             facility.code = codes.facility_code_compose(
