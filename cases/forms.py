@@ -49,12 +49,21 @@ LOCATION_MISSING = _("Tap the map or use “my location” to set where the prob
 
 
 class ReportForm(forms.Form):
-    """Location (GPS, a tap on the map, or typed in), category, description and photos of a new case."""
+    """Location (GPS, a tap on the map, an address found, or typed in), or a facility the case is about;
+    category, description and photos of a new case."""
 
     # Not required one by one: a missing location is one message (clean), not "required" twice.
     lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90, required=False)
     lng = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180, required=False)
-    category = forms.TypedChoiceField(label=_("Category"), coerce=int)
+    # A facility (部件) brings its own point and category: the service takes both from it.
+    facility = forms.CharField(
+        label=_("Facility code (optional)"),
+        max_length=40,
+        required=False,
+        help_text=_("The 16 digits on the facility, or tap a facility on the map."),
+    )
+    # Required unless a facility is named (clean); empty is "" for the choice field.
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False)
     description = forms.CharField(
         label=_("What is wrong?"),
         max_length=4000,
@@ -73,16 +82,30 @@ class ReportForm(forms.Form):
         self.fields["category"].choices = category_choices(self._categories)
         self.fields["lat"].widget.attrs.update({"step": "any", "inputmode": "decimal"})
         self.fields["lng"].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+        self.fields["facility"].widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "off", "aria-describedby": "id_facility_help"}
+        )
 
-    def clean_category(self) -> Category:
+    def clean_category(self) -> Category | None:
         pk = self.cleaned_data["category"]
+        if pk in (None, ""):
+            return None
         for category in self._categories:
             if category.pk == pk:
                 return category
         raise forms.ValidationError(_("Choose a category from the list."))
 
+    def clean_facility(self) -> str:
+        # Spaces and dashes people type between the digit groups; the service reads the code itself.
+        return self.cleaned_data["facility"].strip()
+
     def clean(self) -> dict:
         data = super().clean()
+        if data.get("facility"):
+            return data  # the facility's point and (unless chosen) its class's category
+        if data.get("category") is None and not self.has_error("category"):
+            required = self.fields["category"].error_messages["required"]
+            self.add_error("category", forms.ValidationError(required, code="required"))
         # A coordinate typed wrong has its own message already; one missing says what to do, once, at the map.
         missing = [name for name in ("lat", "lng") if data.get(name) is None and not self.has_error(name)]
         if missing:

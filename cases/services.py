@@ -18,16 +18,19 @@ from departments.selectors import department_recipients
 from gridmgmt import clock
 from gridmgmt.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from gridmgmt.messages import Message, either, local_datetime
-from gridmgmt.policy import role_covers_case, role_covers_grid
+from gridmgmt.policy import facilities_visible_q, role_covers_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
 from gridmgmt.text import text_check
 from grids.selectors import grid_index_invalidate, grid_locate
 from notifications.services import notification_queue
+from places import codes as facility_codes
+from places import services as place_services
+from places.models import Facility
 from worktime.deadlines import Clock, clock_extended, clock_resumed, minutes_between, stage_clock
 
 from .audit import event_next, events_save, system_event_next
 from .hooks import case_reported
-from .models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
+from .models import OPEN_STATES, Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from .photos import photos_attach, photos_validate
 from .selectors import active_minor_categories
 from .words import (
@@ -274,29 +277,91 @@ def _apply(
         _write(locked, [event])
         if after:
             after(locked, event)
+        if locked.facility_id and locked.state not in OPEN_STATES:
+            _facility_release_on_commit(locked.facility_id)
     return locked
 
 
+def _facility_release_on_commit(facility_id: int) -> None:
+    """The case closed or was rejected: once that is committed, its facility returns to its surveyed state
+    (unless another case on it is still open, which places checks)."""
+    transaction.on_commit(
+        lambda: place_services.facility_case_closed(facility_id=facility_id, open_states=list(OPEN_STATES))
+    )
+
+
 # --- collection (信息采集) ---
+
+FACILITY_NOT_FOUND = gettext_noop("there is no facility with code %(code)s")
+
+
+def facility_by_code(code: str) -> Facility:
+    """The facility a reporter names by its 16-digit code (spaces and dashes as people type them are
+    fine), or InvalidInput on the `facility` field saying what is wrong with the code."""
+    try:
+        parsed = facility_codes.facility_code_parse(code)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.template, field="facility", **exc.params) from None
+    facility = Facility.objects.select_related("facility_class", "grid").filter(code=parsed.code).first()
+    if facility is None:
+        raise InvalidInput(FACILITY_NOT_FOUND, code=parsed.code, field="facility")
+    return facility
+
+
+def _facility_check(actor, facility: Facility) -> None:
+    """A reporter names a facility they may see (a grid administrator: their grids' facilities). A resident
+    sees no base data and names the facility by the code printed on it; the system (Open311) names any."""
+    if actor is None or Role.RESIDENT in user_roles(actor):
+        return
+    if not Facility.objects.filter(facilities_visible_q(actor), pk=facility.pk).exists():
+        raise NotAllowed(
+            gettext_noop("facility %(code)s is not one you may report on: it lies outside your grids"),
+            code=facility.code,
+            field="facility",
+        )
+
+
+def _facility_category(facility: Facility) -> Category:
+    """The case category a report on this facility takes when the reporter chose none: its class's."""
+    code = facility.facility_class.case_category_code
+    category = active_minor_categories.get().get(code) if code else None
+    if category is None:
+        raise InvalidInput(
+            gettext_noop("choose a category: the facility's class %(cls)s names no active case category"),
+            cls=f"{facility.facility_class.code} {facility.facility_class.name}",
+            field="category",
+        )
+    return copy.copy(category)  # the cache's rows are shared by every report of this process
 
 
 def case_report(
     *,
     actor,
     source: str,
-    lat: float,
-    lng: float,
-    category: Category,
+    lat: float | None,
+    lng: float | None,
+    category: Category | None,
     description: str,
     address: str = "",
     priority: int | None = None,
     reporter_name: str = "",
     reporter_contact: str = "",
     photos: Sequence = (),
+    facility: Facility | None = None,
 ) -> Case:
-    """A new case from a patrol, a resident, Open311 or the hotline. Routing follows after commit."""
+    """A new case from a patrol, a resident, Open311 or the hotline. Routing follows after commit.
+
+    A case on a facility (部件) is where the facility is, in its grid, and of its class's category unless
+    the reporter chose one; while the case is open the facility shows what the category says (damaged,
+    missing, occupied)."""
     if source not in Case.Source.values:
         raise InvalidInput(gettext_noop("unknown source %(source)s"), source=repr(source), field="source")
+    if facility is not None:
+        _facility_check(actor, facility)
+        # The facility's surveyed point, not the reporter's: the case is about the thing, wherever they stand.
+        lat, lng = facility.lat, facility.lng
+        category = category or _facility_category(facility)
+        address = address or facility.address
     try:
         lat, lng = float(lat), float(lng)
     except (TypeError, ValueError) as exc:
@@ -315,7 +380,7 @@ def case_report(
         )
     description = _text(description, field="description", required=True)
     uploads = photos_validate(photos)
-    grid = grid_locate(lat=lat, lng=lng)
+    grid = facility.grid if facility is not None else grid_locate(lat=lat, lng=lng)
     if grid is None:
         raise InvalidInput(
             gettext_noop("the location is outside the jurisdiction: no grid contains it"), field="location"
@@ -332,6 +397,7 @@ def case_report(
         address=_text(address, field="address", required=False)[:200],
         grid=grid,
         category=category,
+        facility=facility,
         description=description,
         priority=priority or category.default_priority,
         state=CaseState.REPORTED,
@@ -339,6 +405,9 @@ def case_report(
         updated_at=now,
     )
     _start_clock(case, Case.Stage.FILING, now)
+    data = {"source": source, "grid": grid.code, "category": category.code, "photos": len(uploads)}
+    if facility is not None:
+        data["facility"] = facility.code
     try:
         with transaction.atomic():
             case.save(force_insert=True)
@@ -353,12 +422,14 @@ def case_report(
                 actor=actor,
                 role=role,
                 at=now,
-                data={"source": source, "grid": grid.code, "category": category.code, "photos": len(uploads)},
+                data=data,
             )
             Case.objects.filter(pk=case.pk).update(
                 number=case.number, audit_seq=case.audit_seq, audit_head=case.audit_head
             )
             events_save([event])
+            if facility is not None:
+                place_services.facility_case_opened(facility_id=facility.pk, state=category.facility_state)
             case_reported.fire_on_commit(case.pk)
     except IntegrityError as exc:
         # The category or grid came from this process's caches and was deleted elsewhere within their
@@ -397,6 +468,8 @@ def case_file(
         if category is not None and category.pk != c.category_id:
             data["category"] = {"from": c.category.code, "to": category.code}
             c.category = category
+            if c.facility_id:  # the facility shows what the corrected category says about it
+                place_services.facility_case_opened(facility_id=c.facility_id, state=category.facility_state)
         if priority is not None and priority != c.priority:
             data["priority"] = {"from": c.priority, "to": priority}
             c.priority = priority

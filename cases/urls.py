@@ -12,6 +12,8 @@ urlpatterns = [
     # grid administrators (and residents): report, follow, verify
     path("report/", views.case_report, name="case-report"),
     path("report/check/", views.case_report_check, name="case-report-check"),
+    path("report/facilities/", views.case_report_facilities, name="case-report-facilities"),
+    path("report/locate/", views.case_report_locate, name="case-report-locate"),
     path("mine/", views.my_reports, name="my-reports"),
     path("verify/", views.verification_queue, name="verification-queue"),
     # department staff

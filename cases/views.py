@@ -10,23 +10,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
 from gridmgmt import clock
 from gridmgmt.errors import DomainError, InvalidInput, NotAllowed
-from gridmgmt.policy import can_view_case, role_covers_grid
+from gridmgmt.policy import base_data_grid_scope, can_view_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
+from grids.geometry import degree_box, distance_m
 from grids.maps import grid_map_features, map_config
 from grids.models import Grid
 from grids.selectors import grid_locate, grids_for_user
+from places.models import Facility
+from places.selectors import address_locate, facilities_visible_to
 
 from . import photos as case_photos
 from . import services
@@ -41,6 +44,7 @@ from .forms import (
 from .maps import case_points
 from .models import OPEN_STATES, Case, CasePhoto, CaseState, ExtensionRequest
 from .selectors import (
+    active_minor_categories,
     case_actions_for,
     case_events,
     case_get_for,
@@ -56,7 +60,7 @@ from .selectors import (
     duplicate_candidates,
     duplicate_candidates_near,
 )
-from .ui import EVENT_LABELS, primary_role
+from .ui import EVENT_LABELS, category_label, primary_role
 from .workflow import REPORTERS, Action
 
 FILE_AND_DISPATCH = "file_dispatch"  # the dispatch center's one-step "file and dispatch" of a new report
@@ -148,7 +152,46 @@ def _report_grids(user):
 
 
 # services.case_report names the field it refuses; the form shows the message next to that input.
-_REPORT_FIELDS = {"location": "lat", "category": "category", "description": "description", "photos": "photos"}
+_REPORT_FIELDS = {
+    "location": "lat",
+    "category": "category",
+    "description": "description",
+    "photos": "photos",
+    "facility": "facility",
+}
+
+
+def _may_pick_facilities(user) -> bool:
+    """Whether the report map offers facilities to tap: for readers of the base data (not residents)."""
+    return base_data_grid_scope(user) != set()
+
+
+def _facility_category_id(facility: Facility) -> int | None:
+    """The id of the active category a report on this facility takes by default (the form's choice)."""
+    code = facility.facility_class.case_category_code
+    category = active_minor_categories.get().get(code) if code else None
+    return category.pk if category else None
+
+
+def _report_initial(request) -> dict:
+    """What a link brings: ?lat=&lng= (a tap on the home map), ?facility=<code> (a facility's page), whose
+    point and category the form starts with when the reader may see it."""
+    initial = {k: request.GET[k] for k in ("lat", "lng") if request.GET.get(k)}
+    code = request.GET.get("facility", "").strip()[:40]
+    if not code:
+        return initial
+    initial["facility"] = code
+    try:
+        facility = services.facility_by_code(code)
+    except DomainError:
+        return initial  # the code stays in its field; sending the form says what is wrong with it
+    if facilities_visible_to(request.user).filter(pk=facility.pk).exists():
+        initial.update(lat=f"{facility.lat:.6f}", lng=f"{facility.lng:.6f}")
+        if facility.address:
+            initial["address"] = facility.address
+        if (category_id := _facility_category_id(facility)) is not None:
+            initial["category"] = category_id
+    return initial
 
 
 @login_required
@@ -162,6 +205,7 @@ def case_report(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
+                facility = services.facility_by_code(data["facility"]) if data["facility"] else None
                 case = services.case_report(
                     actor=request.user,
                     source=_report_source(request.user),
@@ -171,6 +215,7 @@ def case_report(request):
                     description=data["description"],
                     address=data["address"],
                     photos=data["photos"],
+                    facility=facility,
                 )
             except DomainError as exc:
                 # Refusing a reporter's scope is about the place: "not in your grids".
@@ -182,8 +227,7 @@ def case_report(request):
         else:
             status = 400
     else:
-        initial = {k: request.GET[k] for k in ("lat", "lng") if request.GET.get(k)}
-        form = ReportForm(initial=initial, categories=categories)
+        form = ReportForm(initial=_report_initial(request), categories=categories)
     grids = list(_report_grids(request.user))
     location = ("#where-help", _("Location"))
     context = {
@@ -195,8 +239,88 @@ def case_report(request):
         "files_dropped": bool(request.FILES),
         "grid_geojson": grid_map_features(grids),
         "map_config": map_config(),
+        "pick_facilities": _may_pick_facilities(request.user),
     }
     return render(request, "cases/report.html", context, status=status)
+
+
+NEARBY_FACILITIES_M = 200
+NEARBY_FACILITIES_MAX = 100
+
+
+def _json_refusal(message: str, *, field: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": {"message": message, "field": field}}, status=status)
+
+
+@login_required
+@require_GET
+def case_report_facilities(request):
+    """The report map's facilities around a point (GeoJSON, within 200 m, nearest first), in the reader's
+    scope: tapping one names it in the form, with its point and its class's category."""
+    _require(request, *(set(REPORTERS) - {Role.SYSTEM}))
+    check = ReportCheckForm(request.GET)
+    lat, lng = check.known("lat"), check.known("lng")
+    if lat is None or lng is None:
+        return _json_refusal(_("Give the point as lat and lng in degrees."), field="location")
+    min_lat, min_lng, max_lat, max_lng = degree_box(lat, lng, NEARBY_FACILITIES_M)
+    rows = facilities_visible_to(request.user).filter(
+        lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng)
+    )
+    # The box is the indexed prefilter; the exact distance decides and orders.
+    near = sorted(
+        (
+            (metres, facility)
+            for facility in rows[: NEARBY_FACILITIES_MAX * 4]
+            if (metres := distance_m(lat, lng, facility.lat, facility.lng)) <= NEARBY_FACILITIES_M
+        ),
+        key=lambda pair: (pair[0], pair[1].code),
+    )[:NEARBY_FACILITIES_MAX]
+    language = get_language()
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [facility.lng, facility.lat]},
+            "properties": {
+                "code": facility.code,
+                "title": f"{category_label(facility.facility_class, language)} {facility.code}",
+                "name": facility.name,
+                "address": facility.address,
+                "state": facility.get_state_display(),
+                "category": _facility_category_id(facility),
+                "metres": round(metres),
+            },
+        }
+        for metres, facility in near
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@login_required
+@require_GET
+def case_report_locate(request):
+    """The report form's address search: the point of the building or house the typed address names
+    (variants normalised by places.addresses), or a 400 saying that nothing matches."""
+    _require(request, *(set(REPORTERS) - {Role.SYSTEM}))
+    text = request.GET.get("address", "").strip()
+    if not text:
+        return _json_refusal(_("Type an address to find, e.g. 八一大道123号1栋."), field="address")
+    if len(text) > 200:
+        return _json_refusal(_("An address has at most 200 characters."), field="address")
+    try:
+        located = address_locate(text)
+    except DomainError as exc:
+        return _json_refusal(exc.localized(), field="address", status=exc.status)
+    grid = Grid.objects.select_related("community").filter(pk=located.grid_id).first()
+    # Whether a house (not only its building) is on record is base data: said to its readers only.
+    address = located.address if _may_pick_facilities(request.user) else located.building.address
+    return JsonResponse(
+        {
+            "lat": located.lat,
+            "lng": located.lng,
+            "address": address,
+            "grid": grid.label if grid else "",
+        }
+    )
 
 
 @login_required

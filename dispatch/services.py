@@ -51,7 +51,10 @@ def _route(case_id: int) -> Case | None:
     with transaction.atomic():
         # of=("self",): lock the case only, not its category row (shared by every case of that category).
         case = (
-            Case.objects.select_for_update(of=("self",)).select_related("category").filter(pk=case_id).first()
+            Case.objects.select_for_update(of=("self",))
+            .select_related("category", "facility__department")
+            .filter(pk=case_id)
+            .first()
         )
         if case is None or case.routed_at is not None:
             return case
@@ -62,9 +65,15 @@ def _route(case_id: int) -> Case | None:
         )
         data["grid"] = case.grid.code if case.grid_id else None
         rule = routing_rule_for(category=case.category, grid=case.grid)
-        case.suggested_department = rule.department if rule else None
-        data["suggested_department"] = rule.department.code if rule else None
+        # A named facility's maintaining department comes before any rule: the rule says who handles such
+        # cases in this area, the facility who looks after this very thing.
+        maintainer = _facility_department(case)
+        department = maintainer or (rule.department if rule else None)
+        case.suggested_department = department
+        data["suggested_department"] = department.code if department else None
         data["rule"] = rule.pk if rule else None
+        if case.facility_id:
+            data["facility"] = case.facility.code
         duplicates = list(duplicate_candidates(case))
         if duplicates:  # a new case has none recorded yet: nothing to replace
             case.duplicate_candidates.set(duplicates)
@@ -72,11 +81,19 @@ def _route(case_id: int) -> Case | None:
         case.routed_at = now
         # Auto-dispatch only a clean, still untouched report: a likely duplicate needs a person's eye.
         if rule and rule.auto_dispatch and not duplicates and case.state == CaseState.REPORTED:
-            auto_department = rule.department
+            auto_department = department
         # One write for the lot: the route event and, for an auto-dispatch rule, filing and dispatch.
         return case_services.case_routing_record(
             case=case, data=data, now=now, auto_department=auto_department
         )
+
+
+def _facility_department(case: Case):
+    """The active maintaining department of the facility the case names, if any."""
+    if not case.facility_id or case.facility.department_id is None:
+        return None
+    department = case.facility.department
+    return department if department.is_active else None
 
 
 _ALERTS = (

@@ -140,9 +140,25 @@ class ActiveMinorCategoryField(serializers.SlugRelatedField):
 
 
 class CaseCreateInputSerializer(serializers.Serializer):
-    lat = CoordinateField(limit=90, help_text="Latitude (WGS84)")
-    lng = CoordinateField(limit=180, help_text="Longitude (WGS84)")
-    category = ActiveMinorCategoryField(help_text="Code of an active minor category")
+    lat = CoordinateField(
+        limit=90, required=False, help_text="Latitude (WGS84); required unless `facility` is given"
+    )
+    lng = CoordinateField(
+        limit=180, required=False, help_text="Longitude (WGS84); required unless `facility` is given"
+    )
+    category = ActiveMinorCategoryField(
+        required=False,
+        help_text="Code of an active minor category; with a `facility`, default: its class's category",
+    )
+    facility = TextField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="16-digit code of the city facility (部件) the case is about: the case takes its location "
+        "and grid (lat and lng are then ignored), its class's category unless one is given, and routing "
+        "its maintaining department. Grid administrators name their own grids' facilities only.",
+    )
     description = _text(required=True, help_text="What is wrong")
     address = _text(required=False, max_length=200, help_text="Street address or landmark")
     priority = serializers.ChoiceField(
@@ -157,6 +173,16 @@ class CaseCreateInputSerializer(serializers.Serializer):
     reporter_name = _text(required=False, max_length=100, help_text="Hotline: the caller's name")
     reporter_contact = _text(required=False, max_length=100, help_text="Hotline: the caller's phone")
     photos = _photos_field("Photos of the problem.")
+
+    def validate(self, attrs):
+        # A facility brings the place and the category; without one the caller gives both.
+        if not attrs.get("facility"):
+            missing = [name for name in ("lat", "lng", "category") if attrs.get(name) is None]
+            if missing:
+                raise serializers.ValidationError(
+                    {name: "this field is required unless `facility` is given" for name in missing}
+                )
+        return attrs
 
 
 class VersionedInputSerializer(serializers.Serializer):
@@ -315,6 +341,12 @@ class DeadlineSerializer(serializers.Serializer):
 
 
 class CaseDetailSerializer(CaseSummarySerializer):
+    facility = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="16-digit code of the city facility the case is about, if any",
+    )
     community = serializers.SerializerMethodField()
     street = serializers.SerializerMethodField()
     suggested_department = CodeRefSerializer(read_only=True, allow_null=True)

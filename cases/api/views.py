@@ -61,7 +61,13 @@ ROLE_SOURCES = {
     Role.RESIDENT: Case.Source.RESIDENT,
 }
 
-_DETAIL_RELATED = ("category__parent", "grid__community__parent", "department", "suggested_department")
+_DETAIL_RELATED = (
+    "category__parent",
+    "grid__community__parent",
+    "department",
+    "suggested_department",
+    "facility",
+)
 _CASE_ERRORS = error_responses(400, 403, 404, 409)
 NUMBER = OpenApiParameter(
     "number",
@@ -163,7 +169,8 @@ class CaseListView(GenericAPIView):
         operation_id="cases_report",
         summary="Report a new case",
         description="Located to its grid and routed after commit. Grid administrators report in their own "
-        "grids only. Photos need multipart/form-data.",
+        "grids only. A case on a city facility names its 16-digit `facility` code instead of lat and lng. "
+        "Photos need multipart/form-data.",
         request={
             "application/json": s.CaseCreateInputSerializer,
             "multipart/form-data": s.CaseCreateInputSerializer,
@@ -180,7 +187,12 @@ class CaseListView(GenericAPIView):
                     "priority": 1,
                 },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "A missing manhole cover, named by its facility code",
+                value={"facility": "3601020101000001", "description": "井盖缺失"},
+                request_only=True,
+            ),
         ],
         responses={201: s.CaseDetailSerializer, **error_responses(400, 403)},
     )
@@ -188,12 +200,14 @@ class CaseListView(GenericAPIView):
         serializer = s.CaseCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        facility = services.facility_by_code(data["facility"]) if data["facility"] else None
         case = services.case_report(
             actor=request.user,
             source=_report_source(request.user, data.get("source")),
-            lat=data["lat"],
-            lng=data["lng"],
-            category=data["category"],
+            lat=data.get("lat"),
+            lng=data.get("lng"),
+            category=data.get("category"),
+            facility=facility,
             description=data["description"],
             address=data["address"],
             priority=data.get("priority"),

@@ -1,6 +1,7 @@
 // Maps of the case pages, on Leaflet (served by django-leaflet). Each map is a <div data-map="…">:
 //   overview  a grid administrator's grids and the open cases in them; a tap offers "report here"
-//   report    pick the location of a new case by GPS or a tap; checked against the viewer's grids
+//   report    pick the location of a new case by GPS, a tap, an address found, or a facility tapped on the
+//             map (facilities near the chosen point, for readers of the base data); checked against the grids
 //   case      one case, its grid and (for triage) the likely duplicates nearby
 //   cases     every open case of the dispatch center, grouped per grid when zoomed out
 // The grid polygons come with the page (json_script), so a map shows something even without tiles; the
@@ -22,6 +23,8 @@
   var RADIUS = { ontime: 8, warning: 9, overdue: 8, suspended: 8, none: 6 };
   var RANK = { overdue: 3, warning: 2, ontime: 1, suspended: 0, none: 0 };
   var GRID = { color: "#0b4f8a", weight: 2, fill: "#9cc3ea", highlight: "#4f8fd6", opacity: 0.18 };
+  // City facilities on the report map: a diamond, a colour no deadline status uses.
+  var FACILITY = { shape: "diamond", colour: "#6a3d9a", radius: 8 };
 
   function makeMap(el) {
     var map = L.map(el, { zoomControl: false }).setView(config.center, config.zoom);
@@ -52,6 +55,7 @@
       return "M" + x + "," + (y - r) + "L" + (x + r) + "," + (y + r * 0.75) + "L" + (x - r) + "," + (y + r * 0.75) + "Z";
     }
     if (shape === "square") return rect(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7);
+    if (shape === "diamond") return "M" + x + "," + (y - r) + "L" + (x + r) + "," + y + "L" + x + "," + (y + r) + "L" + (x - r) + "," + y + "Z";
     if (shape === "pause") return rect(x - r * 0.85, y - r * 0.85, r * 0.65, r * 1.7) + rect(x + r * 0.2, y - r * 0.85, r * 0.65, r * 1.7);
     return "M" + (x - r) + "," + y + "a" + r + "," + r + " 0 1,0 " + 2 * r + ",0a" + r + "," + r + " 0 1,0 " + -2 * r + ",0";
   }
@@ -190,7 +194,13 @@
     var latInput = document.getElementById("id_lat");
     var lngInput = document.getElementById("id_lng");
     var hint = document.getElementById("location-hint");
+    var facilityInput = document.getElementById("id_facility");
+    var categorySelect = document.getElementById("id_category");
     var marker = null, accuracy = null;
+    var facilities = facilityLayer(el.getAttribute("data-facilities-url"));
+    // The facility code the map (a tap, or the link that opened the page) put into the form: a tap elsewhere
+    // takes it out again. A code typed by hand stays: the case is on that facility, wherever the pin is.
+    var pickedCode = facilityInput && facilityInput.value ? facilityInput.value : null;
 
     function say(text, kind) {
       if (!hint) return;
@@ -219,6 +229,7 @@
       else say(el.getAttribute("data-msg-outside"), "warn");
       // Let the server check the spot and look for duplicates nearby (htmx listens for this change).
       latInput.dispatchEvent(new Event("change", { bubbles: true }));
+      if (facilities) facilities.around(lat, lng);
     }
     // Show a chosen point in context: its grid with the pin, or (outside every grid) all the grids with
     // the pin; never the bare pin, whose surroundings would say nothing about where it lies.
@@ -234,8 +245,113 @@
     }
 
     map.on("click", function (e) {
+      // A tap beside the facility chosen from the map means another place: the case is no longer on it.
+      if (facilityInput && pickedCode && facilityInput.value === pickedCode) facilityInput.value = "";
+      pickedCode = null;
       place(e.latlng.lat, e.latlng.lng);
     });
+
+    // Facilities near the chosen point; tapping one names it in the form with its point and category.
+    function facilityLayer(url) {
+      if (!url || !window.fetch) return null;
+      var layer = L.layerGroup().addTo(map);
+      var shown = null;
+      function pick(feature) {
+        var p = feature.properties, c = feature.geometry.coordinates;
+        if (facilityInput) facilityInput.value = pickedCode = p.code;
+        if (categorySelect && p.category) {
+          categorySelect.value = String(p.category);
+          categorySelect.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+        place(c[1], c[0], fill(el.getAttribute("data-msg-facility"), p.title));
+      }
+      function draw(data) {
+        layer.clearLayers();
+        ((data && data.features) || []).forEach(function (feature) {
+          var p = feature.properties, c = feature.geometry.coordinates;
+          var mark = new ShapeMarker([c[1], c[0]], {
+            shape: FACILITY.shape,
+            radius: FACILITY.radius,
+            color: "#fff",
+            weight: 2,
+            fillColor: FACILITY.colour,
+            fillOpacity: 0.95,
+            bubblingMouseEvents: false, // a tap on a facility is not a tap on the map
+          });
+          mark.bindTooltip(p.title + (p.state ? " · " + p.state : ""));
+          mark.on("click", function () {
+            pick(feature);
+          });
+          mark.addTo(layer);
+        });
+      }
+      return {
+        around: function (lat, lng) {
+          var query = "?lat=" + lat.toFixed(6) + "&lng=" + lng.toFixed(6);
+          if (query === shown) return;
+          shown = query;
+          fetch(url + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+            .then(function (response) {
+              return response.ok ? response.json() : null;
+            })
+            .then(function (data) {
+              if (shown === query) draw(data); // a later point's answer wins over a slow earlier one
+            })
+            .catch(function () {});
+        },
+      };
+    }
+
+    // The address field's "find": the standard addresses locate the typed text (variants normalised).
+    var addressInput = document.getElementById("id_address");
+    var findButton = document.getElementById("address-find");
+    var addressHint = document.getElementById("address-hint");
+    var locateUrl = el.getAttribute("data-locate-url");
+    if (addressInput && findButton && locateUrl && window.fetch) {
+      findButton.hidden = false;
+      var find = function () {
+        var text = addressInput.value.trim();
+        findButton.disabled = true;
+        fetch(locateUrl + "?address=" + encodeURIComponent(text), {
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        })
+          .then(function (response) {
+            return response.json().then(function (body) {
+              return { ok: response.ok, body: body };
+            });
+          })
+          .then(function (answer) {
+            findButton.disabled = false;
+            if (!answer.ok) {
+              addressHint.textContent = answer.body.error.message;
+              addressHint.className = "hint hint-warn";
+              addressInput.setAttribute("aria-invalid", "true");
+              return;
+            }
+            var found = answer.body;
+            addressInput.removeAttribute("aria-invalid");
+            addressInput.value = found.address || text;
+            addressHint.textContent = fill(el.getAttribute("data-msg-found"), found.address);
+            addressHint.className = "hint hint-ok";
+            place(found.lat, found.lng);
+            frame(found.lat, found.lng);
+          })
+          .catch(function () {
+            findButton.disabled = false;
+            addressHint.textContent = el.getAttribute("data-msg-find-failed");
+            addressHint.className = "hint hint-warn";
+          });
+      };
+      findButton.addEventListener("click", find);
+      addressInput.addEventListener("keydown", function (e) {
+        // Enter in the address field finds it, rather than sending a report without a place.
+        if (e.key === "Enter") {
+          e.preventDefault();
+          find();
+        }
+      });
+    }
     [latInput, lngInput].forEach(function (input) {
       input.addEventListener("input", function () {
         var lat = parseFloat(latInput.value), lng = parseFloat(lngInput.value);
@@ -390,6 +506,11 @@
         x: 2, y: 3, width: 16, height: 14, rx: 1,
         stroke: GRID.color, "stroke-width": GRID.weight,
         fill: mark === "grid" ? GRID.fill : GRID.highlight, "fill-opacity": GRID.opacity,
+      }));
+    } else if (mark === "facility") {
+      svg.appendChild(svgEl("path", {
+        d: shapePath(FACILITY.shape, 10, 10, FACILITY.radius),
+        fill: FACILITY.colour, "fill-opacity": 0.95, stroke: "#fff", "stroke-width": 2,
       }));
     } else if (COLOURS[mark]) {
       svg.appendChild(svgEl("path", {
