@@ -267,11 +267,17 @@ class ReportCheckForm(forms.Form):
         return self.cleaned_data.get(name)
 
 
+# The search's state choice for every open state at once (a grid profile's "open cases" links here).
+STATE_OPEN = "open"
+
+
 class CaseSearchForm(forms.Form):
-    """The supervisor's (and dispatcher's) case search: number or text, state, street, category."""
+    """The supervisor's (and dispatcher's) case search: number or text, state, street, category; a grid
+    code narrows it to one grid (the grid profile's counts link to their cases so)."""
 
     q = forms.CharField(label=_("Case number or text"), required=False, max_length=100)
     state = forms.ChoiceField(label=_("State"), required=False)
+    grid = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     street = forms.ChoiceField(label=_("Street"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
@@ -284,7 +290,7 @@ class CaseSearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         language = get_language()
-        self.fields["state"].choices = [("", _("Any state"))] + [
+        self.fields["state"].choices = [("", _("Any state")), (STATE_OPEN, _("Any open state"))] + [
             (state, STATE_LABELS[state]) for state in CaseState.values
         ]
         self.fields["street"].choices = [("", _("Any street"))] + [

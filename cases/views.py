@@ -34,6 +34,7 @@ from places.selectors import address_locate, facilities_visible_to
 from . import photos as case_photos
 from . import services
 from .forms import (
+    STATE_OPEN,
     BulkAcceptForm,
     CaseActionForm,
     CaseSearchForm,
@@ -456,20 +457,32 @@ def case_search(request):
     page = None
     if form.is_valid():
         data = form.cleaned_data
+        every_open = data["state"] == STATE_OPEN
         cases = cases_search(
             request.user,
             text=data["q"],
             now=clock.now(),
-            state=data["state"] or None,
+            state=None if every_open else data["state"] or None,
             street=data["street"] or None,
+            grid=data["grid"] or None,
             category=data["category"] or None,
             overdue=True if data["overdue"] else None,
             order=data["order"] or "newest",
         )
+        if every_open:
+            cases = cases.filter(state__in=OPEN_STATES)
         page = Paginator(cases, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "now": clock.now(), "query": query.urlencode()}
+    if form.is_valid() and form.cleaned_data["grid"]:
+        # Said above the results, with a way out: a hidden filter nobody can see would narrow silently.
+        query.pop("grid", None)
+        context["grid_filter"] = (
+            Grid.objects.select_related("community").filter(code=form.cleaned_data["grid"]).first()
+            or form.cleaned_data["grid"]
+        )
+        context["query_without_grid"] = query.urlencode()
     return render(request, "cases/search.html", context)
 
 
