@@ -7,9 +7,12 @@ maintains; anyone else gets 403. Cases stand above this app: the detail page lis
 through the reverse relation with generic fields only, and links to their pages by URL name.
 """
 
+from pathlib import PurePosixPath
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import get_language, gettext_lazy
@@ -41,6 +44,14 @@ from .organisations import (
 )
 
 CASES_SHOWN = 50
+# A stored photo is served with the type its name says, and only these (nosniff is on site-wide).
+_PHOTO_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
 
 FIELD_LABELS = {
     "facility_class": gettext_lazy("Class"),
@@ -177,6 +188,23 @@ def facility_detail(request, pk: int):
     return render(request, "places/facility_detail.html", context)
 
 
+@login_required
+def facility_photo(request, pk: int):
+    """The facility's photo, to those who may see the facility (media files are not served openly)."""
+    _reader_check(request.user)
+    facility = selectors.facility_get_for(request.user, pk)
+    suffix = PurePosixPath(facility.photo.name or "").suffix.lower()
+    if not facility.photo or suffix not in _PHOTO_TYPES:
+        raise Http404("This facility has no photo")
+    try:
+        handle = facility.photo.open("rb")
+    except (OSError, ValueError) as exc:
+        raise Http404("The photo file is missing") from exc
+    response = FileResponse(handle, content_type=_PHOTO_TYPES[suffix])
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 def _class_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """The minor classes grouped under their major class, for the form's grouped select."""
     groups: dict[str, tuple[str, list]] = {}
@@ -289,4 +317,5 @@ urlpatterns: list = [
     path("facilities/new/", facility_create, name="places-facility-create"),
     path("facilities/<int:pk>/", facility_detail, name="places-facility-detail"),
     path("facilities/<int:pk>/edit/", facility_edit, name="places-facility-edit"),
+    path("facilities/<int:pk>/photo/", facility_photo, name="places-facility-photo"),
 ]

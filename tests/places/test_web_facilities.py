@@ -2,11 +2,14 @@
 of one facility with its cases, and the form's refusals (all at once, typed values kept)."""
 
 import datetime as dt
+import io
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from cases.models import Case, CaseState
 from places import services
@@ -260,3 +263,23 @@ def test_editing_keeps_the_class_and_sets_the_surveyed_state(client, world, spre
     assert facility.facility_class.code == "0101" and facility.code == spread["g1"].code
     assert (facility.state, facility.surveyed_state) == ("damaged", "damaged")
     assert facility.department == world.roads and facility.name == "新名"
+
+
+def test_the_photo_is_shown_to_those_who_see_the_facility_only(client, world, spread):
+    facility = spread["g1"]
+    image = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(image, "PNG")
+    facility.photo.save("cover.png", ContentFile(image.getvalue()))
+    url = reverse("places-facility-photo", args=[facility.pk])
+    page = (
+        _as(client, world.staff).get(reverse("places-facility-detail", args=[facility.pk])).content.decode()
+    )
+    assert f'src="{url}"' in page
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == image.getvalue()
+    assert _as(client, world.other_staff).get(url).status_code == 404
+    assert (
+        _as(client, world.gridadmin).get(reverse("places-facility-photo", args=[spread["g2"].pk])).status_code
+        == 404
+    )
