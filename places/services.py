@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -34,6 +34,7 @@ from .models import (
     Road,
     UnmatchedAddress,
 )
+from .selectors import house_for_address
 
 EDIT_REFUSED = gettext_noop("you may keep the base data of your own grids only")
 
@@ -175,7 +176,9 @@ def building_save(
         number, field="number", label=gettext_lazy("the door number"), max_length=20, required=True
     )
     name = _text(name, field="name", label=gettext_lazy("the building number"), max_length=40)
-    parts = addresses.address_parse(f"{road}{number}号{name + '栋' if name and name[-1].isdigit() else name}")
+    # The parts are read back through the parser, so "1", "1栋", "1号楼" and "一幢" are the same building.
+    marker = "栋" if name and name[-1].isascii() and name[-1].isalnum() else ""
+    parts = addresses.address_parse(f"{road}{number.removesuffix('号')}号{name}{marker}")
     road_row = road_ensure(district=_district_of(found), name=parts.road)
     key = addresses.building_key(road_row.key, parts.number, parts.building)
     clash = Building.objects.filter(road=road_row, address_key=key)
@@ -242,7 +245,7 @@ def house_save(
         _edit_check(actor, house.grid_id)
     room = _text(room, field="room", label=gettext_lazy("the room number"), max_length=20, required=True)
     unit_text = "" if unit in (None, "") else f"{unit}单元"
-    parts = addresses.address_parse(f"{building.address}{unit_text}{room}室")
+    parts = addresses.address_parse(f"{building.address}{unit_text}{room}")
     if parts.unit is not None and parts.unit > building.units:
         raise InvalidInput(
             gettext_noop("the building has %(units)s units: there is no unit %(unit)s"),
@@ -383,10 +386,9 @@ def residents_link_addresses(*, grid_ids=None) -> LinkResult:
     their grid administrators; their text stays on the resident, nothing is lost. Run by the system
     (`manage.py link_resident_addresses`, the demo seed, after a house import).
     """
-    from .selectors import house_for_address  # selectors import this module's neighbours only
-
     result = LinkResult()
-    residents = Resident.objects.filter(moved_out_on__isnull=True).exclude(occupancies__until__isnull=True)
+    housed = Occupancy.objects.filter(resident=OuterRef("pk"), until__isnull=True)
+    residents = Resident.objects.filter(moved_out_on__isnull=True).exclude(Exists(housed))
     if grid_ids is not None:
         residents = residents.filter(grid_id__in=grid_ids)
     for resident in residents.iterator(chunk_size=500):
@@ -629,8 +631,6 @@ def facility_case_opened(*, facility_id: int, state: str) -> None:
 
 def facility_case_closed(*, facility_id: int, open_states: list[str]) -> None:
     """A case on the facility ended: with no other case open it returns to its surveyed state."""
-    from django.db.models import F
-
     facility = Facility.objects.filter(pk=facility_id).first()
     if facility is None or facility.cases.filter(state__in=open_states).exists():
         return
