@@ -245,6 +245,8 @@ _NAV = (
     ("case-search", _("Search"), {Role.DISPATCHER, Role.SUPERVISOR, Role.DEPARTMENT_STAFF, None}),
     ("grid-partition-index", _("Partition"), {Role.DISPATCHER, Role.SUPERVISOR, None}),
     ("resident-list", _("Residents"), {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR, None}),
+    ("places-index", _("Base data"), {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR, None}),
+    ("places-facility-list", _("Facilities"), {Role.DEPARTMENT_STAFF}),
     ("grid-workload", _("Workload"), {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR, None}),
     ("evaluation-dashboard", _("Evaluation"), {Role.SUPERVISOR, Role.DISPATCHER, None}),
 )
@@ -266,6 +268,11 @@ def nav_items(user, roles: frozenset[str], current: str | None, home_role: str |
     if current == "home":
         current = HOME_PAGE.get(home_role, "home")
     current = _SAME_PAGE.get(current, current)
+    # Every base-data page (a building, the search, an import) stands under the one tab; department staff
+    # have only the facilities, which are their tab.
+    if current and current.startswith("places-"):
+        base_data_tab = bool(roles & {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR}) or user.is_superuser
+        current = "places-index" if base_data_tab else "places-facility-list"
     items = []
     for name, label, allowed in _NAV:
         visible = bool(roles & allowed) or (user.is_superuser and None in allowed)
