@@ -4,6 +4,12 @@ A request is a case reported through `cases.services.case_report` (source "open3
 so it is located to a grid, enters the normal workflow and is routed after commit like any other report.
 What only Open311 knows (token, client identifiers, attribute answers) goes into a ServiceRequest row in the
 same transaction.
+
+Where a request is: lat and long when sent; otherwise the standard addresses of the base data locate it
+(places.selectors.address_locate), from `address_string` (variants of one address written differently are
+one place) or `address_id`: "h<id>" for a house, "b<id>" for a building, a bare number for a house. A server
+extension, `attribute[facility]`, names a city facility by its 16-digit code: the request is then where the
+facility is, and routed to its maintaining department.
 """
 
 import datetime as dt
@@ -17,11 +23,13 @@ from django.utils.datastructures import MultiValueDict
 
 from cases.models import Case, Category
 from cases.photos import photos_validate
-from cases.services import MAX_TEXT, case_report
+from cases.services import MAX_TEXT, case_report, facility_by_code
 from gridmgmt import clock
 from gridmgmt.errors import DomainError
 from grids.models import Jurisdiction
 from grids.selectors import grid_locate, jurisdiction_ancestor_ids
+from places.models import Building, Facility, House
+from places.selectors import address_locate
 
 from . import params
 from .errors import Open311Error, bad_request
@@ -62,20 +70,71 @@ def _text(data: QueryDict, name: str, limit: int, errors: list[str]) -> str:
     return value
 
 
-def _location(data: QueryDict, errors: list[str]) -> tuple[float | None, float | None]:
+# `attribute[facility]`: a server extension every service accepts without defining it (see the module).
+FACILITY_ATTRIBUTE = "facility"
+_ADDRESS_ID = re.compile(r"^([bhBH]?)([0-9]{1,18})$", re.ASCII)
+
+
+def _located_by_id(raw: str, errors: list[str]) -> tuple[float, float, str] | None:
+    """(lat, long, address) of the house or building an address_id names."""
+    match = _ADDRESS_ID.match(raw)
+    if match is None:
+        errors.append(
+            f"address_id {raw[:40]!r} is not an address id of this server: send h<house id> or "
+            "b<building id> (a bare number is a house id)"
+        )
+        return None
+    kind, pk = match.group(1).lower() or "h", int(match.group(2))
+    if kind == "b":
+        building = Building.objects.filter(pk=pk).first()
+        address = building.address if building else ""
+    else:
+        house = House.objects.select_related("building").filter(pk=pk).first()
+        building, address = (house.building, house.address) if house else (None, "")
+    if building is None:
+        noun = "building" if kind == "b" else "house"
+        errors.append(f"address_id {raw[:40]!r} names no {noun} of the base data")
+        return None
+    return building.lat, building.lng, address
+
+
+def _located_by_text(text: str, errors: list[str]) -> tuple[float, float, str] | None:
+    """(lat, long, address) of the house or building address_string names, written however it is."""
+    try:
+        located = address_locate(text)
+    except DomainError as exc:  # unreadable, or no such building: the message says which
+        errors.append(f"address_string: {exc.message}; send lat and long where the base data has no address")
+        return None
+    return located.lat, located.lng, located.address
+
+
+def _located_by_address(data: QueryDict, errors: list[str]) -> tuple[float, float, str] | None:
+    """A request without coordinates: address_id when sent (the client's own reference), else the text."""
+    address_id = params.optional(data, "address_id")
+    if address_id is not None:
+        return _located_by_id(address_id, errors)
+    address_string = params.optional(data, "address_string")
+    if address_string is None:
+        errors.append("a location is required: send lat and long (WGS84), address_string or address_id")
+        return None
+    if len(address_string) > _MAX_ADDRESS:
+        return None  # refused for its length already
+    return _located_by_text(address_string, errors)
+
+
+def _location(
+    data: QueryDict, errors: list[str], *, facility: Facility | None = None
+) -> tuple[float | None, float | None, str]:
+    """(lat, long, the address the standard addresses found or "") of the request."""
     lat_raw, lng_raw = params.optional(data, "lat"), params.optional(data, "long")
     if lat_raw is None and lng_raw is None:
-        if params.optional(data, "address_string") or params.optional(data, "address_id"):
-            errors.append(
-                "a location needs lat and long (WGS84): this server cannot geocode address_string or "
-                "address_id; send the coordinates and keep address_string as a description of the place"
-            )
-        else:
-            errors.append("a location is required: send lat and long (WGS84)")
-        return None, None
+        if facility is not None:
+            return facility.lat, facility.lng, ""
+        found = _located_by_address(data, errors)
+        return found if found is not None else (None, None, "")
     if lat_raw is None or lng_raw is None:
         errors.append("lat and long must be sent together")
-        return None, None
+        return None, None, ""
     coordinates = []
     for raw, name, bound in ((lat_raw, "lat", 90), (lng_raw, "long", 180)):
         try:
@@ -83,7 +142,18 @@ def _location(data: QueryDict, errors: list[str]) -> tuple[float | None, float |
         except Open311Error as exc:
             errors.extend(exc.descriptions)
             coordinates.append(None)
-    return coordinates[0], coordinates[1]
+    return coordinates[0], coordinates[1], ""
+
+
+def _facility(data: QueryDict, errors: list[str]) -> Facility | None:
+    code = params.optional(data, f"attribute[{FACILITY_ATTRIBUTE}]")
+    if code is None:
+        return None
+    try:
+        return facility_by_code(code)
+    except DomainError as exc:
+        errors.append(f"attribute[{FACILITY_ATTRIBUTE}]: {exc.message}")
+        return None
 
 
 def _is_datetime(value: str) -> bool:
@@ -138,6 +208,8 @@ def _answers(data: QueryDict, category: Category, errors: list[str]) -> dict:
                 errors.append(f"{key[:60]!r} is not of the form attribute[code] or attribute[code][]")
             continue
         code = match.group(1)
+        if code == FACILITY_ATTRIBUTE and code not in attributes:
+            continue  # the facility extension, read by _facility
         if code not in attributes:
             errors.append(f"attribute {code[:40]!r} is not defined for service {category.code}")
             continue
@@ -203,8 +275,9 @@ def request_create(
     category = service_get(code)
 
     errors: list[str] = []
-    lat, lng = _location(data, errors)
+    facility = _facility(data, errors)
     address = _text(data, "address_string", _MAX_ADDRESS, errors)
+    lat, lng, located_address = _location(data, errors, facility=facility)
     answers = _answers(data, category, errors)
     description = _text(data, "description", MAX_TEXT, errors) or category.name
     reporter_name, reporter_contact = _contact(data, errors)
@@ -235,10 +308,11 @@ def request_create(
                 lng=lng,
                 category=category,
                 description=description,
-                address=address,
+                address=located_address or address,
                 reporter_name=reporter_name,
                 reporter_contact=reporter_contact,
                 photos=uploads,
+                facility=facility,
             )
         except DomainError as exc:
             where = f" (lat={lat}, long={lng})" if exc.field == "location" else ""
