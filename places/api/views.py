@@ -95,14 +95,21 @@ def _filters(request: Request, serializer_class) -> dict:
     return filters.validated_data
 
 
-def _visible_row(rows, pk: int, *, field: str, what: str):
+# A row named by id in a request body that the caller cannot see: one sentence per kind of row, so each is
+# translated whole (the API sends the English; pages would show the active language).
+NO_SUCH = {
+    "building": gettext_noop("there is no building %(id)s among those you may see"),
+    "house": gettext_noop("there is no house %(id)s among those you may see"),
+    "resident": gettext_noop("there is no resident %(id)s among those you may see"),
+}
+
+
+def _visible_row(rows, pk: int, *, field: str, kind: str):
     """A row named by id in a request body, among those the caller may see; a 400 naming the field
     otherwise (the same answer for rows that do not exist, so nothing can be probed)."""
     found = rows.filter(pk=pk).first()
     if found is None:
-        raise InvalidInput(
-            gettext_noop("there is no %(what)s %(id)s among those you may see"), what=what, id=pk, field=field
-        )
+        raise InvalidInput(NO_SUCH[kind], id=pk, field=field)
     return found
 
 
@@ -305,7 +312,7 @@ class HouseListView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         visible = Building.objects.filter(policy.base_data_visible_q(request.user))
-        building = _visible_row(visible, data.pop("building"), field="building", what="building")
+        building = _visible_row(visible, data.pop("building"), field="building", kind="building")
         house = services.house_save(actor=request.user, building=building, **data)
         return _created(_house_detail(request, house), "api-house-detail", house.pk)
 
@@ -406,9 +413,9 @@ class HouseOccupancyListView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         residents = Resident.objects.filter(policy.residents_visible_q(request.user))
-        data["resident"] = _visible_row(residents, data["resident"], field="resident", what="resident")
+        data["resident"] = _visible_row(residents, data["resident"], field="resident", kind="resident")
         if data.get("landlord") is not None:
-            data["landlord"] = _visible_row(residents, data["landlord"], field="landlord", what="resident")
+            data["landlord"] = _visible_row(residents, data["landlord"], field="landlord", kind="resident")
         occupancy = services.occupancy_start(actor=request.user, house=house, **data)
         return Response(s.OccupancySerializer(occupancy).data, status=201)
 
@@ -473,14 +480,14 @@ def _organisation_places(request: Request, data: dict) -> None:
             House.objects.select_related("building__grid").filter(policy.base_data_visible_q(user)),
             data["house"],
             field="house",
-            what="house",
+            kind="house",
         )
     if data.get("building") is not None:
         data["building"] = _visible_row(
             Building.objects.select_related("grid").filter(policy.base_data_visible_q(user)),
             data["building"],
             field="building",
-            what="building",
+            kind="building",
         )
 
 
