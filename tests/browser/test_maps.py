@@ -62,7 +62,8 @@ def test_every_map_has_a_legend_in_the_pages_language(open_page, live_server, wo
 
     page.goto(live_server.url + "/report/")
     page.locator("[data-map=report] path.leaflet-interactive").first.wait_for()
-    assert set(_legend_marks(page, "[data-map=report]")) == {"pin", "grid-highlight"}
+    marks = _legend_marks(page, "[data-map=report]")
+    assert set(marks) == {"pin", "grid-highlight", "facility"} and all(marks.values()), marks
     assert "可上报的网格" in page.locator(".map-legend").inner_text()
 
     page.goto(live_server.url + f"/cases/{case.pk}/")
