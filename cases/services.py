@@ -301,7 +301,8 @@ def facility_by_code(code: str) -> Facility:
     try:
         parsed = facility_codes.facility_code_parse(code)
     except InvalidInput as exc:
-        raise InvalidInput(exc.template, field="facility", **exc.params) from None
+        exc.field = "facility"  # the code's own sentence, said at the reporter's field
+        raise
     facility = Facility.objects.select_related("facility_class", "grid").filter(code=parsed.code).first()
     if facility is None:
         raise InvalidInput(FACILITY_NOT_FOUND, code=parsed.code, field="facility")
