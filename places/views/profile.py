@@ -324,11 +324,11 @@ def search(request):
         _("The base data is for grid administrators, supervisors and the departments' staff."),
     )
     q = request.GET.get("q", "").strip()
-    context = {"q": q, "groups": [], "searched": bool(q), "limit": selectors.SEARCH_LIMIT}
+    context = {"q": q, "groups": [], "searched": bool(q), "total": 0, "limit": selectors.SEARCH_LIMIT}
     try:
         hits = selectors.base_data_search(user, q) if q else []
     except DomainError as exc:  # text the address reader refuses (too long, control characters)
-        context["q_error"] = exc.localized()
+        context |= {"q_error": exc.localized(), "searched": False}
         return render(request, "places/search.html", context, status=exc.status)
     for kind in KIND_ORDER:
         found = [(hit, _detail_link(_DETAIL_NAMES[kind], hit.pk)) for hit in hits if hit.kind == kind]
