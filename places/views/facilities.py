@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -57,7 +57,7 @@ FIELD_LABELS = {
     "facility_class": gettext_lazy("Class"),
     "lat": gettext_lazy("Location"),
     "lng": gettext_lazy("Location"),
-    "name": gettext_lazy("Name"),
+    "name": pgettext_lazy("of an organisation or a facility", "Name"),
     "address": gettext_lazy("Address"),
     "owner": gettext_lazy("Owning unit"),
     "department": gettext_lazy("Maintaining department"),

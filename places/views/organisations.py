@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -129,7 +129,7 @@ def map_point(lat: float, lng: float, label: str) -> dict:
 # --- organisations ---------------------------------------------------------------------------------------
 
 FIELD_LABELS = {
-    "name": gettext_lazy("Name"),
+    "name": pgettext_lazy("of an organisation or a facility", "Name"),
     "credit_code": gettext_lazy("Unified social credit code"),
     "kind": gettext_lazy("Type"),
     "address": gettext_lazy("Address"),
