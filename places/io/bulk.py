@@ -116,7 +116,7 @@ def _building_check(record: Record, context: Context, roads: _Roads, districts: 
     road = check.check(
         "road",
         services._text,
-        record.get("road"),
+        record.text("road"),
         field="road",
         label=gettext_lazy("the road"),
         max_length=60,
@@ -125,7 +125,7 @@ def _building_check(record: Record, context: Context, roads: _Roads, districts: 
     number = check.check(
         "number",
         services._text,
-        record.get("number"),
+        record.text("number"),
         field="number",
         label=gettext_lazy("the door number"),
         max_length=20,
@@ -134,7 +134,7 @@ def _building_check(record: Record, context: Context, roads: _Roads, districts: 
     name = check.check(
         "building",
         services._text,
-        record.get("building"),
+        record.text("building"),
         field="name",
         label=gettext_lazy("the building number"),
         max_length=40,
@@ -152,7 +152,7 @@ def _building_check(record: Record, context: Context, roads: _Roads, districts: 
         check.check(
             column,
             services._count,
-            _text(record.get(column)) or 1,
+            record.text(column) or 1,
             field=column,
             label=label,
             low=1,
@@ -326,11 +326,11 @@ def _house_check(row: _HouseRow, building: Building, context: Context) -> House 
     check, record = row.check, row.record
     if not check.in_scope(context, building.grid_id, "building_id" if row.building_id else "address"):
         return None
-    room, unit = record.get("room"), record.get("unit")
-    if _text(room) == "" and row.address is not None and row.address.room:
+    room, unit = record.text("room"), record.text("unit")
+    if room == "" and row.address is not None and row.address.room:
         # The address column names the house itself ("八一大道123号1栋2单元301"): unit and room from it.
         room = row.address.room
-        unit = row.address.unit if _text(unit) == "" else unit
+        unit = unit or _text(row.address.unit)
     room = check.check(
         "room",
         services._text,
@@ -340,8 +340,10 @@ def _house_check(row: _HouseRow, building: Building, context: Context) -> House 
         max_length=20,
         required=True,
     )
-    parts = check.check("room", house_parts, building, _text(unit), room, columns_by_field={"unit": "unit"})
-    floor = check.check("floor", house_floor, building, parts, _text(record.get("floor"))) if parts else None
+    parts = None
+    if room:
+        parts = check.check("room", house_parts, building, unit, room, columns_by_field={"unit": "unit"})
+    floor = check.check("floor", house_floor, building, parts, record.text("floor")) if parts else None
     use = check.check(
         "use",
         services._choice,

@@ -301,7 +301,7 @@ def coded(raw, choices) -> str:
     return _words(choices).get(text.lower(), text)
 
 
-def yes_no(raw, *, column: str) -> bool:
+def yes_no(raw, *, field: str) -> bool:
     if isinstance(raw, bool):
         return raw
     text = _text(raw).lower()
@@ -309,7 +309,7 @@ def yes_no(raw, *, column: str) -> bool:
         return True
     if text in _NO:
         return False
-    raise InvalidInput(gettext_noop("%(text)s is neither yes nor no"), text=repr(text)[:20], field=column)
+    raise InvalidInput(gettext_noop("%(text)s is neither yes nor no"), text=repr(text)[:20], field=field)
 
 
 # The words services pass as "what" in their sentences, for the same checks made here.

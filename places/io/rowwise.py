@@ -138,7 +138,7 @@ def _occupancy_read(record: Record, context: Context) -> tuple[_Row, _Person | N
         "relation": coded(record.get("relation"), Occupancy.Relation) or Occupancy.Relation.HEAD,
         "population": coded(record.get("population"), Occupancy.Population)
         or Occupancy.Population.REGISTERED,
-        "is_tenant": check.check("is_tenant", yes_no, record.get("is_tenant"), column="is_tenant"),
+        "is_tenant": check.check("is_tenant", yes_no, record.get("is_tenant"), field="is_tenant"),
         "since": check.check("since", _date, record.get("since"), "since"),
         "until": _optional_date(check, record, "until"),
     }
