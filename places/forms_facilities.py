@@ -6,7 +6,7 @@ keeps its class once registered (its code says it), so the edit form shows the c
 
 from django import forms
 from django.utils.functional import lazy
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from departments.models import Department
 from gridmgmt.errors import DomainError
@@ -70,7 +70,11 @@ class FacilityForm(forms.Form):
         return _checked(services.facility_class_get, code)
 
     def clean_name(self) -> str:
-        return _text(self.cleaned_data["name"], label=gettext_lazy("the name"), max_length=100)
+        return _text(
+            self.cleaned_data["name"],
+            label=pgettext_lazy("of an organisation or a facility", "the name"),
+            max_length=100,
+        )
 
     def clean_address(self) -> str:
         return _text(self.cleaned_data["address"], label=gettext_lazy("the address"), max_length=240)

@@ -12,7 +12,7 @@ from datetime import date
 
 from django import forms
 from django.utils.functional import lazy
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from gridmgmt.errors import DomainError, InvalidInput
 from gridmgmt.messages import Message
@@ -24,7 +24,7 @@ from .models import Building, House, Organisation
 
 _said = lazy(lambda template, **params: str(Message(template, **params)), str)
 
-NAME_REQUIRED = _said(gettext_noop("a name is required"))
+NAME_REQUIRED = _said(gettext_noop("enter the name of the organisation"))
 KIND_REQUIRED = _said(gettext_noop("choose the type of organisation"))
 ADDRESS_REQUIRED = _said(gettext_noop("an address is required"))
 NOT_A_DATE = _said(gettext_noop("the next inspection date must be a date (YYYY-MM-DD)"))
@@ -40,6 +40,7 @@ POINT_WANTED = _said(
 HALF_A_POINT = _said(gettext_noop("give both latitude and longitude, or neither"))
 
 PII_FIELDS = ("legal_representative", "contact_name", "contact_phone")
+_THE_NAME = pgettext_lazy("of an organisation or a facility", "the name")
 
 
 def checked(check, value):
@@ -90,14 +91,14 @@ class OrganisationForm(forms.Form):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        checked(lambda v: text_check(v, what=gettext_lazy("the name"), field="name"), name)
+        checked(lambda v: text_check(v, what=_THE_NAME, field="name"), name)
         if not name:
             raise forms.ValidationError(NAME_REQUIRED)
         if len(name) > 100:
             raise forms.ValidationError(
                 _said(
                     gettext_noop("%(what)s has at most %(n)s characters"),
-                    what=gettext_lazy("the name"),
+                    what=_THE_NAME,
                     n=100,
                 )
             )

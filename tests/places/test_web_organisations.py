@@ -323,4 +323,4 @@ def test_missing_name_and_type_are_said_together(client, world):
     response = _as(client, world.gridadmin).post(CREATE, data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     summary = _summary(response.content.decode())
-    assert "a name is required" in summary and "choose the type of organisation" in summary
+    assert "enter the name of the organisation" in summary and "choose the type of organisation" in summary
