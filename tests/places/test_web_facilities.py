@@ -283,3 +283,20 @@ def test_the_photo_is_shown_to_those_who_see_the_facility_only(client, world, sp
         _as(client, world.gridadmin).get(reverse("places-facility-photo", args=[spread["g2"].pk])).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"facility_class": "01"},
+        {"facility_class": "０１０１", "lat": "x", "lng": "y"},
+        {"lat": "nan", "lng": "nan"},
+        {"lat": "-1e999", "lng": "115.9"},
+        {"name": "井盖\x00"},
+        {"owner": "单位" * 60},
+        {"state": "exploded"},
+    ],
+)
+def test_odd_input_is_refused_with_400_never_500(client, world, odd):
+    response = _as(client, world.gridadmin).post(CREATE, form_data(world.g1, **odd))
+    assert response.status_code == 400 and not Facility.objects.exists()

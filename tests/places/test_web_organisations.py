@@ -324,3 +324,23 @@ def test_missing_name_and_type_are_said_together(client, world):
     assert response.status_code == 400
     summary = _summary(response.content.decode())
     assert "enter the name of the organisation" in summary and "choose the type of organisation" in summary
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"address": "号号号栋单元室"},
+        {"address": "x" * 300},
+        {"address": "八一大道\x00 1 号"},
+        {"lat": "nan", "lng": "nan"},
+        {"lat": "1e999", "lng": "115.9"},
+        {"lat": "28.68", "lng": ""},
+        {"credit_code": "９１３６０１０２ＭＡ３０００００１Ｘ"},
+        {"employees": "-3"},
+        {"risk_tags": ["castle"]},
+        {"kind": "castle"},
+    ],
+)
+def test_odd_input_is_refused_with_400_never_500(client, world, odd):
+    response = _as(client, world.gridadmin).post(CREATE, form_data(**odd))
+    assert response.status_code == 400 and not Organisation.objects.exists()
