@@ -32,11 +32,13 @@ from gridmgmt.roles import Role
 from grids import pii
 from grids import services as grid_services
 from grids.geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, to_shape
-from grids.models import Grid, Jurisdiction
+from grids.models import Grid, Jurisdiction, Resident
 from notifications.models import Notification
 from worktime.services import calendar_china_2026, calendar_default
 
 from . import reference as data
+from .base_data import Plan as BasePlan
+from .base_data import base_data_counts, base_data_plan, base_data_residents, base_data_write, grid_areas
 from .layout import build_layout
 from .questions import demo_questions_ensure
 
@@ -179,6 +181,7 @@ class Summary:
     events_by_action: dict[str, int] = field(default_factory=dict)
     notifications: int = 0
     residents: int = 0
+    base_data: dict[str, int] = field(default_factory=dict)  # buildings, houses, … (demo.base_data.Counts)
     step_errors: list[str] = field(default_factory=list)
 
 
@@ -251,13 +254,19 @@ def demo_seed(*, cases: int = 360, seed: int = 1, now: dt.datetime | None = None
         calendar_china_2026(calendar_default())  # deadlines count working time: 2026 holidays, 调休 days
         departments = _seed_departments(summary, categories, streets)
         people = _seed_people(summary, grids, departments, rng)
-        _seed_residents(summary, grids, rng)
+        # The base data first, so residents write the addresses of real houses (most of them) and link.
+        plan = base_data_plan(grid_areas(grids), seed=seed, residents_per_grid=RESIDENTS_PER_GRID)
+        written = base_data_write(plan, grids, departments)
+        _seed_residents(summary, grids, rng, plan)
+        base_data_residents(written, grids)
         _History(rng=rng, now=now, grids=grids, categories=categories, people=people, summary=summary).run(
             cases
         )
         # History, not news: nobody should be emailed about things that "happened" weeks ago.
         Notification.objects.filter(sent_at__isnull=True).update(sent_at=now)
         summary.notifications = Notification.objects.count()
+        summary.residents = Resident.objects.count()
+        summary.base_data = vars(base_data_counts())
         summary.cases_by_state = dict(Case.objects.values_list("state").annotate(n=Count("id")).order_by())
         summary.events_by_action = dict(
             CaseEvent.objects.values_list("action").annotate(n=Count("id")).order_by()
@@ -391,27 +400,16 @@ def _major_of(minor_code: str) -> data.Major:
 # --- people -----------------------------------------------------------------------------------------
 
 
-_ROADS = (
-    "八一大道",
-    "中山路",
-    "胜利路",
-    "象山北路",
-    "阳明路",
-    "叠山路",
-    "船山路",
-    "民德路",
-    "北京西路",
-    "永叔路",
-)
 RESIDENTS_PER_GRID = 12
 
 
-def _seed_residents(summary: Summary, grids: list[Grid], rng) -> None:
-    """A dozen registered residents per grid, through the registry service (encrypted, hashed, validated)."""
+def _seed_residents(summary: Summary, grids: list[Grid], rng, plan: BasePlan) -> None:
+    """A dozen registered residents per grid, through the registry service (encrypted, hashed, validated),
+    three to a household, each writing their address as the base-data plan says (most name its houses)."""
     today = timezone.localdate()
     used: set[str] = set()
     for grid in grids:
-        road = rng.choice(_ROADS)
+        addresses = plan.for_grid(grid.code).resident_addresses
         for n in range(RESIDENTS_PER_GRID):
             birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 75))
             first17 = f"{data.DISTRICT_ID_PREFIX}{birth:%Y%m%d}{rng.randrange(1000):03d}"
@@ -429,13 +427,12 @@ def _seed_residents(summary: Summary, grids: list[Grid], rng) -> None:
                 grid=grid,
                 name=rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_NAMES),
                 id_number=first17 + pii.id_check_character(first17),
-                address=f"{road}{rng.randrange(1, 400)}号{rng.randrange(1, 7)}栋{n % 4 + 1}0{n // 4 + 1}室",
+                address=addresses[n],
                 moved_in_on=max(birth, today - dt.timedelta(days=rng.randrange(30, 365 * 30))),
                 phone=f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
                 household_no=f"H{grid.code[-6:]}{n // 3:02d}",
                 care_tags=tags,
             )
-            summary.residents += 1
 
 
 def _seed_people(summary: Summary, grids: list[Grid], departments: dict[str, Department], rng) -> _People:
