@@ -190,19 +190,18 @@ def _layers(request, grid: Grid) -> list[dict]:
     """The profile map's layers as GeoJSON, each {name, label, features}; the browser toggles them."""
     user = request.user
     buildings = []
-    for row in selectors.buildings_visible_to(user, grid_id=grid.pk).values(
+    rows = selectors.buildings_visible_to(user, grid_id=grid.pk).values(
         "pk", "address", "lat", "lng", "footprint"
-    )[:LAYER_LIMIT]:
+    )
+    for row in rows[:LAYER_LIMIT]:
         url = reverse("places-building-detail", args=[row["pk"]])
-        buildings.append(_point(row["lat"], row["lng"], title=row["address"], url=url))
-        if row["footprint"]:
-            buildings.append(
-                {
-                    "type": "Feature",
-                    "geometry": row["footprint"],
-                    "properties": {"title": row["address"], "url": url},
-                }
-            )
+        feature = _point(row["lat"], row["lng"], title=row["address"], url=url)
+        if row["footprint"]:  # one feature per building: its point and its outline
+            feature["geometry"] = {
+                "type": "GeometryCollection",
+                "geometries": [feature["geometry"], row["footprint"]],
+            }
+        buildings.append(feature)
     facilities = [
         _point(
             f.lat,

@@ -119,11 +119,10 @@
         L.geoJSON(feature, { style: function () { return FOOTPRINT; } }).addTo(map);
       }
     });
-    // The building in its grid's context; a single point alone would say nothing about where it lies.
+    // Close enough to see the footprint; the grid's shading and outline around it say where it lies.
     var points = L.geoJSON(place);
     if (points.getLayers().length) {
-      var own = points.getBounds();
-      fit(map, outline ? bounds.extend(own) : own.pad(2));
+      map.fitBounds(points.getBounds().pad(1.5), { maxZoom: 18, animate: false });
     } else {
       fit(map, bounds);
     }
@@ -222,16 +221,22 @@
           fillOpacity: 0.95,
         });
       },
-      style: function () {
-        return { color: colour, weight: 1, fillColor: colour, fillOpacity: 0.2 };
-      },
       onEachFeature: function (feature, lyr) {
+        // A building is one feature, its point and its footprint (a GeometryCollection): the outline is
+        // styled here, as Leaflet's `style` option would restyle the point's marker along with it.
+        outlined(lyr, { color: colour, weight: 1, fillColor: colour, fillOpacity: 0.2 });
         var p = feature.properties || {};
         if (!p.title) return;
         lyr.bindTooltip(p.title);
         lyr.bindPopup(link(p.url, p.title));
       },
     });
+  }
+
+  function outlined(lyr, style) {
+    if (lyr instanceof L.CircleMarker) return;
+    if (lyr.eachLayer) lyr.eachLayer(function (child) { outlined(child, style); });
+    else if (lyr.setStyle) lyr.setStyle(style);
   }
 
   function escaped(text) {

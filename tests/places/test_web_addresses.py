@@ -84,6 +84,13 @@ def test_the_list_filters_by_grid_and_address_text(client, world, b1):
     assert _listed(c.get(reverse("places-building-list"), {"q": "八一"})) == ["八一大道123号1栋"]
 
 
+def test_the_list_reads_door_numbers_as_numbers(client, world):
+    for number in ("15", "7", "123"):
+        f.building(world.g1, road="中山路", number=number, name="")
+    response = _as(client, world.gridadmin).get(reverse("places-building-list"))
+    assert _listed(response) == ["中山路7号", "中山路15号", "中山路123号"]
+
+
 def test_another_grids_filter_is_not_found(client, world, b1, b3):
     response = _as(client, world.gridadmin).get(reverse("places-building-list"), {"grid": world.g3.code})
     assert response.status_code == 404
