@@ -341,8 +341,8 @@ class DeadlineSerializer(serializers.Serializer):
 
 
 class CaseDetailSerializer(CaseSummarySerializer):
-    facility = serializers.SlugRelatedField(
-        slug_field="code",
+    facility = serializers.CharField(
+        source="facility.code",
         read_only=True,
         allow_null=True,
         help_text="16-digit code of the city facility the case is about, if any",

@@ -316,3 +316,19 @@ def test_the_api_refuses_another_grids_facility(client, world):
 
     assert response.status_code == 403
     assert response.json()["error"]["field"] == "facility"
+
+
+def test_the_api_says_no_facility_for_a_case_without_one(client, world):
+    lat, lng = centre(world.g1)
+    client.force_login(world.gridadmin)
+
+    response = client.post(
+        reverse("api-cases"),
+        {"lat": lat, "lng": lng, "category": world.cats.waste.code, "description": "垃圾"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["facility"] is None
+    number = response.json()["number"]
+    assert client.get(reverse("api-case-detail", args=[number])).json()["facility"] is None
