@@ -34,6 +34,7 @@ from grids import services as grid_services
 from grids.geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, to_shape
 from grids.models import Grid, Jurisdiction, Resident
 from notifications.models import Notification
+from places.models import Facility
 from worktime.services import calendar_china_2026, calendar_default
 
 from . import reference as data
@@ -44,6 +45,7 @@ from .questions import demo_questions_ensure
 
 HISTORY_DAYS = 60
 DEMO_POINT = (28.6800, 115.8900)  # (lat, lng): the map's centre; gridadmin1 holds the grid around it
+FACILITY_EVERY = 8  # one report in eight names a city facility (部件)
 
 # --- how reports spread over time: weekday daytime patrols, fewer at weekends, usage growing ---
 HOUR_WEIGHTS = (
@@ -209,6 +211,7 @@ class _Plan:
     reporter: object = None
     lateness: str = ""
     duplicate_of: _Plan | None = None
+    facility: Facility | None = None
     steps: tuple[str, ...] = ()
     pos: int = 0
     prev: dt.datetime | None = None
@@ -524,6 +527,15 @@ class _History:
         self.departments = {d.code: d for d in Department.objects.all()}
         self.resolutions = {spec.code: spec.resolutions for spec in data.DEPARTMENTS}
         self.alert_floor = self.start - dt.timedelta(days=1)
+        # Facilities a report may name: intact ones whose class says which case category a report takes.
+        self.by_code = {minor.code: minor for minor in self.minors}
+        self.grid_by_id = {grid.pk: grid for grid in grids}
+        self.facilities = [
+            facility
+            for facility in Facility.objects.select_related("facility_class").order_by("code")
+            if facility.facility_class.case_category_code in self.by_code
+            and facility.surveyed_state == Facility.State.INTACT
+        ]
 
     # planning
 
@@ -558,8 +570,25 @@ class _History:
         plan.point = self._point_in(plan.grid)
         if scenario == "closed_late":
             plan.lateness = rng.choices(list(LATENESS), (5, 4, 1))[0]
+        if index % FACILITY_EVERY == FACILITY_EVERY // 2:
+            self._on_facility(plan)
         self._choose_reporter(plan)
         return plan
+
+    def _on_facility(self, plan: _Plan) -> None:
+        """The report names a city facility (a cover, a lamp, a bin): the case takes its place, its grid and
+        its class's category, and the facility shows the case's state while it is open."""
+        candidates = [
+            facility
+            for facility in self.facilities
+            if plan.scenario not in MANUAL or facility.facility_class.case_category_code not in self.auto
+        ]
+        if not candidates:
+            return
+        plan.facility = self.rng.choice(candidates)
+        plan.category = self.by_code[plan.facility.facility_class.case_category_code]
+        plan.grid = self.grid_by_id[plan.facility.grid_id]
+        plan.point = (plan.facility.lat, plan.facility.lng)
 
     def _report_time(self, low: dt.datetime, high: dt.datetime) -> dt.datetime:
         """A time in [low, high] drawn by the daily and weekly rhythm of reporting (rejection sampling)."""
@@ -615,6 +644,7 @@ class _History:
             return
         original = min(originals, key=lambda p: abs((p.reported_at - plan.reported_at).total_seconds()))
         plan.duplicate_of, plan.category, plan.grid = original, original.category, original.grid
+        plan.facility = original.facility
         later = dt.timedelta(minutes=self.rng.uniform(60, 20 * 60))
         plan.reported_at = min(original.reported_at + later, self.now - dt.timedelta(minutes=30))
         plan.reported_at = max(plan.reported_at, original.reported_at + dt.timedelta(minutes=5))
@@ -718,6 +748,7 @@ class _History:
     def _report(self, plan: _Plan) -> None:
         hotline = plan.source == Case.Source.HOTLINE
         road = self.rng.choice(data.ROADS)
+        address = f"{road}{self.rng.randint(1, 399)}{self.rng.choice(data.PLACES)}"
         case = case_services.case_report(
             actor=plan.reporter,
             source=plan.source,
@@ -725,7 +756,9 @@ class _History:
             lng=plan.point[1],
             category=plan.category,
             description=self.rng.choice(_minor_spec(plan.category.code).descriptions),
-            address=f"{road}{self.rng.randint(1, 399)}{self.rng.choice(data.PLACES)}",
+            # A facility's case is at the facility's address (case_report takes it when none is given).
+            address="" if plan.facility else address,
+            facility=plan.facility,
             reporter_name=self.rng.choice(data.HOTLINE_CALLERS) if hotline else "",
             # 1380000xxxx: obviously made-up numbers, so the demo never shows a real person's phone
             reporter_contact=f"1380000{self.rng.randint(0, 9999):04d}" if hotline else "",
