@@ -504,3 +504,27 @@ def test_readers_see_the_unmatched_list_without_forms_and_may_not_resolve(client
         c.post(reverse("places-unmatched-resolve", args=[lost.pk]), {"action": "dismiss"}).status_code == 404
     )
     assert _as(client, world.staff).get(reverse("places-unmatched")).status_code == 403
+
+
+def test_the_unmatched_and_occupant_lists_cost_the_same_queries_for_3_and_30_rows(
+    client, world, django_assert_max_num_queries
+):
+    c = _as(client, world.gridadmin)
+    building = f.building(world.g1, floors=30)
+    house = f.house(building, room="101")
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            resident(world.g1, name="无名氏", address="无此路1号")
+            housed = resident(world.g1, name="有房人")
+            services.occupancy_start(actor=None, resident=housed, house=house, since="2020-01-01")
+        services.residents_link_addresses(grid_ids=[world.g1.pk])
+
+    add(3)
+    urls = [reverse("places-unmatched"), reverse("places-occupant-list")]
+    few = [_queries(c, url) for url in urls]
+    add(27)
+    for url, count in zip(urls, few, strict=True):
+        with django_assert_max_num_queries(count):
+            assert c.get(url).status_code == 200
+    assert c.get(urls[0]).context["page"].paginator.count >= 30
