@@ -52,8 +52,8 @@ COMPOUND_STEMS = ("恒茂", "豫章", "东湖", "百花", "锦绣", "翠林", "�
 COMPOUND_WORDS = ("花园", "小区", "新村", "公寓", "家园", "大院")
 
 # Per grid: one residential compound and a row of buildings along the grid's main street.
-COMPOUND_BUILDINGS = (3, 4)  # residential buildings (楼栋) of the compound
-STREET_BUILDINGS = (4, 6)  # shops below, some with flats above
+COMPOUND_BUILDINGS = (4, 5)  # residential buildings (楼栋) of the compound
+STREET_BUILDINGS = (6, 7)  # shops below, some with flats above
 ROOMS_PER_FLOOR = 2  # per unit
 HOUSEHOLD_SIZE = 3  # the seed registers residents three to a household (household_no = n // 3)
 
@@ -138,6 +138,7 @@ class GridPlan:
     # What the seed's n-th registered resident of the grid writes as their address: most name a house of
     # the plan (in the many ways people write one), a few name none (the unmatched list has something).
     resident_addresses: tuple[str, ...]
+    unmatched: tuple[int, ...]  # which of them name no house
     homes: tuple[tuple[int, int], ...]  # household k's house: (building, house)
     rented: tuple[int, int]  # the house household 0 owns and lets
     newcomers: tuple[NewcomerPlan, ...]
@@ -253,12 +254,14 @@ class _Planner:
         public = self._public_building(draft, index)
         buildings = tuple(draft.buildings)
         homes, rented, newcomers = self._homes(draft, compound)
+        unmatched = (HOUSEHOLD_SIZE + 1,) if index % 2 == 1 else ()  # never household 0: it lets a house
         return GridPlan(
             code=area.code,
             buildings=buildings,
             organisations=tuple(self._organisations(draft, index, compound, street_buildings, public)),
             facilities=tuple(self._facilities(draft, index)),
-            resident_addresses=tuple(self._resident_addresses(draft, index, homes)),
+            resident_addresses=tuple(self._resident_addresses(draft, index, homes, unmatched)),
+            unmatched=unmatched,
             homes=homes,
             rented=rented,
             newcomers=newcomers,
@@ -506,14 +509,13 @@ class _Planner:
             is_tenant=is_tenant,
         )
 
-    def _resident_addresses(self, draft: _GridDraft, index: int, homes) -> list[str]:
+    def _resident_addresses(self, draft: _GridDraft, index: int, homes, unmatched) -> list[str]:
         """How each registered resident writes their address: their household's house in one of the ways
-        people write it; in every other grid one resident's text names no house."""
+        people write it; the `unmatched` ones write something that names no house."""
         texts = []
-        unmatched = HOUSEHOLD_SIZE + 1 if index % 2 == 1 else None  # never household 0: it owns the let house
         for n in range(self.residents_per_grid):
             household = n // HOUSEHOLD_SIZE
-            if n == unmatched or household >= len(homes):
+            if n in unmatched or household >= len(homes):
                 texts.append(self._unmatched_address(draft, index))
                 continue
             building = draft.buildings[homes[household][0]]
