@@ -2,14 +2,23 @@
 code, category and point fill the form) and sends the case; an address typed in the address field is found
 on the map. Nothing asked of another host, no console errors."""
 
+import pytest
+
 from cases.models import Case
 from places.models import Facility
+from places.taxonomy import facility_classes_ensure
 
 from ..factories import centre
 from ..places import factories as place_factories
 from .conftest import PHONE, screenshot
 
 FACILITY_MARK = 'path.leaflet-interactive[fill="#6a3d9a"]'
+
+
+@pytest.fixture(autouse=True)
+def _taxonomy(world):
+    """The facility classes: a live-server test empties the tables after it, migrations' rows included."""
+    facility_classes_ensure()
 
 
 def test_a_grid_administrator_reports_a_case_on_a_facility_picked_from_the_map(open_page, live_server, world):
