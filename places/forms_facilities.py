@@ -47,6 +47,7 @@ class FacilityForm(forms.Form):
     places.services.facility_save takes."""
 
     facility_class = forms.CharField(required=False)
+    photo = forms.FileField(required=False)  # checked by places.services.photo_check when saved
     lat = forms.CharField(required=False)
     lng = forms.CharField(required=False)
     name = forms.CharField(required=False, strip=False)

@@ -65,8 +65,21 @@ def organisations_visible_to(
     return rows
 
 
+def facility_text_q(q: str) -> Q:
+    """Facilities whose name, address or owning unit contains the text, or whose code starts with it."""
+    q = q.strip()
+    found = Q(name__icontains=q) | Q(address__icontains=q) | Q(owner__icontains=q)
+    return found | Q(code__startswith=q) if q.isascii() and q.isdigit() else found
+
+
 def facilities_visible_to(
-    user, *, grid_id: int | None = None, major: str = "", state: str = "", department_id: int | None = None
+    user,
+    *,
+    grid_id: int | None = None,
+    major: str = "",
+    state: str = "",
+    department_id: int | None = None,
+    q: str = "",
 ) -> QuerySet[Facility]:
     rows = Facility.objects.select_related("facility_class__parent", "grid__community", "department").filter(
         policy.facilities_visible_q(user)
@@ -79,6 +92,8 @@ def facilities_visible_to(
         rows = rows.filter(state=state)
     if department_id is not None:
         rows = rows.filter(department_id=department_id)
+    if q:
+        rows = rows.filter(facility_text_q(q))
     return rows
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from gridmgmt import policy
 from gridmgmt.errors import InvalidInput, NotAllowed
@@ -36,6 +36,8 @@ from .models import (
 )
 from .selectors import house_for_address
 
+# The name of an organisation or a facility: 名称, not a person's 姓名.
+NAME = pgettext_lazy("of an organisation or a facility", "the name")
 EDIT_REFUSED = gettext_noop("you may keep the base data of your own grids only")
 
 
@@ -489,9 +491,7 @@ def organisation_save(
     if clash.exists():
         raise InvalidInput(gettext_noop("this credit code is already registered"), field="credit_code")
     organisation = organisation or Organisation()
-    organisation.name = _text(
-        name, field="name", label=gettext_lazy("the name"), max_length=100, required=True
-    )
+    organisation.name = _text(name, field="name", label=NAME, max_length=100, required=True)
     organisation.credit_code = code
     organisation.kind = _choice(kind, Organisation.Kind, field="kind", label=gettext_lazy("the type"))
     organisation.grid = grid
@@ -564,6 +564,7 @@ def facility_save(
     department=None,
     state: str = Facility.State.INTACT,
     code: str = "",
+    photo=None,
 ) -> Facility:
     """Create or change a facility. A new one gets the next 16-digit code of its district and class
     (or keeps `code` when an import brings one); its grid is the one its point lies in."""
@@ -572,6 +573,8 @@ def facility_save(
     if facility is not None:
         _edit_check(actor, facility.grid_id)
     state = _choice(state, Facility.State, field="state", label=gettext_lazy("the state"))
+    if photo is not None:
+        photo_check(photo)
     if facility is None:
         facility = Facility()
         if code:
@@ -608,10 +611,15 @@ def facility_save(
     facility.facility_class = facility_class
     facility.grid = grid
     facility.lat, facility.lng = lat, lng
-    facility.name = _text(name, field="name", label=gettext_lazy("the name"), max_length=100)
+    facility.name = _text(name, field="name", label=NAME, max_length=100)
     facility.address = _text(address, field="address", label=gettext_lazy("the address"), max_length=240)
     facility.owner = _text(owner, field="owner", label=gettext_lazy("the owning unit"), max_length=100)
     facility.department = department
+    if photo is not None:
+        replaced = facility.photo.name if facility.photo else ""
+        facility.photo = photo
+        if replaced:  # the old file goes once the new one is committed, not before
+            transaction.on_commit(lambda: facility.photo.storage.delete(replaced))
     try:
         with transaction.atomic():
             facility.save()
@@ -620,6 +628,31 @@ def facility_save(
             gettext_noop("facility code %(code)s is taken"), code=facility.code, field="code"
         ) from None
     return facility
+
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+def photo_check(upload) -> None:
+    """A facility photo is a whole JPEG, PNG or WebP image of at most 10 MB (decoded to be sure)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > PHOTO_MAX_BYTES:
+        raise InvalidInput(gettext_noop("the photo is larger than 10 MB"), field="photo")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            image.load()  # a truncated file fails here, not later on a page
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise InvalidInput(
+            gettext_noop("the photo is not a whole JPEG, PNG or WebP image"), field="photo"
+        ) from None
+    finally:
+        upload.seek(0)
+    if kind not in PHOTO_FORMATS:
+        raise InvalidInput(gettext_noop("the photo is not a whole JPEG, PNG or WebP image"), field="photo")
 
 
 def facility_case_opened(*, facility_id: int, state: str) -> None:

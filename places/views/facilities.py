@@ -63,6 +63,7 @@ FIELD_LABELS = {
     "department": gettext_lazy("Maintaining department"),
     "state": gettext_lazy("State"),
     "code": gettext_lazy("Code"),
+    "photo": gettext_lazy("Photo"),
 }
 _SERVICE_FIELDS = {"location": "lat", "code": None}
 
@@ -109,12 +110,6 @@ def _majors() -> list[tuple[str, str]]:
     return sorted(majors.items())
 
 
-def _text_q(q: str) -> Q:
-    # Code, name, address or owning unit. The selector takes no text (yet): this is the list's own filter.
-    found = Q(name__icontains=q) | Q(address__icontains=q) | Q(owner__icontains=q)
-    return found | Q(code__startswith=q) if q.isascii() and q.isdigit() else found
-
-
 @login_required
 def facility_list(request):
     """Facilities in the viewer's scope, filtered by grid, major class, state, department and text."""
@@ -142,9 +137,8 @@ def facility_list(request):
         major=major,
         state=state,
         department_id=department.pk if department else None,
+        q=q,
     )
-    if q:
-        rows = rows.filter(_text_q(q))
     page = page_of(request, rows, problems)
     page.object_list = list(page.object_list)
     for facility in page.object_list:
@@ -279,7 +273,9 @@ def facility_create(request):
     if not form.is_valid():
         return _form_page(request, facility=None, form=form, status=400)
     try:
-        facility = services.facility_save(actor=request.user, **form.save_arguments())
+        facility = services.facility_save(
+            actor=request.user, photo=request.FILES.get("photo"), **form.save_arguments()
+        )
     except DomainError as exc:
         refusal_at_field(form, exc, _SERVICE_FIELDS)
         return _form_page(request, facility=None, form=form, status=exc.status)
@@ -304,7 +300,9 @@ def facility_edit(request, pk: int):
     if not form.is_valid():
         return _form_page(request, facility=facility, form=form, status=400)
     try:
-        services.facility_save(actor=request.user, facility=facility, **form.save_arguments())
+        services.facility_save(
+            actor=request.user, facility=facility, photo=request.FILES.get("photo"), **form.save_arguments()
+        )
     except DomainError as exc:
         refusal_at_field(form, exc, _SERVICE_FIELDS)
         facility = selectors.facility_get_for(request.user, pk)  # the unsaved changes undone

@@ -300,3 +300,39 @@ def test_the_photo_is_shown_to_those_who_see_the_facility_only(client, world, sp
 def test_odd_input_is_refused_with_400_never_500(client, world, odd):
     response = _as(client, world.gridadmin).post(CREATE, form_data(world.g1, **odd))
     assert response.status_code == 400 and not Facility.objects.exists()
+
+
+def _upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def _png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 60, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_facility_is_registered_with_its_photo(client, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    data = form_data(world.g1, photo=_upload("cover.png", _png_bytes()))
+    response = _as(client, world.gridadmin).post(CREATE, data)
+    assert response.status_code == 302
+    facility = Facility.objects.get()
+    assert facility.photo.name.endswith(".png")
+    photo = client.get(reverse("places-facility-photo", args=[facility.pk]))
+    assert photo.status_code == 200
+
+
+def test_a_damaged_or_foreign_photo_is_refused_at_its_field_and_nothing_saved(
+    client, world, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    for upload in (_upload("cover.png", _png_bytes()[:60]), _upload("notes.png", b"%PDF-1.4 not an image")):
+        data = form_data(world.g1, photo=upload)
+        response = _as(client, world.gridadmin).post(CREATE, data, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400, upload.name
+        summary = _summary(response.content.decode())
+        assert "not a whole JPEG, PNG or WebP image" in summary and 'href="#f-photo"' in summary
+    assert not Facility.objects.exists()
