@@ -17,8 +17,18 @@ SEARCH_LIMIT = 20
 
 
 def _address_q(q: str) -> Q:
-    """Rows whose written address contains the text, or whose address key contains its normal form."""
-    return Q(address__icontains=q.strip()) | Q(address_key__contains=addresses.search_terms(q))
+    """Rows whose written address contains the text, or whose address key contains its normal form; when
+    the text reads as an address ("八一大道 123号"), also every row at or below that address."""
+    found = Q(address__icontains=q.strip()) | Q(address_key__contains=addresses.search_terms(q))
+    try:
+        building_key, house_key = addresses.address_keys(q)
+    except InvalidInput:
+        return found
+    if house_key is not None:  # a house's full address: that house and its building
+        return found | Q(address_key__in=[house_key, building_key])
+    # A key without a building ("八一大道/123/") is the prefix of every building at that door number.
+    below = building_key if building_key.endswith("/") else f"{building_key}/"
+    return found | Q(address_key=building_key) | Q(address_key__startswith=below)
 
 
 def _building_rows() -> QuerySet[Building]:

@@ -235,3 +235,15 @@ def test_a_facility_shows_its_open_case_and_returns_to_its_survey(world):
     services.facility_case_closed(facility_id=cover.pk, open_states=["reported"])
     cover.refresh_from_db()
     assert cover.state == Facility.State.INTACT
+
+
+def test_search_reads_an_address_written_with_spaces_and_full_width_digits(world):
+    building = pf.building(world.g1, road="八一大道", number="123", name="1")
+    house = pf.house(building, unit=2, room="301")
+    hits = {(hit.kind, hit.pk) for hit in selectors.base_data_search(world.gridadmin, "八一大道 １２３号")}
+    assert {("building", building.pk), ("house", house.pk)} <= hits
+    hits = {
+        (hit.kind, hit.pk) for hit in selectors.base_data_search(world.gridadmin, "八一大道123号1栋2单元301")
+    }
+    assert ("house", house.pk) in hits
+    assert selectors.base_data_search(world.other_gridadmin, "八一大道 123号") == []
