@@ -93,8 +93,19 @@ def _district_id(grid, districts: dict) -> int:
     return districts[code]
 
 
-def _building_check(record: Record, context: Context, roads: _Roads, districts: dict) -> tuple:
-    check = RowCheck(record)
+# A building's text and counts, checked as building_save checks them: the column, the service's field,
+# the word its sentences use, the limits.
+_BUILDING_TEXTS = (
+    ("road", "road", gettext_lazy("the road"), 60, True),
+    ("number", "number", gettext_lazy("the door number"), 20, True),
+    ("building", "name", gettext_lazy("the building number"), 40, False),
+)
+_BUILDING_COUNTS = (("floors", gettext_lazy("floors"), 200), ("units", gettext_lazy("units"), 99))
+
+
+def _building_place(record: Record, check: RowCheck, context: Context) -> tuple:
+    """((lat, lng, grid) of the row's point or its footprint's centroid, None when refused; the footprint).
+    The grid is checked against the row's grid_code and the actor's grids."""
     code = record.text("grid_code")
     grid = context.grid_by_code(code) if code else None
     if code and grid is None:
@@ -104,64 +115,44 @@ def _building_check(record: Record, context: Context, roads: _Roads, districts: 
     if footprint and _text(lat) == "" and _text(lng) == "":
         lat, lng = _centroid(footprint)  # a footprint without a point: its centroid is the point
     located = check.check("lat", services.locate_in_grid, lat, lng)
-    if located and grid is not None and located[2].pk != grid.pk:
+    if located is None:
+        return None, footprint
+    if grid is not None and located[2].pk != grid.pk:
         check.refuse(
             "grid_code",
             gettext_noop("the location lies in grid %(found)s, not in %(grid)s"),
             found=located[2].label,
             grid=grid.label,
         )
-    elif located:
-        check.in_scope(context, located[2].pk, "grid_code" if code else "lat")
-    road = check.check(
-        "road",
-        services._text,
-        record.text("road"),
-        field="road",
-        label=gettext_lazy("the road"),
-        max_length=60,
-        required=True,
-    )
-    number = check.check(
-        "number",
-        services._text,
-        record.text("number"),
-        field="number",
-        label=gettext_lazy("the door number"),
-        max_length=20,
-        required=True,
-    )
-    name = check.check(
-        "building",
-        services._text,
-        record.text("building"),
-        field="name",
-        label=gettext_lazy("the building number"),
-        max_length=40,
-    )
-    parts = check.check("number", building_parts, road, number, name) if road and number else None
-    use = check.check(
-        "use",
-        services._choice,
-        coded(record.get("use"), Building.Use) or Building.Use.RESIDENTIAL,
-        Building.Use,
-        field="use",
-        label=LABELS["use"],
-    )
-    floors, units = (
+        return None, footprint
+    if not check.in_scope(context, located[2].pk, "grid_code" if code else "lat"):
+        return None, footprint
+    return located, footprint
+
+
+def _building_check(record: Record, context: Context, roads: _Roads, districts: dict) -> tuple:
+    check = RowCheck(record)
+    located, footprint = _building_place(record, check, context)
+    road, number, name = (
         check.check(
             column,
-            services._count,
-            record.text(column) or 1,
-            field=column,
+            services._text,
+            record.text(column),
+            field=field,
             label=label,
-            low=1,
-            high=high,
+            max_length=n,
+            required=required,
         )
-        for column, label, high in (
-            ("floors", gettext_lazy("floors"), 200),
-            ("units", gettext_lazy("units"), 99),
+        for column, field, label, n, required in _BUILDING_TEXTS
+    )
+    parts = check.check("number", building_parts, road, number, name) if road and number else None
+    use = coded(record.get("use"), Building.Use) or Building.Use.RESIDENTIAL
+    use = check.check("use", services._choice, use, Building.Use, field="use", label=LABELS["use"])
+    floors, units = (
+        check.check(
+            column, services._count, record.text(column) or 1, field=column, label=label, low=1, high=high
         )
+        for column, label, high in _BUILDING_COUNTS
     )
     if not check.ok:
         return check, None

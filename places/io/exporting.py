@@ -39,7 +39,9 @@ class Export:
 
 
 @dataclass(frozen=True)
-class _Row:
+class Row:
+    """One record as the writers take it: its value per exported column, and its geometry."""
+
     values: dict
     geometry: dict | None  # the row's place on a map (a Point, or a building's footprint)
 
@@ -67,91 +69,60 @@ def _each(rows: QuerySet) -> Iterator:
 # --- rows per kind ----------------------------------------------------------------------------------------
 
 
-def _buildings(user) -> Iterator[_Row]:
+def _values(obj, kind: str, **special) -> dict:
+    """The exported columns of `kind`: those given in `special`, the others the attribute of that name."""
+    return {c: special[c] if c in special else getattr(obj, c) for c in LAYOUTS[kind].exported}
+
+
+def _buildings(user) -> Iterator[Row]:
     rows = Building.objects.select_related("grid", "road").defer("grid__boundary").filter(_scope(user))
     for b in _each(rows.order_by("grid__code", "address_key", "id")):
-        values = {
-            "grid_code": b.grid.code,
-            "road": b.road.name,
-            "number": b.number,
-            "building": b.name,
-            "use": b.use,
-            "floors": b.floors,
-            "units": b.units,
-            "lat": b.lat,
-            "lng": b.lng,
-            "footprint": b.footprint,
-        }
-        yield _Row(values, b.footprint or _point(b.lat, b.lng))
+        values = _values(b, Kind.BUILDINGS, grid_code=b.grid.code, road=b.road.name, building=b.name)
+        yield Row(values, b.footprint or _point(b.lat, b.lng))
 
 
-def _houses(user) -> Iterator[_Row]:
+def _houses(user) -> Iterator[Row]:
     rows = House.objects.select_related("building").filter(_scope(user))
     for h in _each(rows.order_by("building__address_key", "address_key", "id")):
-        values = {
-            "address": h.building.address,
-            "unit": h.unit,
-            "room": h.room,
-            "floor": h.floor,
-            "use": h.use,
-            "area_m2": h.area_m2,
-        }
-        yield _Row(values, _point(h.building.lat, h.building.lng))
+        yield Row(
+            _values(h, Kind.HOUSES, address=h.building.address), _point(h.building.lat, h.building.lng)
+        )
 
 
-def _occupancies(user) -> Iterator[_Row]:
+def _occupancies(user) -> Iterator[Row]:
     rows = Occupancy.objects.select_related("resident", "landlord", "house__building")
     rows = rows.filter(_scope(user, prefix="house__"))
     for o in _each(rows.order_by("resident_id", "since", "id")):
-        values = {
-            "resident_key": o.resident.id_number_hash,
-            "address": o.house.address,
-            "relation": o.relation,
-            "population": o.population,
-            "is_tenant": o.is_tenant,
-            "landlord_key": o.landlord.id_number_hash if o.landlord_id else "",
-            "since": o.since,
-            "until": o.until,
-        }
-        yield _Row(values, _point(o.house.building.lat, o.house.building.lng))
+        values = _values(
+            o,
+            Kind.OCCUPANCIES,
+            resident_key=o.resident.id_number_hash,
+            address=o.house.address,
+            landlord_key=o.landlord.id_number_hash if o.landlord_id else "",
+        )
+        yield Row(values, _point(o.house.building.lat, o.house.building.lng))
 
 
-def _organisations(user) -> Iterator[_Row]:
-    rows = Organisation.objects.filter(_scope(user)).order_by("credit_code")
-    for o in _each(rows):
-        values = {
-            "name": o.name,
-            "credit_code": o.credit_code,
-            "kind": o.kind,
-            "address": o.address,
-            "lat": o.lat,
-            "lng": o.lng,
-            "employees": o.employees,
-            "risk_tags": ";".join(o.risk_tags),
-            "next_inspection_on": o.next_inspection_on,
-        }
-        yield _Row(values, _point(o.lat, o.lng))
+def _organisations(user) -> Iterator[Row]:
+    for o in _each(Organisation.objects.filter(_scope(user)).order_by("credit_code")):
+        yield Row(_values(o, Kind.ORGANISATIONS, risk_tags=";".join(o.risk_tags)), _point(o.lat, o.lng))
 
 
-def _facilities(user) -> Iterator[_Row]:
+def _facilities(user) -> Iterator[Row]:
     rows = Facility.objects.select_related("facility_class", "department")
     for f in _each(rows.filter(_scope(user, facilities=True)).order_by("code")):
-        values = {
-            "code": f.code,
-            "facility_class": f.facility_class.code,
-            "lat": f.lat,
-            "lng": f.lng,
-            "name": f.name,
-            "address": f.address,
-            "owner": f.owner,
-            "department": f.department.code if f.department_id else "",
+        values = _values(
+            f,
+            Kind.FACILITIES,
+            facility_class=f.facility_class.code,
+            department=f.department.code if f.department_id else "",
             # What the survey found: a state an open case shows is the case's, and returns when it closes.
-            "state": f.surveyed_state,
-        }
-        yield _Row(values, _point(f.lat, f.lng))
+            state=f.surveyed_state,
+        )
+        yield Row(values, _point(f.lat, f.lng))
 
 
-ROWS: dict[str, Callable[..., Iterator[_Row]]] = {
+ROWS: dict[str, Callable[..., Iterator[Row]]] = {
     Kind.BUILDINGS: _buildings,
     Kind.HOUSES: _houses,
     Kind.OCCUPANCIES: _occupancies,
@@ -176,7 +147,7 @@ def _csv_cell(value) -> str:
     return "'" + text if formula_like(text) else text
 
 
-def _csv(layout: Layout, rows: Iterator[_Row]) -> bytes:
+def _csv(layout: Layout, rows: Iterator[Row]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(layout.exported)
@@ -185,7 +156,7 @@ def _csv(layout: Layout, rows: Iterator[_Row]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def _xlsx(layout: Layout, rows: Iterator[_Row]) -> bytes:
+def _xlsx(layout: Layout, rows: Iterator[Row]) -> bytes:
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
 
@@ -218,7 +189,7 @@ def _json_value(value):
     return value
 
 
-def _geojson(layout: Layout, rows: Iterator[_Row]) -> bytes:
+def _geojson(layout: Layout, rows: Iterator[Row]) -> bytes:
     """A feature per row; its geometry is the row's point (or footprint), the other columns its properties.
     Kinds without a point of their own (houses, occupancies) carry their building's as a picture only."""
     features = []

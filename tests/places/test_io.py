@@ -24,30 +24,12 @@ from .factories import building, facility, house
 
 pytestmark = pytest.mark.django_db
 
-BUILDING = ["grid_code", "road", "number", "building", "use", "floors", "units", "lat", "lng"]
-HOUSE = ["address", "unit", "room", "floor", "use", "area_m2"]
-OCCUPANCY = [
-    "id_number",
-    "address",
-    "relation",
-    "population",
-    "is_tenant",
-    "landlord_id_number",
-    "since",
-    "until",
-]
-ORGANISATION = [
-    "name",
-    "credit_code",
-    "kind",
-    "address",
-    "lat",
-    "lng",
-    "contact_name",
-    "contact_phone",
-    "risk_tags",
-]
-FACILITY = ["code", "facility_class", "lat", "lng", "name", "address", "owner", "department", "state"]
+# The headers of the files the tests write.
+BUILDING = "grid_code road number building use floors units lat lng".split()
+HOUSE = "address unit room floor use area_m2".split()
+OCCUPANCY = "id_number address relation population is_tenant landlord_id_number since until".split()
+ORGANISATION = "name credit_code kind address lat lng contact_name contact_phone risk_tags".split()
+FACILITY = "code facility_class lat lng name address owner department state".split()
 OUTSIDE = (28.0, 115.0)  # no grid of the test district
 
 

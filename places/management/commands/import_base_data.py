@@ -22,26 +22,18 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=Kind.values)
         parser.add_argument("file", help="a .csv, .xlsx or .geojson file")
 
-    def handle(self, *args, kind: str, file: str, verbosity: int, **options):
+    def handle(self, *args, kind: str, file: str, **options):
         path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"cannot read {file}: {exc.strerror}") from None
-
-        def progress(processed: int, total: int) -> None:
-            if verbosity >= 2 and processed % 10000 == 0:
-                self.stderr.write(f"checked {processed} of {total or '?'} rows")
-
         started = time.monotonic()
         try:
-            result = base_data_import(kind=kind, data=data, filename=path.name, progress=progress)
+            result = base_data_import(kind=kind, data=path.read_bytes(), filename=path.name)
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror}") from None
         except ImportFileError as exc:
             raise CommandError(f"{file}: {exc.message}") from None
-        elapsed = time.monotonic() - started
         for error in result.errors:
             self.stderr.write(str(error))
         if result.errors:
             bad = f"{result.bad_rows} of {result.total} rows have problems"
             raise CommandError(f"{file}: {bad} (see above); nothing was imported")
-        self.stdout.write(f"{result.imported} {kind} imported in {elapsed:.1f} s")
+        self.stdout.write(f"{result.imported} {kind} imported in {time.monotonic() - started:.1f} s")
