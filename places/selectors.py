@@ -137,6 +137,39 @@ def facility_get_for(user, pk: int) -> Facility:
     return _get_or_404(rows.filter(policy.facilities_visible_q(user)), pk)
 
 
+def organisations_at(user, *, building: Building | None = None, house: House | None = None):
+    """The organisations at a house, or at a building (itself or one of its houses), in the reader's scope."""
+    rows = organisations_visible_to(user)
+    if house is not None:
+        return rows.filter(house=house)
+    return rows.filter(Q(building=building) | Q(house__building=building)).distinct()
+
+
+def occupancy_get_for(user, pk: int) -> Occupancy:
+    """The occupancy if `user` may read its house (404 otherwise, like the house itself)."""
+    occupancy = Occupancy.objects.select_related("resident", "house").filter(pk=pk).first()
+    if occupancy is None:
+        raise Http404("No such occupancy")
+    occupancy.house = house_get_for(user, occupancy.house_id)
+    return occupancy
+
+
+def occupancies_current(user, *, grid_id: int | None, population: str):
+    """Who lives in the reader's grids now (a resident still registered), optionally of one population kind:
+    the list behind the grid profile's resident counts."""
+    scope = policy.base_data_grid_scope(user)
+    rows = Occupancy.objects.select_related("resident", "house__grid__community").filter(
+        until__isnull=True, resident__moved_out_on__isnull=True
+    )
+    if scope is not None:
+        rows = rows.filter(house__grid_id__in=scope)
+    if grid_id is not None:
+        rows = rows.filter(house__grid_id=grid_id)
+    if population:
+        rows = rows.filter(population=population)
+    return rows.order_by("house__address_key", "id")
+
+
 def house_occupancies(house: House) -> tuple[list[Occupancy], list[Occupancy]]:
     """(who lives there now, who lived there before), each with resident and landlord loaded."""
     rows = list(house.occupancies.select_related("resident", "landlord").order_by("-since", "-id"))

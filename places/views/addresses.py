@@ -233,13 +233,6 @@ def _houses_by_unit(houses) -> list[UnitGroup]:
     return [UnitGroup(unit, list(group)) for unit, group in itertools.groupby(rows, key=lambda h: h.unit)]
 
 
-def _organisations_at(user, *, building: Building | None = None, house: House | None = None):
-    rows = selectors.organisations_visible_to(user)
-    if house is not None:
-        return rows.filter(house=house)
-    return rows.filter(Q(building=building) | Q(house__building=building)).distinct()
-
-
 @login_required
 def building_detail(request, pk: int):
     building = selectors.building_get_for(request.user, pk)
@@ -249,7 +242,7 @@ def building_detail(request, pk: int):
     context = {
         "building": building,
         "units": _houses_by_unit(houses),
-        "organisations": list(_organisations_at(request.user, building=building)),
+        "organisations": list(selectors.organisations_at(request.user, building=building)),
         "can_edit": policy.can_edit_base_data_in(request.user, building.grid_id),
         "map_config": map_config(),
         "grid_geojson": grid_map_features([building.grid]),
@@ -394,7 +387,7 @@ def _house_context(request, house: House) -> dict:
         "before": _occupant_rows(user, before),
         "landlords": [pii.mask_name(landlord.name) for landlord in landlords],
         "tenants": [row for row in _occupant_rows(user, current) if row.occupancy.is_tenant],
-        "organisations": list(_organisations_at(user, house=house)),
+        "organisations": list(selectors.organisations_at(user, house=house)),
         "can_edit": policy.can_edit_base_data_in(user, house.grid_id),
         "today": timezone.localdate(),
     }
@@ -496,20 +489,11 @@ def occupancy_create(request, pk: int):
     return redirect("places-house-detail", pk=house.pk)
 
 
-def _occupancy_get_for(user, pk: int) -> Occupancy:
-    """The occupancy if `user` may read its house (404 otherwise, like the house itself)."""
-    occupancy = Occupancy.objects.select_related("resident", "house").filter(pk=pk).first()
-    if occupancy is None:
-        raise Http404("No such occupancy")
-    occupancy.house = selectors.house_get_for(user, occupancy.house_id)
-    return occupancy
-
-
 @login_required
 @require_POST
 def occupancy_end(request, pk: int):
     """The resident moved out of the house on the given day (their record stays, under "before")."""
-    occupancy = _occupancy_get_for(request.user, pk)
+    occupancy = selectors.occupancy_get_for(request.user, pk)
     house = occupancy.house
     _editable_or_403(request.user, house.grid_id)
     form = OccupancyEndForm(request.POST)
@@ -529,22 +513,6 @@ def occupancy_end(request, pk: int):
     return redirect("places-house-detail", pk=house.pk)
 
 
-def _current_occupancies(user, *, grid_id: int | None, population: str):
-    """Who lives in the reader's grids now (a resident still registered), optionally of one population kind:
-    the list behind the grid profile's resident counts."""
-    scope = policy.base_data_grid_scope(user)
-    rows = Occupancy.objects.select_related("resident", "house__grid__community").filter(
-        until__isnull=True, resident__moved_out_on__isnull=True
-    )
-    if scope is not None:
-        rows = rows.filter(house__grid_id__in=scope)
-    if grid_id is not None:
-        rows = rows.filter(house__grid_id=grid_id)
-    if population:
-        rows = rows.filter(population=population)
-    return rows.order_by("house__address_key", "id")
-
-
 @login_required
 def occupant_list(request):
     """Residents living in houses of the reader's grids, by population kind (names masked)."""
@@ -554,7 +522,7 @@ def occupant_list(request):
     population = request.GET.get("population", "")
     if population and population not in Occupancy.Population.values:
         raise Http404("No such population kind")
-    rows = _current_occupancies(user, grid_id=grid.pk if grid else None, population=population)
+    rows = selectors.occupancies_current(user, grid_id=grid.pk if grid else None, population=population)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "grids": grids_sorted(grids_in(scope)),
