@@ -17,7 +17,7 @@ from ..io.columns import LAYOUTS, Kind
 from ..io.exporting import FORMATS, base_data_export
 from ..models import BaseDataImportJob
 
-_FIELD_LABELS = {"kind": gettext_lazy("What the file holds"), "file": gettext_lazy("File")}
+_FIELD_LABELS = {"kind": gettext_lazy("What the file holds"), "file": gettext_lazy("File to import")}
 
 
 def _may_import(user) -> bool:
