@@ -10,10 +10,12 @@ answer (200, a redirect, or the 400/409 of bad input), a refused one 401/403/404
 
 import io
 import json
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import QueryDict
@@ -24,10 +26,14 @@ from PIL import Image
 from gridmgmt import tasking
 from grids import residents_import
 from open311.services import api_key_ensure_demo, request_create
+from places import services as place_services
+from places.io import jobs as place_jobs
+from places.models import UnmatchedAddress
 
 from ..cases.helpers import drive, report
-from ..factories import world_build
+from ..factories import centre, world_build
 from ..grids.resident_factories import csv_bytes, id_number, resident, row
+from ..places import factories as place_factories
 
 ANON = "anonymous"
 PERSONAS = (
@@ -85,10 +91,54 @@ URLS = discovered_urls()
 # a POST that changes something (an accepted case, a logout) is undone before the next test.
 
 
-def _png(name: str = "scene.png") -> SimpleUploadedFile:
+def _png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (16, 12), (30, 120, 200)).save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+    return buffer.getvalue()
+
+
+def _png(name: str = "scene.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, _png_bytes(), content_type="image/png")
+
+
+def _base_data(world) -> SimpleNamespace:
+    """Grid 1's base data: a building with a rented house, its landlord and tenant, a resident whose address
+    matches no house, an organisation, a facility (with its photo) maintained by sanitation, and a base-data
+    import job uploaded by grid 1's administrator."""
+    building = place_factories.building(world.g1, road="八一大道", number="123", name="1")
+    house = place_factories.house(building, unit=1, room="301", use="rented")
+    landlord, tenant = resident(world.g1), resident(world.g1)
+    place_services.occupancy_start(actor=None, resident=landlord, house=house, since=date(2015, 1, 1))
+    occupancy = place_services.occupancy_start(
+        actor=None, resident=tenant, house=house, since=date(2020, 1, 1), relation="tenant", landlord=landlord
+    )
+    homeless = resident(world.g1, address="八一大道999号")
+    place_services.residents_link_addresses(grid_ids=[world.g1.pk])
+    organisation = place_services.organisation_save(
+        actor=None,
+        name="洪城副食店",
+        credit_code="91350100M000100Y43",
+        kind="shop",
+        building=building,
+        legal_representative="王小明",
+        contact_phone="13812345678",
+    )
+    facility = place_factories.facility(world.g1, code="0101", department=world.sanitation)
+    facility.photo.save("cover.png", ContentFile(_png_bytes()))
+    lat, lng = centre(world.g1)
+    upload = SimpleUploadedFile(
+        "facilities.csv", f"facility_class,lat,lng\n0101,{lat},{lng}\n".encode(), content_type="text/csv"
+    )
+    job = place_jobs.import_job_create(actor=world.gridadmin, kind="facilities", upload=upload)
+    return SimpleNamespace(
+        building=building,
+        house=house,
+        occupancy=occupancy,
+        unmatched=UnmatchedAddress.objects.get(resident=homeless),
+        organisation=organisation,
+        facility=facility,
+        job=job,
+    )
 
 
 def _build(world) -> SimpleNamespace:
@@ -118,6 +168,7 @@ def _build(world) -> SimpleNamespace:
         cases[name] = case
     upload = SimpleUploadedFile("residents.csv", csv_bytes([row(world.g1.code)]), content_type="text/csv")
     job = residents_import.resident_import_job_create(actor=world.gridadmin, upload=upload, partial=False)
+    places = _base_data(world)
     sessions = {}
     for persona in PERSONAS[1:]:
         client = Client()
@@ -129,6 +180,7 @@ def _build(world) -> SimpleNamespace:
         photo=cases["photo"].photos.get(),
         resident=resident(world.g1),
         job=job,
+        places=places,
         service_request=service_request,
         sessions=sessions,
     )
@@ -184,6 +236,48 @@ _ACTION_CASES = {
 }
 
 
+def _place_kwargs(places: SimpleNamespace, world) -> dict[str, dict]:
+    """The base-data routes' parameters: grid 1's rows, by the web's pk and the API's id."""
+    pks = {
+        "building": places.building.pk,
+        "house": places.house.pk,
+        "occupancy": places.occupancy.pk,
+        "organisation": places.organisation.pk,
+        "facility": places.facility.pk,
+    }
+    web_names = {
+        "places-building-detail": "building",
+        "places-building-edit": "building",
+        "places-house-create": "building",
+        "places-house-detail": "house",
+        "places-house-edit": "house",
+        "places-occupancy-create": "house",
+        "places-occupancy-end": "occupancy",
+        "places-organisation-detail": "organisation",
+        "places-organisation-edit": "organisation",
+        "places-facility-detail": "facility",
+        "places-facility-edit": "facility",
+        "places-facility-photo": "facility",
+    }
+    api_names = {
+        "api-building-detail": "building",
+        "api-house-detail": "house",
+        "api-house-occupancies": "house",
+        "api-occupancy-end": "occupancy",
+        "api-organisation-detail": "organisation",
+        "api-facility-detail": "facility",
+    }
+    return {
+        **{name: {"pk": pks[kind]} for name, kind in web_names.items()},
+        **{name: {"id": str(pks[kind])} for name, kind in api_names.items()},
+        "places-grid-profile": {"code": world.g1.code},
+        "places-unmatched-resolve": {"pk": places.unmatched.pk},
+        "places-import-job": {"pk": places.job.pk},
+        "places-import-job-status": {"pk": places.job.pk},
+        "places-export": {"kind": "buildings", "fmt": "csv"},
+    }
+
+
 def path_for(key: str, s: SimpleNamespace) -> str:
     """The URL to request for a URL name, its parameters taken from the shared world."""
     case = s.cases["dispatched"]
@@ -220,6 +314,7 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         "open311:request": {"service_request_id": s.service_request.case.number, "fmt": "json"},
         "open311:token": {"token": s.service_request.token, "fmt": "json"},
         "open311:media": {"photo_id": str(s.photo.pk)},
+        **_place_kwargs(s.places, s.world),
     }
     if key == "open311:unknown":
         return "/open311/v2/no-such-resource.json"
@@ -301,6 +396,51 @@ def same(spec: dict) -> dict[str, dict]:
     return {"GET": spec, "POST": spec}
 
 
+# --- base data (places): grid administrators keep their own grids' rows, the centre reads all of it,
+# department staff see their department's facilities only, nobody else sees any. The shared world's rows
+# lie in grid 1 (gridadmin's); its facility is sanitation's (staff's). Rows of grid 1 are hidden (404) from
+# those who read base data elsewhere; a role that reads none is refused outright (403).
+BASE_READERS = GRIDADMINS | CENTRE  # lists: each sees its scope
+GRID1_READERS = {"gridadmin"} | CENTRE
+FACILITY_READERS = GRID1_READERS | {"staff"}
+
+
+def grid1_row(readers=GRID1_READERS, *, ok, hidden=("other_gridadmin",), build=None) -> dict:
+    """A row of grid 1: `readers` → `ok`, `hidden` (who reads base data elsewhere) → 404, the rest → 403."""
+    build = build or web
+    return build(readers, ok) | {persona: frozenset({404}) for persona in hidden}
+
+
+def grid1_write(*, readers=GRID1_READERS, hidden=("other_gridadmin",), api_style=False) -> dict:
+    """Changing a row of grid 1: its administrator's answer; readers who may not write 403; hidden 404."""
+    table = grid1_row({"gridadmin"}, ok=WRITE, hidden=hidden, build=api if api_style else web)
+    return table | {persona: frozenset({403}) for persona in set(readers) - {"gridadmin"}}
+
+
+def grid1_edit_page(**kwargs) -> dict[str, dict]:
+    """A form on a row of grid 1: GET shows it to its administrator, POST saves (or refuses the input)."""
+    get = grid1_write(**kwargs) | {"gridadmin": frozenset({200})}
+    return {"GET": get, "POST": grid1_write(**kwargs)}
+
+
+def create_page() -> dict[str, dict]:
+    """A form creating base data: grid administrators (each in their own grids), nobody else."""
+    return {"GET": web(GRIDADMINS, 200), "POST": web(GRIDADMINS, WRITE)}
+
+
+def api_list(readers) -> dict[str, dict]:
+    """A base-data collection: `readers` list their scope; grid administrators create (input checked)."""
+    return {"GET": api(readers, 200), "POST": api(GRIDADMINS, WRITE)}
+
+
+def api_detail(readers=GRID1_READERS, hidden=("other_gridadmin",)) -> dict[str, dict]:
+    """One row of grid 1 (changed by PATCH, so POST is no method of it)."""
+    return {"GET": grid1_row(readers, ok=200, hidden=hidden, build=api), "POST": API_405}
+
+
+FACILITY_HIDDEN = ("other_gridadmin", "other_staff")
+
+
 EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     # --- operations, documentation and API login: public by design ---
     "healthz": {"GET": everyone({200, 503}), "POST": everyone(405)},  # 503 when the broker is down
@@ -350,6 +490,42 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "resident-import": {"GET": web(GRIDADMINS, 200), "POST": web(GRIDADMINS, WRITE)},
     "resident-import-job": same(web({"gridadmin"}, 200, denied=404)),  # the uploader's own job
     "resident-import-job-status": same(web({"gridadmin"}, 200, denied=404)),
+    # --- reporting helpers on the report form's map: reporters only, a GET without its point is a 400 ---
+    "case-report-facilities": {"GET": web(REPORTERS, 400), "POST": WEB_405},
+    "case-report-locate": {"GET": web(REPORTERS, 400), "POST": WEB_405},
+    # --- base data pages (/places/) ---
+    "places-index": same(web(BASE_READERS, 200)),
+    "places-grid-profile": same(grid1_row(ok=200)),
+    # Search is scoped like case-search: department staff find their department's facilities.
+    "places-search": same(web(BASE_READERS | STAFF, 200)),
+    "places-building-list": same(web(BASE_READERS, 200)),
+    "places-building-create": create_page(),
+    "places-building-detail": same(grid1_row(ok=200)),
+    "places-building-edit": grid1_edit_page(),
+    "places-house-create": grid1_edit_page(),  # a house of grid 1's building
+    "places-house-list": same(web(BASE_READERS, 200)),
+    "places-house-detail": same(grid1_row(ok=200)),
+    "places-house-edit": grid1_edit_page(),
+    "places-occupancy-create": grid1_edit_page(),
+    "places-occupancy-end": {"GET": WEB_405, "POST": grid1_write()},
+    "places-occupant-list": same(web(BASE_READERS, 200)),  # names masked
+    "places-unmatched": same(web(BASE_READERS, 200)),
+    "places-unmatched-resolve": {"GET": WEB_405, "POST": grid1_write()},
+    "places-organisation-list": same(web(BASE_READERS, 200)),
+    "places-organisation-create": create_page(),
+    "places-organisation-detail": same(grid1_row(ok=200)),
+    "places-organisation-edit": grid1_edit_page(),
+    "places-facility-list": same(web(BASE_READERS | STAFF, 200)),  # staff: their department's
+    "places-facility-create": create_page(),
+    "places-facility-detail": same(grid1_row(FACILITY_READERS, ok=200, hidden=FACILITY_HIDDEN)),
+    "places-facility-edit": grid1_edit_page(readers=FACILITY_READERS, hidden=FACILITY_HIDDEN),
+    "places-facility-photo": same(grid1_row(FACILITY_READERS, ok=200, hidden=FACILITY_HIDDEN)),
+    # The import page also offers the exports: those who read base data (staff: their facilities) see it;
+    # only grid administrators upload.
+    "places-import": {"GET": web(BASE_READERS | STAFF, 200), "POST": web(GRIDADMINS, WRITE)},
+    "places-import-job": same(web({"gridadmin"}, 200, denied=404)),  # the uploader's own job
+    "places-import-job-status": same(web({"gridadmin"}, 200, denied=404)),
+    "places-export": same(web(BASE_READERS, 200)),  # buildings.csv: each reader's scope
     # --- REST API ---
     "api-grids": {"GET": api(ROLES, 200), "POST": API_405},
     "api-grid-locate": {"GET": api(ROLES, 400), "POST": API_405},  # no point given
@@ -385,6 +561,22 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "api-case-resolve": api_case_action("staff"),
     "api-case-verify_pass": api_case_action("gridadmin", "dispatcher"),
     "api-case-verify_fail": api_case_action("gridadmin", "dispatcher"),
+    # --- REST API: base data ---
+    "api-buildings": api_list(BASE_READERS),
+    "api-building-detail": api_detail(),
+    "api-houses": api_list(BASE_READERS),
+    "api-house-detail": api_detail(),
+    "api-house-occupancies": {
+        "GET": grid1_row(ok=200, build=api),
+        "POST": grid1_write(api_style=True),
+    },
+    "api-occupancy-end": {"GET": API_405, "POST": grid1_write(api_style=True)},
+    "api-organisations": api_list(BASE_READERS),
+    "api-organisation-detail": api_detail(),
+    "api-facilities": api_list(BASE_READERS | STAFF),
+    "api-facility-detail": api_detail(FACILITY_READERS, FACILITY_HIDDEN),
+    "api-facility-classes": {"GET": api(ROLES, 200), "POST": API_405},  # reference data, like categories
+    "api-places-locate": {"GET": api(ROLES, 400), "POST": API_405},  # the geocoder; no address given
     # --- Open311 GeoReport v2: a public interface; creating a request needs the client's api_key ---
     "open311:root": {"GET": everyone(200), "POST": everyone(405)},
     "open311:discovery": {"GET": everyone(200), "POST": everyone(405)},
