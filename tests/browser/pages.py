@@ -46,7 +46,10 @@ from ..hostile.discovery import Route, url_routes
 # Not pages a person reads: machine interfaces, the admin (Django's own), language switching, health,
 # logging out, and photo files (the case page shows them).
 SKIPPED_PREFIXES = ("/api/", "/open311/", "/admin/", "/i18n/", "/healthz", "/logout/")
-SKIPPED_ROUTES = {"case-photo": "a photo file, shown on the case page"}
+SKIPPED_ROUTES = {
+    "case-photo": "a photo file, shown on the case page",
+    "places-facility-photo": "a photo file, shown on the facility page",
+}
 
 
 def page_routes() -> list[Route]:
@@ -71,6 +74,7 @@ class District:
     import_job: int
     area_code: str  # the district: the partition report of everything
     names: dict[str, tuple[str, str]]  # a department, grid or area code → (what it is, its name)
+    places: dict[str, list] = field(default_factory=dict)  # base-data pages' objects by kind → pks (codes)
     usernames: set[str] = field(default_factory=set)
 
 
@@ -133,6 +137,7 @@ def district_seed(*, cases: int = 60, seed: int = 7) -> District:
     for code, name in Jurisdiction.objects.values_list("code", "name"):
         names[code] = ("area", name)
     return District(
+        places=_base_data_picks(grid),
         personas={
             "anonymous": None,
             "grid administrator": gridadmin,
@@ -151,6 +156,32 @@ def district_seed(*, cases: int = 60, seed: int = 7) -> District:
     )
 
 
+def _base_data_picks(grid) -> dict[str, list]:
+    """The demo's base data the pages are about: in the grid administrator's grid first, then one facility
+    of each maintaining department (each staff member opens their department's)."""
+    from places.models import Building, Facility, House, Occupancy, Organisation, UnmatchedAddress
+
+    def first(rows) -> list:
+        return [rows.order_by("pk").values_list("pk", flat=True).first()]
+
+    facilities = [
+        Facility.objects.filter(department=department).order_by("pk").values_list("pk", flat=True).first()
+        for department in Department.objects.filter(facilities__isnull=False).distinct()
+    ]
+    picks = {
+        "grid": [grid.code],
+        "building": first(Building.objects.filter(grid=grid, houses__isnull=False)),
+        "house": first(House.objects.filter(grid=grid, use="rented", occupancies__until__isnull=True)),
+        "occupancy": first(Occupancy.objects.filter(house__grid=grid, until__isnull=True)),
+        "unmatched": first(UnmatchedAddress.objects.filter(grid=grid)),
+        "organisation": first(Organisation.objects.filter(grid=grid)),
+        "facility": first(Facility.objects.filter(grid=grid)) + facilities,
+    }
+    missing = [kind for kind, pks in picks.items() if not pks or pks[0] is None]
+    assert not missing, f"the demo's grid {grid.code} has no {', '.join(missing)}"
+    return picks
+
+
 # --- path parameters ---------------------------------------------------------------------------------------
 
 # How to fill a path parameter, by "route:parameter" (fnmatch patterns, first match wins). A parameter no
@@ -160,6 +191,15 @@ FILLERS: list[tuple[str, object]] = [
     ("resident-import-job*:pk", lambda d: [d.import_job]),
     ("resident-*:pk", lambda d: [d.resident]),
     ("grid-partition:code", lambda d: [d.area_code]),
+    ("places-grid-profile:code", lambda d: d.places["grid"]),
+    ("places-house-create:pk", lambda d: d.places["building"]),  # a new house of this building
+    ("places-building-*:pk", lambda d: d.places["building"]),
+    ("places-house-*:pk", lambda d: d.places["house"]),
+    ("places-occupancy-create:pk", lambda d: d.places["house"]),
+    ("places-occupancy-*:pk", lambda d: d.places["occupancy"]),
+    ("places-unmatched-*:pk", lambda d: d.places["unmatched"]),
+    ("places-organisation-*:pk", lambda d: d.places["organisation"]),
+    ("places-facility-*:pk", lambda d: d.places["facility"]),
     ("*:action", lambda d: ["accept"]),  # case actions are posted; a GET must say so
     ("*:field", lambda d: ["phone"]),
     ("*:fmt", lambda d: ["csv"]),
