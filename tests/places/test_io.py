@@ -182,6 +182,14 @@ def test_a_footprint_without_a_point_places_the_building_at_its_centroid(world):
     assert stored.lat == pytest.approx(lat) and stored.lng == pytest.approx(lng)
 
 
+def test_a_footprint_cell_must_hold_a_geojson_polygon(world):
+    header = [*BUILDING, "footprint"]
+    rows = [building_row(world.g1, "1") + ["{not json"], building_row(world.g1, "2") + ['{"type": "Point"}']]
+    result = load("buildings", csv_of(header, rows))
+    assert where(result) == [(2, "footprint"), (3, "footprint")]
+    assert said(result)[2] == "the footprint must be a GeoJSON Polygon"
+
+
 def test_a_geojson_geometry_of_another_type_is_a_row_error(world):
     lat, lng = centre(world.g1)
     line = {"type": "LineString", "coordinates": [[lng, lat], [lng + 0.001, lat]]}
