@@ -398,6 +398,13 @@ SPECTACULAR_SETTINGS = {
         "ResidentCareTagEnum": "grids.models.Resident.CareTag",
         "ResidentGenderEnum": "grids.models.Resident.Gender",
         "RevealFieldEnum": "grids.models.ResidentAccessLog.Field",
+        "BuildingUseEnum": "places.models.Building.Use",
+        "HouseUseEnum": "places.models.House.Use",
+        "OrganisationKindEnum": "places.models.Organisation.Kind",
+        "OrganisationRiskEnum": "places.models.Organisation.Risk",
+        "FacilityStateEnum": "places.models.Facility.State",
+        "OccupancyRelationEnum": "places.models.Occupancy.Relation",
+        "OccupancyPopulationEnum": "places.models.Occupancy.Population",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
