@@ -63,7 +63,7 @@ def test_a_grid_administrator_uploads_and_follows_the_job_to_its_end(client, wor
     assert response.status_code == 302 and response["Location"] == reverse("places-import-job", args=[job.pk])
     assert House.objects.count() == 2
 
-    page = client.get(reverse("places-import-job", args=[job.pk])).content.decode()
+    page = client.get(reverse("places-import-job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert reverse("places-import-job-status", args=[job.pk]) in page and "houses imported: 2" in page
     status = client.get(reverse("places-import-job-status", args=[job.pk])).json()
     assert (status["status"], status["finished"], status["imported"], status["errors"]) == (
