@@ -97,7 +97,13 @@ def case_get_for(user, pk: int) -> Case:
     """The case if the user may see it; 404 otherwise, so outsiders cannot probe which ids exist."""
     case = (
         with_suspension_reason(Case.objects.filter(pk=pk))
-        .select_related("category__parent", "grid__community__parent", "department", "reporter")
+        .select_related(
+            "category__parent",
+            "grid__community__parent",
+            "department",
+            "reporter",
+            "facility__facility_class",
+        )
         .first()
     )
     if case is None or not can_view_case(user, case):

@@ -508,6 +508,10 @@ def _detail_context(request, case: Case, *, error: dict | None = None) -> dict:
     context = {
         "now": clock.now(),
         "case": case,
+        # The facility's page is linked only for those who may open it (its grid's people, the centre, its
+        # department's staff); the others read its class and code.
+        "facility_linked": case.facility_id is not None
+        and facilities_visible_to(request.user).filter(pk=case.facility_id).exists(),
         "events": case_events(case),
         "photos": case.photos.all(),
         "actions": actions,

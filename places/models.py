@@ -9,6 +9,7 @@ variants people write resolve to one row.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from grids import pii
@@ -254,6 +255,13 @@ class FacilityClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The class's name in the active language (the taxonomy carries Chinese and English names)."""
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
 
 
 class Facility(models.Model):

@@ -84,9 +84,7 @@ def _buildings(user) -> Iterator[Row]:
 def _houses(user) -> Iterator[Row]:
     rows = House.objects.select_related("building").filter(_scope(user))
     for h in _each(rows.order_by("building__address_key", "address_key", "id")):
-        yield Row(
-            _values(h, Kind.HOUSES, address=h.building.address), _point(h.building.lat, h.building.lng)
-        )
+        yield Row(_values(h, Kind.HOUSES, address=h.building.address), _point(h.building.lat, h.building.lng))
 
 
 def _occupancies(user) -> Iterator[Row]:

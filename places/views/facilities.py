@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from departments.models import Department
@@ -69,10 +69,8 @@ _SERVICE_FIELDS = {"location": "lat", "code": None}
 
 
 def class_label(facility_class: FacilityClass) -> str:
-    """The class's name in the page language (the taxonomy carries Chinese and English names)."""
-    if (get_language() or "").startswith("en") and facility_class.name_en:
-        return facility_class.name_en
-    return facility_class.name
+    """The class's name in the page language."""
+    return facility_class.label
 
 
 def _reader_check(user) -> set[int] | None:

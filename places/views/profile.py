@@ -13,8 +13,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridmgmt import policy
 from gridmgmt.errors import DomainError
@@ -92,11 +92,7 @@ class Figure:
 
 
 def _class_names() -> dict[str, str]:
-    english = (get_language() or "").startswith("en")
-    return {
-        row.code: (row.name_en or row.name) if english else row.name
-        for row in FacilityClass.objects.filter(parent__isnull=True)
-    }
+    return {row.code: row.label for row in FacilityClass.objects.filter(parent__isnull=True)}
 
 
 def _figures(grid: Grid, profile) -> dict[str, list[Figure]]:

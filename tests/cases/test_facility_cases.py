@@ -332,3 +332,44 @@ def test_the_api_says_no_facility_for_a_case_without_one(client, world):
     assert response.json()["facility"] is None
     number = response.json()["number"]
     assert client.get(reverse("api-case-detail", args=[number])).json()["facility"] is None
+
+
+def test_the_case_page_names_the_facility_and_links_it_for_those_who_may_open_it(client, world):
+    from django.urls import reverse
+
+    from places.models import FacilityClass
+
+    cover = place_factories.facility(world.g1, code="0101", department=world.sanitation)
+    case = services.case_report(
+        actor=world.gridadmin,
+        source="patrol",
+        lat=cover.lat,
+        lng=cover.lng,
+        category=world.cats.manhole,
+        description="井盖缺失",
+        facility=cover,
+    )
+    link = reverse("places-facility-detail", args=[cover.pk])
+    client.force_login(world.gridadmin)
+    page = client.get(reverse("case-detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    klass = FacilityClass.objects.get(code="0101")
+    assert cover.code in page and klass.name_en in page and link in page
+    client.force_login(world.dispatcher)
+    page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert cover.code in page and klass.name in page and link in page
+
+
+def test_a_resident_reads_the_facility_on_their_report_without_a_link_into_the_base_data(client, world):
+    cover = place_factories.facility(world.g1, code="0101")
+    case = services.case_report(
+        actor=world.resident,
+        source="resident",
+        lat=cover.lat,
+        lng=cover.lng,
+        category=world.cats.manhole,
+        description="井盖缺失",
+        facility=cover,
+    )
+    client.force_login(world.resident)
+    page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert cover.code in page and reverse("places-facility-detail", args=[cover.pk]) not in page
