@@ -334,7 +334,7 @@ def _house_check(row: _HouseRow, building: Building, context: Context) -> House 
     parts = None
     if room:
         parts = check.check("room", house_parts, building, unit, room, columns_by_field={"unit": "unit"})
-    floor = check.check("floor", house_floor, building, parts, record.text("floor")) if parts else None
+    floor = check.check("floor", house_floor, building, parts, record.text("floor"), room) if parts else None
     use = check.check(
         "use",
         services._choice,

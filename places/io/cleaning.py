@@ -16,15 +16,17 @@ from ..models import Building
 
 
 def building_parts(road: str, number: str, name: str) -> AddressParts:
-    """The standard parts of a building's address from its road, door number and building number/name."""
-    return addresses.address_parse(f"{road}{number}号{name + '栋' if name and name[-1].isdigit() else name}")
+    """The standard parts of a building's address from its road, door number and building number/name,
+    read back through the parser, so "1", "1栋", "1号楼" and "一幢" are the same building."""
+    marker = "栋" if name and name[-1].isascii() and name[-1].isalnum() else ""
+    return addresses.address_parse(f"{road}{number.removesuffix('号')}号{name}{marker}")
 
 
 def house_parts(building: Building, unit, room: str) -> AddressParts:
     """The standard parts of a house's address: the building's address, the unit, the room; the unit must
     be one the building has."""
     unit_text = "" if unit in (None, "") else f"{unit}单元"
-    parts = addresses.address_parse(f"{building.address}{unit_text}{room}室")
+    parts = addresses.address_parse(f"{building.address}{unit_text}{room}")
     if parts.unit is not None and parts.unit > building.units:
         raise InvalidInput(
             gettext_noop("the building has %(units)s units: there is no unit %(unit)s"),
@@ -35,15 +37,13 @@ def house_parts(building: Building, unit, room: str) -> AddressParts:
     return parts
 
 
-def house_floor(building: Building, parts: AddressParts, floor) -> int:
+def house_floor(building: Building, parts: AddressParts, floor, room: str) -> int:
     """The floor given, or the one the room number says; within the building's floors."""
     if floor in (None, ""):
         floor = parts.floor
     if floor is None:
         raise InvalidInput(
-            gettext_noop("give the floor: it cannot be read from room %(room)s"),
-            room=parts.room,
-            field="floor",
+            gettext_noop("give the floor: it cannot be read from room %(room)s"), room=room, field="floor"
         )
     return services._count(
         floor, field="floor", label=gettext_lazy("the floor"), low=-10, high=building.floors

@@ -204,6 +204,8 @@ def test_a_geojson_geometry_of_another_type_is_a_row_error(world):
 
 BUILDING_VARIANTS = [
     ("八一大道", "123号", "1栋"),
+    ("八一大道", "125", "1号楼"),
+    ("八一大道", "126号", "一幢"),
     ("东湖区八一大道", "０１２４", "一"),
     ("阳明路", "8", "A座"),
     ("阳明路", "9", ""),
@@ -331,7 +333,7 @@ def test_a_grid_administrator_imports_houses_into_their_own_grids_only(world, to
     assert House.objects.count() == 0
 
 
-HOUSE_VARIANTS = [(2, "301"), ("", "1801"), ("三", "0502"), (1, "-101"), ("1", "A1203")]
+HOUSE_VARIANTS = [(2, "301"), ("", "1801室"), ("三", "0502"), (1, "-101"), ("1", "A1203"), (3, "B2")]
 
 
 def _house_rows() -> list[tuple]:
