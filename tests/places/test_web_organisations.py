@@ -245,7 +245,7 @@ def test_an_address_of_the_base_data_places_it_at_that_house(client, world):
     building = factories.building(world.g2, road="叠山路", number="5", name="2")
     house = factories.house(building, unit=1, room="301")
     c = _as(client, world.gridadmin)
-    response = c.post(CREATE, form_data(address="叠山路5号2栋1单元301室"))
+    response = c.post(CREATE, form_data(address="叠山路5号2栋1单元301室"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302
     org = Organisation.objects.get()
     assert org.house == house and org.building == building and org.grid == world.g2
