@@ -29,7 +29,7 @@ from grids.maps import grid_map_features, map_config
 from grids.models import Grid
 from grids.selectors import grid_locate, grids_for_user
 from places.models import Facility
-from places.selectors import address_locate, facilities_visible_to
+from places.selectors import address_locate, facilities_visible_to, located_for
 
 from . import photos as case_photos
 from . import services
@@ -312,8 +312,7 @@ def case_report_locate(request):
     except DomainError as exc:
         return _json_refusal(exc.localized(), field="address", status=exc.status)
     grid = Grid.objects.select_related("community").filter(pk=located.grid_id).first()
-    # Whether a house (not only its building) is on record is base data: said to its readers only.
-    address = located.address if _may_pick_facilities(request.user) else located.building.address
+    address = located_for(request.user, located).address  # a house on record is told to its grid's readers
     return JsonResponse(
         {
             "lat": located.lat,

@@ -1,6 +1,6 @@
 """Reads of the base data, query-optimised and scoped by gridmgmt.policy."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -230,7 +230,7 @@ class Located:
     lng: float
     grid_id: int
     address: str
-    building: Building
+    building: Building | None  # None when told to someone who does not read the grid's base data
     house: House | None
 
 
@@ -252,6 +252,15 @@ def address_locate(text: str) -> Located:
         building=building,
         house=house,
     )
+
+
+def located_for(user, located: Located) -> Located:
+    """What `user` may learn of a match. Whether a house is on record, and the rows' ids, are base data:
+    readers of the grid's base data get them; anyone else the point, the grid and the building's address."""
+    scope = policy.base_data_grid_scope(user)
+    if scope is None or located.grid_id in scope:
+        return located
+    return replace(located, address=located.building.address, building=None, house=None)
 
 
 # --- the grid profile ------------------------------------------------------------------------------------

@@ -411,7 +411,15 @@ class LocatedSerializer(serializers.Serializer):
     lng = serializers.FloatField(read_only=True)
     grid = CodeRefSerializer(read_only=True)
     address = serializers.CharField(read_only=True, help_text="The standard address that matched")
-    building = serializers.IntegerField(source="building.pk", read_only=True, help_text="The building's id")
+    building = serializers.IntegerField(
+        source="building.pk",
+        read_only=True,
+        allow_null=True,
+        help_text="The building's id; null for a caller who does not read that grid's base data",
+    )
     house = serializers.IntegerField(
-        source="house.pk", read_only=True, allow_null=True, help_text="The house's id; null for a building"
+        source="house.pk",
+        read_only=True,
+        allow_null=True,
+        help_text="The house's id; null for a building, or for a caller not reading that grid's base data",
     )

@@ -22,7 +22,7 @@ from gridmgmt.api import CursorPagination, error_responses
 from gridmgmt.errors import InvalidInput, NotAllowed
 from gridmgmt.json_io import JSONParser
 from gridmgmt.roles import Role, user_roles
-from grids.models import Resident
+from grids.models import Grid, Resident
 
 from .. import selectors, services
 from ..models import Building, Facility, FacilityClass, House, Occupancy, Organisation
@@ -765,8 +765,10 @@ class AddressLocateView(APIView):
     def get(self, request: Request) -> Response:
         query = s.LocateQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        located = selectors.address_locate(query.validated_data["address"])
-        grid = located.building.grid
+        located = selectors.located_for(
+            request.user, selectors.address_locate(query.validated_data["address"])
+        )
+        grid = Grid.objects.select_related("community").get(pk=located.grid_id)
         body = {
             "lat": located.lat,
             "lng": located.lng,

@@ -235,6 +235,7 @@ def _houses_by_unit(houses) -> list[UnitGroup]:
 
 @login_required
 def building_detail(request, pk: int):
+    read_scope(request.user)  # 403 for those who read no base data, before any row is looked up
     building = selectors.building_get_for(request.user, pk)
     houses = selectors.houses_visible_to(request.user, building_id=building.pk).annotate(
         occupants=Count("occupancies", filter=Q(occupancies__until__isnull=True))
@@ -318,6 +319,7 @@ def building_create(request):
 
 @login_required
 def building_edit(request, pk: int):
+    read_scope(request.user)  # 403 for those who read no base data, before any row is looked up
     building = selectors.building_get_for(request.user, pk)
     _editable_or_403(request.user, building.grid_id)
     return _building_form(request, building)
@@ -395,6 +397,7 @@ def _house_context(request, house: House) -> dict:
 
 @login_required
 def house_detail(request, pk: int):
+    read_scope(request.user)  # 403 for those who read no base data, before any row is looked up
     house = selectors.house_get_for(request.user, pk)
     return render(request, "places/house_detail.html", _house_context(request, house))
 
@@ -435,12 +438,14 @@ def _house_form(request, building: Building, house: House | None):
 
 @login_required
 def house_create(request, pk: int):
+    read_scope(request.user)  # 403 for those who read no base data, before any row is looked up
     building = selectors.building_get_for(request.user, pk)
     return _house_form(request, building, None)
 
 
 @login_required
 def house_edit(request, pk: int):
+    read_scope(request.user)  # 403 for those who read no base data, before any row is looked up
     house = selectors.house_get_for(request.user, pk)
     return _house_form(request, house.building, house)
 
@@ -454,6 +459,7 @@ _ID_FIELDS = ("id_number", "landlord_id_number")
 @login_required
 def occupancy_create(request, pk: int):
     """Link a resident of the administrator's grids to the house (a move closes their current home)."""
+    read_scope(request.user)  # 403 for those who read no base data, before any row is looked up
     house = selectors.house_get_for(request.user, pk)
     _editable_or_403(request.user, house.grid_id)
     editable = policy.base_data_editable_grid_ids(request.user)
@@ -493,6 +499,7 @@ def occupancy_create(request, pk: int):
 @require_POST
 def occupancy_end(request, pk: int):
     """The resident moved out of the house on the given day (their record stays, under "before")."""
+    read_scope(request.user)  # 403 for those who read no base data, before any row is looked up
     occupancy = selectors.occupancy_get_for(request.user, pk)
     house = occupancy.house
     _editable_or_403(request.user, house.grid_id)
@@ -620,6 +627,7 @@ def _house_named(user, entry, text: str) -> House:
 @require_POST
 def unmatched_resolve(request, pk: int):
     """Link the resident to the house a typed address names, or dismiss the entry; back to the list."""
+    read_scope(request.user)  # 403 for those who read no base data, before any row is looked up
     entry = selectors.unmatched_for(request.user).filter(pk=pk).first()
     if entry is None:
         raise Http404("No such unmatched address")

@@ -678,7 +678,7 @@ def test_the_taxonomy_lists_major_and_minor_classes(api, world):
     ["八一大道123号1栋2单元301", "东湖区八一大道１２３号一栋二单元301室", "南昌市八一大道123号1#楼2-301"],
 )
 def test_an_address_locates_its_house(api, world, rows, text):
-    response = api(world.resident).get(LOCATE, {"address": text})
+    response = api(world.gridadmin).get(LOCATE, {"address": text})
     assert response.status_code == 200, response.content
     body = response.json()
     b1 = rows["b1"]
@@ -809,3 +809,23 @@ def test_the_served_schema_includes_the_base_data(api, world):
     response = api(world.dispatcher).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert set(PATHS) <= set(response.json()["paths"])
+
+
+def test_locating_tells_the_house_and_ids_only_to_readers_of_its_grid(api, world):
+    building = pf.building(world.g1, road="叠山路", number="7", name="3")
+    pf.house(building, unit=1, room="402")
+    for user, sees in (
+        (world.gridadmin, True),
+        (world.dispatcher, True),
+        (world.other_gridadmin, False),
+        (world.resident, False),
+        (world.staff, False),
+    ):
+        body = api(user).get(LOCATE, {"address": "叠山路7号3栋1单元402室"}).json()
+        assert (body["lat"], body["lng"]) == (building.lat, building.lng), user
+        if sees:
+            assert body["house"] is not None and body["building"] == building.pk, user
+            assert body["address"] == "叠山路7号3栋1单元402室"
+        else:
+            assert body["house"] is None and body["building"] is None, user
+            assert body["address"] == building.address, user
