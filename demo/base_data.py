@@ -6,7 +6,7 @@ database), then entered through places.services as a survey team would enter it 
 `base_data_residents`), so every address key, grid check, code and encryption is the real one.
 
 Sizes are kept modest (about ten buildings, fifty houses, ten organisations and fifteen facilities a grid)
-so that `make run` seeds in seconds; `bench/bench_base_data.py` measures the pages at a city's size.
+so that `make run` seeds in seconds; `bench/base_data.py` measures the pages at a city's size.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Run from the repository root (needs PostgreSQL on 127.0.0.1:5432, user postgres, trust):
 
-    .venv/bin/python bench/bench_base_data.py                    # 1M residents, 200k houses, … (~6–10 min)
-    .venv/bin/python bench/bench_base_data.py --residents 100000 --houses 20000 --facilities 5000 \\
+    .venv/bin/python bench/base_data.py                    # 1M residents, 200k houses, … (~6–10 min)
+    .venv/bin/python bench/base_data.py --residents 100000 --houses 20000 --facilities 5000 \\
         --organisations 2000 --grids 100 --cases 20000          # a quick look (~1 min)
 
 Database `gridmgmt_bench_base` is dropped, created, migrated and seeded with the demo district (60 grids,
@@ -126,12 +126,13 @@ def _copy_value(value) -> str:
 
 
 class Copier:
-    """Rows of one model appended as dicts and sent with COPY every `chunk` rows; ids handed out here."""
+    """Rows of one model appended as dicts and sent with COPY every `chunk` rows; ids handed out here.
+    The rows of `parent` (the table this one refers to) are sent first, so every foreign key is there."""
 
-    def __init__(self, model, chunk: int = 50_000) -> None:
+    def __init__(self, model, chunk: int = 50_000, parent: Copier | None = None) -> None:
         from django.db import connection
 
-        self.model, self.chunk = model, chunk
+        self.model, self.chunk, self.parent = model, chunk, parent
         self.table = model._meta.db_table
         self.columns = [f.column for f in model._meta.concrete_fields]
         with connection.cursor() as cur:
@@ -155,6 +156,8 @@ class Copier:
 
         if not self.pending:
             return
+        if self.parent is not None:
+            self.parent.flush()
         self.buffer.seek(0)
         with connection.cursor() as cur:
             cur.copy_expert(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN", self.buffer)
@@ -269,7 +272,7 @@ def base_data_generate(grids: list, args, rng: random.Random) -> dict:
     # Each grid lies along three roads; door numbers climb along each road, so every address is distinct.
     next_number = {road.pk: 1 for road in roads}
     buildings = Copier(Building)
-    houses = Copier(House)
+    houses = Copier(House, parent=buildings)
     grid_houses: dict[int, list[tuple[int, str]]] = {}
     grid_buildings: dict[int, list[str]] = {}
     n_buildings = max(len(grids), args.houses // HOUSES_PER_BUILDING)
@@ -330,8 +333,8 @@ def base_data_generate(grids: list, args, rng: random.Random) -> dict:
     ids = [pii.encrypt(_id_number(i)) for i in range(16)]
     phones = [pii.encrypt(f"1390000{i:04d}") for i in range(16)]
     residents = Copier(Resident)
-    occupancies = Copier(Occupancy)
-    unmatched = Copier(UnmatchedAddress)
+    occupancies = Copier(Occupancy, parent=residents)
+    unmatched = Copier(UnmatchedAddress, parent=residents)
     per_grid = _spread(args.residents, len(grids))
     serial = 0
     for grid, count in zip(grids, per_grid, strict=True):
@@ -537,24 +540,26 @@ def phase_measure(grids: list, args) -> None:
     from gridmgmt.roles import Role
     from grids import services as grid_services
     from places import selectors
-    from places.models import Facility
+    from places.models import Building, Facility, House
 
     User = get_user_model()
-    admin = User.objects.create(username="bench_gridadmin", first_name="网格员")
+    admin, _ = User.objects.get_or_create(username="bench_gridadmin", defaults={"first_name": "网格员"})
     admin.groups.add(Group.objects.get(name=Role.GRID_ADMIN))
     held = grids[len(grids) // 2 : len(grids) // 2 + 3]
     for grid in held:
         grid_services.grid_assign(grid=grid, user=admin)
     supervisor = User.objects.get(username="supervisor")
     grid = held[0]
-    common = ROAD_STEMS[0]  # one road stem of fifty: in ~2 % of the generated addresses
+    # A road of the administrator's grid: about fifteen grids lie along each, ~1.5 % of all addresses.
+    common = Building.objects.filter(grid=grid).order_by("pk").values_list("road__name", flat=True)[0][:2]
+    share = House.objects.filter(address__contains=common).count() / max(1, House.objects.count())
     lamps = list(
         Facility.objects.filter(code__startswith=DISTRICT[0] + "0116").values_list("code", flat=True)
     )
     code_prefix = sorted(lamps)[len(lamps) // 2][:14]  # up to a hundred lamps share 14 digits
     terms = [
         (f"2 characters, a few names ({RARE_NAME})", RARE_NAME),
-        (f"2 characters, ~2% of addresses ({common})", common),
+        (f"2 characters, {share:.1%} of addresses ({common})", common),
         ("2 characters, no match (无此)", "无此"),
         (f"facility code prefix ({code_prefix})", code_prefix),
     ]
@@ -656,21 +661,22 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200_000, help="case history (bench/bulkgen.py)")
     parser.add_argument("--repeat", type=int, default=20, help="warm runs per figure")
     parser.add_argument("--output", default=str(BASE / "bench" / "results-base-data.json"))
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database a previous run left (no generating)"
+    )
     args = parser.parse_args()
 
     started = time.monotonic()
     os.environ.update(ENV)
     results["machine"] = machine()
-    database_recreate()
+    results["load_before"] = os.getloadavg()[0]  # other work on the machine slows every figure
+    if not args.reuse:
+        database_recreate()
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import override_settings
-
-    from demo.seed import demo_seed
-    from gridmgmt import clock
 
     # Pages render {% static %} names; the deployment's manifest needs collectstatic, which the bench
     # leaves alone (var/static is the running demo's): plain storage costs a page the same.
@@ -680,13 +686,46 @@ def main() -> None:
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
     ).enable()
-    log(f"database {DB_NAME} recreated; migrating and seeding the demo district")
-    call_command("migrate", verbosity=0)
-    demo_seed(cases=0)
     with connection.cursor() as cur:
         cur.execute("SELECT version()")
         postgres = cur.fetchone()[0].split(",")[0]
+    if args.reuse:
+        grids, generated, cases = _existing()
+        layer_s = 0.0
+    else:
+        grids, generated, cases, layer_s = _generate(args)
 
+    counts = generated["counts"]
+    results["config"] = {**vars(args), "postgres": postgres, "layer_s": layer_s, **generated, "cases": cases}
+    results["config_line"] = (
+        f"{postgres}; {counts['residents']:,} residents ({counts['occupancies']:,} occupancies,"
+        f" {counts['unmatched']:,} unmatched), {counts['houses']:,} houses in"
+        f" {counts['buildings']:,} buildings,"
+        f" {counts['facilities']:,} facilities, {counts['organisations']:,} organisations in {len(grids):,}"
+        f" generated grids (+ the 60 demo grids); {cases.get('cases', 0):,} cases; generated in"
+        f" {sum(generated['seconds'].values()):.0f} s; {args.repeat} warm runs per figure"
+    )
+    results["load_measuring"] = os.getloadavg()[0]
+    phase_measure(grids, args)
+    results["load_after"] = os.getloadavg()[0]
+    results["config_line"] += (
+        f"; load average {results['load_measuring']:.1f} before measuring, {results['load_after']:.1f} after"
+    )
+    results["total_s"] = time.monotonic() - started
+    print_table()
+    Path(args.output).write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
+    log(f"done in {results['total_s']:.0f} s; {args.output} written")
+
+
+def _generate(args):
+    from django.core.management import call_command
+
+    from demo.seed import demo_seed
+    from gridmgmt import clock
+
+    log(f"database {DB_NAME} recreated; migrating and seeding the demo district")
+    call_command("migrate", verbosity=0)
+    demo_seed(cases=0)
     t0 = time.monotonic()
     grids = layer_create(args.grids)
     layer_s = time.monotonic() - t0
@@ -705,22 +744,26 @@ def main() -> None:
             cases = {"cases": 0, "error": f"bulkgen lacks {exc}"}
         generated["seconds"]["cases"] = time.monotonic() - t0
         log(f"generated {cases} in {generated['seconds']['cases']:.0f} s")
+    return grids, generated, cases, layer_s
 
-    counts = generated["counts"]
-    results["config"] = {**vars(args), "postgres": postgres, "layer_s": layer_s, **generated, "cases": cases}
-    results["config_line"] = (
-        f"{postgres}; {counts['residents']:,} residents ({counts['occupancies']:,} occupancies,"
-        f" {counts['unmatched']:,} unmatched), {counts['houses']:,} houses in"
-        f" {counts['buildings']:,} buildings,"
-        f" {counts['facilities']:,} facilities, {counts['organisations']:,} organisations in {len(grids):,}"
-        f" generated grids (+ the 60 demo grids); {cases.get('cases', 0):,} cases; generated in"
-        f" {sum(generated['seconds'].values()):.0f} s; {args.repeat} warm runs per figure"
-    )
-    phase_measure(grids, args)
-    results["total_s"] = time.monotonic() - started
-    print_table()
-    Path(args.output).write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
-    log(f"done in {results['total_s']:.0f} s; {args.output} written")
+
+def _existing():
+    """What an earlier run left in the database (--reuse)."""
+    from cases.models import Case
+    from grids.models import Grid, Resident
+    from places.models import Building, Facility, House, Occupancy, Organisation, UnmatchedAddress
+
+    grids = list(Grid.objects.filter(code__startswith=DISTRICT[0]).order_by("code"))
+    counts = {
+        "buildings": Building.objects.count(),
+        "houses": House.objects.count(),
+        "residents": Resident.objects.count(),
+        "occupancies": Occupancy.objects.count(),
+        "unmatched": UnmatchedAddress.objects.count(),
+        "organisations": Organisation.objects.count(),
+        "facilities": Facility.objects.count(),
+    }
+    return grids, {"counts": counts, "seconds": {}}, {"cases": Case.objects.count()}
 
 
 if __name__ == "__main__":
