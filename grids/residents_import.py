@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from gridmgmt import policy
 from gridmgmt.bulk import column_getter
 from gridmgmt.errors import InvalidInput, NotAllowed
-from gridmgmt.messages import Message, message_portable
+from gridmgmt.messages import Message, message_portable, message_restored
 from gridmgmt.tasking import enqueue, enqueue_on_commit
 
 from . import pii, services
@@ -178,33 +178,43 @@ def _open_xlsx(data: bytes) -> tuple[int, Iterator]:
     return (last[0] if last else 0), rows
 
 
-def _header(cells) -> tuple[dict[str, int], list[RowError]]:
+def header_read(
+    names, *, columns, required, aliases: dict[str, str], row: int = 1
+) -> tuple[dict[str, int], list[RowError]]:
+    """{column: position} of a header (a sheet's first row, or the property names of a GeoJSON file) and
+    what is wrong with it: unknown or repeated columns, required ones missing. Each entry of `required` is
+    a group of columns of which at least one must be there. Headers are read as written, in any case, or
+    with spaces for "_", then through `aliases` (the names Chinese spreadsheets use)."""
     index: dict[str, int] = {}
     errors = []
-    for position, raw in enumerate(cells or ()):
+    for position, raw in enumerate(names or ()):
         text = _text(raw)
         if not text:
             continue
-        name = HEADER_ALIASES.get(text, text.lower().replace(" ", "_"))
-        name = HEADER_ALIASES.get(name, name)
-        if name not in COLUMNS:
-            errors.append(
-                RowError(
-                    1,
-                    text,
-                    Message(gettext_noop("unknown column (known: %(known)s)"), known=", ".join(COLUMNS)),
-                )
-            )
+        key = text.lower().replace(" ", "_")
+        name = aliases.get(text) or aliases.get(text.lower()) or aliases.get(key, key)
+        if name not in columns:
+            known = Message(gettext_noop("unknown column (known: %(known)s)"), known=", ".join(columns))
+            errors.append(RowError(row, text, known))
         elif name in index:
-            errors.append(RowError(1, name, Message(gettext_noop("the column appears twice"))))
+            errors.append(RowError(row, name, Message(gettext_noop("the column appears twice"))))
         else:
             index[name] = position
-    errors += [
-        RowError(1, name, Message(gettext_noop("missing required column")))
-        for name in REQUIRED_COLUMNS
-        if name not in index
-    ]
+    for group in required:
+        if any(name in index for name in group):
+            continue
+        if len(group) == 1:
+            errors.append(RowError(row, group[0], Message(gettext_noop("missing required column"))))
+        else:
+            either = " / ".join(group)
+            missing = Message(gettext_noop("one of the columns %(columns)s is required"), columns=either)
+            errors.append(RowError(row, either, missing))
     return index, errors
+
+
+def _header(cells) -> tuple[dict[str, int], list[RowError]]:
+    required = [(name,) for name in REQUIRED_COLUMNS]
+    return header_read(cells, columns=COLUMNS, required=required, aliases=HEADER_ALIASES)
 
 
 def _text(value) -> str:
@@ -496,97 +506,136 @@ def _xlsx_sniff(upload) -> None:
         )
 
 
+def import_job_store(job, upload, *, suffixes: tuple[str, ...], wrong_type: str, task: str):
+    """Check an upload (its name, size and content), store it encrypted on `job` (an unsaved
+    ResidentImportJob or places.BaseDataImportJob: the file holds PII in clear) and have `task` run the
+    job after commit."""
+    name = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:200]
+    if not name.lower().endswith(suffixes):
+        raise InvalidInput(wrong_type, field="file")
+    if upload.size > MAX_UPLOAD_BYTES:
+        megabytes = MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise InvalidInput(gettext_noop("the file is larger than %(n)s MB"), n=megabytes, field="file")
+    _upload_sniff(upload, name)
+    job.filename = name
+    job.upload.save(f"{uuid.uuid4().hex}.bin", ContentFile(pii.encrypt_bytes(upload.read())), save=False)
+    job.save()
+    enqueue_on_commit(task, job.id)
+    return job
+
+
 def resident_import_job_create(*, actor, upload, partial: bool) -> ResidentImportJob:
     """Store an upload (encrypted: it holds PII in clear) and have a worker import it after commit."""
     editable = policy.resident_editable_grid_ids(actor)
     if editable is not None and not editable:
         raise NotAllowed(gettext_noop("you may import residents into your own grids only"))
-    name = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:200]
-    if not name.lower().endswith((".csv", ".xlsx")):
-        raise InvalidInput(gettext_noop("upload a .csv or .xlsx file"), field="file")
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise InvalidInput(
-            gettext_noop("the file is larger than %(n)s MB"),
-            n=MAX_UPLOAD_BYTES // (1024 * 1024),
-            field="file",
-        )
-    _upload_sniff(upload, name)
-    job = ResidentImportJob(created_by=actor, filename=name, partial=partial)
-    job.upload.save(f"{uuid.uuid4().hex}.bin", ContentFile(pii.encrypt_bytes(upload.read())), save=False)
-    job.save()
-    enqueue_on_commit(IMPORT_TASK, job.id)
-    return job
+    job = ResidentImportJob(created_by=actor, partial=partial)
+    wrong_type = gettext_noop("upload a .csv or .xlsx file")
+    return import_job_store(job, upload, suffixes=(".csv", ".xlsx"), wrong_type=wrong_type, task=IMPORT_TASK)
 
 
-def _progress_saver(job_id: int) -> Progress:
-    def save(processed: int, total: int) -> None:
-        ResidentImportJob.objects.filter(pk=job_id).update(processed=processed, total=total)
+class ProgressSaver:
+    """Saves a running job's progress where the page sees it at once.
 
-    return save
+    An import that writes inside its own transaction (places' occupancies, organisations, facilities)
+    would hide, and on refusal undo, progress saved through the same connection; on PostgreSQL it goes
+    through a connection of its own. SQLite has one writer at a time, so there it shares the connection.
+    """
+
+    def __init__(self, model, job_id: int):
+        self.model, self.job_id = model, job_id
+        self.side = None if connection.vendor == "sqlite" else connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def __call__(self, processed: int, total: int) -> None:
+        if self.side is None:
+            self.model.objects.filter(pk=self.job_id).update(processed=processed, total=total)
+            return
+        table = self.side.ops.quote_name(self.model._meta.db_table)
+        sql = f"UPDATE {table} SET processed = %s, total = %s WHERE id = %s"
+        with self.side.cursor() as cursor:
+            cursor.execute(sql, [processed, total, self.job_id])
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
 
 
-def resident_import_job_run(*, job_id: int) -> str:
-    """Run one job; safe to call twice (a redelivered task finds the job claimed or finished)."""
+def import_job_run(model, *, job_id: int, run: Callable, summary: Callable) -> str:
+    """Run one import job of `model`: `run(job, data, progress)` imports the decrypted upload and returns an
+    ImportResult, `summary(job, result)` says how it went. Safe to call twice (a redelivered task finds the
+    job claimed or finished)."""
+    states = model.Status
     # Claim it: only one worker moves a job from pending to running.
-    if not ResidentImportJob.objects.filter(pk=job_id, status=ResidentImportJob.Status.PENDING).update(
-        status=ResidentImportJob.Status.RUNNING, started_at=timezone.now()
+    if not model.objects.filter(pk=job_id, status=states.PENDING).update(
+        status=states.RUNNING, started_at=timezone.now()
     ):
-        return ResidentImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
-    job = ResidentImportJob.objects.select_related("created_by").get(pk=job_id)
+        return model.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
+    job = model.objects.select_related("created_by").get(pk=job_id)
+    progress = ProgressSaver(model, job.pk)
     try:
         if job.created_by is None:
             raise InvalidInput(gettext_noop("the account that uploaded this file no longer exists"))
         with job.upload.open("rb") as handle:
             data = pii.decrypt_bytes(handle.read())
-        result = residents_import(
-            data=data,
-            filename=job.filename,
-            partial=job.partial,
-            actor=job.created_by,
-            progress=_progress_saver(job.id),
-        )
+        result = run(job, data, progress)
     except OperationalError:
         # The database hiccupped: give the job back so the task's retry can claim it again.
-        ResidentImportJob.objects.filter(pk=job.id).update(status=ResidentImportJob.Status.PENDING)
+        model.objects.filter(pk=job.id).update(status=states.PENDING)
         raise
     except InvalidInput as exc:
-        _job_finish(job, status=ResidentImportJob.Status.FAILED, message=exc.sentence)
+        _job_finish(job, status=states.FAILED, message=exc.sentence)
         return job.status
     except (pii.PiiKeyError, FileNotFoundError) as exc:
         unreadable = gettext_noop("the uploaded file could not be read back (%(error)s): upload it again")
-        _job_finish(job, status=ResidentImportJob.Status.FAILED, message=Message(unreadable, error=str(exc)))
+        _job_finish(job, status=states.FAILED, message=Message(unreadable, error=str(exc)))
         return job.status
     except BaseException:
-        logger.exception("resident import job %s failed", job.id)
+        logger.exception("%s %s failed", model.__name__, job.id)
         internal = Message(gettext_noop("internal error: see the worker log"))
-        _job_finish(job, status=ResidentImportJob.Status.FAILED, message=internal)
+        _job_finish(job, status=states.FAILED, message=internal)
         raise
-    rejected = result.fatal or (result.errors and not job.partial)
-    job.total = result.total
-    job.processed = result.total
+    finally:
+        progress.close()
+    rejected = result.fatal or (result.errors and not getattr(job, "partial", False))
+    job.total = job.processed = result.total
     job.imported = result.imported
     job.error_count = len(result.errors)
     job.errors = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
     _job_finish(
         job,
-        status=ResidentImportJob.Status.REJECTED if rejected else ResidentImportJob.Status.DONE,
-        message=_summary(result, partial=job.partial),
+        status=states.REJECTED if rejected else states.DONE,
+        message=summary(job, result),
         fields=["total", "processed", "imported", "error_count", "errors"],
     )
     return job.status
 
 
-def _summary(result: ImportResult, *, partial: bool) -> Message:
-    if result.fatal:
-        return Message(gettext_noop("the file cannot be imported: nothing was imported"))
+def resident_import_job_run(*, job_id: int) -> str:
+    return import_job_run(ResidentImportJob, job_id=job_id, run=_resident_run, summary=_summary)
+
+
+def _resident_run(job: ResidentImportJob, data: bytes, progress: Progress) -> ImportResult:
+    return residents_import(
+        data=data, filename=job.filename, partial=job.partial, actor=job.created_by, progress=progress
+    )
+
+
+def _summary(job: ResidentImportJob, result: ImportResult) -> Message:
+    if result.fatal or (result.errors and not job.partial):
+        return rejected_summary(result)
     if not result.errors:
         return Message(gettext_noop("residents imported: %(imported)s"), imported=result.imported)
-    if partial:
-        return Message(
-            gettext_noop("residents imported: %(imported)s; bad rows skipped: %(bad)s"),
-            imported=result.imported,
-            bad=result.bad_rows,
-        )
+    return Message(
+        gettext_noop("residents imported: %(imported)s; bad rows skipped: %(bad)s"),
+        imported=result.imported,
+        bad=result.bad_rows,
+    )
+
+
+def rejected_summary(result: ImportResult) -> Message:
+    """What a job that imported nothing because of bad rows says."""
+    if result.fatal:
+        return Message(gettext_noop("the file cannot be imported: nothing was imported"))
     return Message(
         gettext_noop("%(bad)s of %(total)s rows are bad: nothing was imported"),
         bad=result.bad_rows,
@@ -594,9 +643,7 @@ def _summary(result: ImportResult, *, partial: bool) -> Message:
     )
 
 
-def _job_finish(
-    job: ResidentImportJob, *, status: str, message: Message, fields: list[str] | None = None
-) -> None:
+def _job_finish(job, *, status: str, message: Message, fields: list[str] | None = None) -> None:
     if job.upload:
         job.upload.delete(save=False)  # the clear-text PII has no business on disk any longer
     job.status = status
@@ -608,19 +655,47 @@ def _job_finish(
     )
 
 
-def resident_import_jobs_reconcile(*, grace_seconds: int = 60, stale_seconds: int = 1800) -> list[int]:
-    """Re-enqueue jobs no worker took (broker down) or whose worker died mid-run; returns their ids."""
+def import_job_status(job, *, error_limit: int = 200) -> dict:
+    """The small JSON document an import's progress page polls, its sentences in the active language."""
+    finished = job.status not in (job.Status.PENDING, job.Status.RUNNING)
+    errors = [
+        {"row": e["row"], "column": e["column"], "message": message_restored(e, e.get("message", ""))}
+        for e in job.errors[:error_limit]
+    ]
+    return {
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "finished": finished,
+        "total": job.total,
+        "processed": job.processed,
+        "imported": job.imported,
+        "error_count": job.error_count,
+        "errors": errors if finished else [],
+        "message": message_restored(job.message_sentence, job.message),
+    }
+
+
+def import_jobs_reconcile(
+    model, task: str, *, grace_seconds: int = 60, stale_seconds: int = 1800
+) -> list[int]:
+    """Re-enqueue jobs of `model` no worker took (broker down) or whose worker died mid-run; their ids."""
     now = timezone.now()
-    stale = ResidentImportJob.objects.filter(
-        status=ResidentImportJob.Status.RUNNING, started_at__lt=now - timedelta(seconds=stale_seconds)
+    stale = model.objects.filter(
+        status=model.Status.RUNNING, started_at__lt=now - timedelta(seconds=stale_seconds)
     )
     # The import writes in one transaction, so a dead worker left nothing half-written: run it again.
-    stale.update(status=ResidentImportJob.Status.PENDING)
+    stale.update(status=model.Status.PENDING)
     ids = list(
-        ResidentImportJob.objects.filter(
-            status=ResidentImportJob.Status.PENDING, created_at__lt=now - timedelta(seconds=grace_seconds)
+        model.objects.filter(
+            status=model.Status.PENDING, created_at__lt=now - timedelta(seconds=grace_seconds)
         ).values_list("id", flat=True)
     )
     for job_id in ids:
-        enqueue(IMPORT_TASK, job_id)
+        enqueue(task, job_id)
     return ids
+
+
+def resident_import_jobs_reconcile(*, grace_seconds: int = 60, stale_seconds: int = 1800) -> list[int]:
+    return import_jobs_reconcile(
+        ResidentImportJob, IMPORT_TASK, grace_seconds=grace_seconds, stale_seconds=stale_seconds
+    )

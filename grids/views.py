@@ -345,20 +345,7 @@ def resident_import_job(request, pk: int):
 def resident_import_job_status(request, pk: int):
     """The small JSON document the progress page polls."""
     job = selectors.resident_import_job_get_for(request.user, pk)
-    finished = job.status not in (ResidentImportJob.Status.PENDING, ResidentImportJob.Status.RUNNING)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "finished": finished,
-            "total": job.total,
-            "processed": job.processed,
-            "imported": job.imported,
-            "error_count": job.error_count,
-            "errors": job.errors_localized() if finished else [],
-            "message": job.message_localized(),
-        }
-    )
+    return JsonResponse(residents_import.import_job_status(job))
 
 
 # --- Administrator workload -------------------------------------------------------------------------------

@@ -152,6 +152,14 @@ def _footprint_clean(footprint) -> dict | None:
     return footprint
 
 
+def building_parts(road: str, number: str, name: str) -> addresses.AddressParts:
+    """The standard parts of a building's address from its road, door number and building number/name,
+    read back through the parser, so "1", "1栋", "1号楼" and "一幢" are the same building. (The bulk import
+    reads each row with this too.)"""
+    marker = "栋" if name and name[-1].isascii() and name[-1].isalnum() else ""
+    return addresses.address_parse(f"{road}{number.removesuffix('号')}号{name}{marker}")
+
+
 @transaction.atomic
 def building_save(
     *,
@@ -178,9 +186,7 @@ def building_save(
         number, field="number", label=gettext_lazy("the door number"), max_length=20, required=True
     )
     name = _text(name, field="name", label=gettext_lazy("the building number"), max_length=40)
-    # The parts are read back through the parser, so "1", "1栋", "1号楼" and "一幢" are the same building.
-    marker = "栋" if name and name[-1].isascii() and name[-1].isalnum() else ""
-    parts = addresses.address_parse(f"{road}{number.removesuffix('号')}号{name}{marker}")
+    parts = building_parts(road, number, name)
     road_row = road_ensure(district=_district_of(found), name=parts.road)
     key = addresses.building_key(road_row.key, parts.number, parts.building)
     clash = Building.objects.filter(road=road_row, address_key=key)
@@ -229,6 +235,32 @@ def _area(value) -> Decimal | None:
     return area
 
 
+def house_parts(building: Building, unit, room: str) -> addresses.AddressParts:
+    """The standard parts of a house's address: the building's address, the unit, the room; the unit must
+    be one the building has."""
+    unit_text = "" if unit in (None, "") else f"{unit}单元"
+    parts = addresses.address_parse(f"{building.address}{unit_text}{room}")
+    if parts.unit is not None and parts.unit > building.units:
+        raise InvalidInput(
+            gettext_noop("the building has %(units)s units: there is no unit %(unit)s"),
+            units=building.units,
+            unit=parts.unit,
+            field="unit",
+        )
+    return parts
+
+
+def house_floor(building: Building, parts: addresses.AddressParts, floor, room: str) -> int:
+    """The floor given, or the one the room number says; within the building's floors."""
+    if floor in (None, ""):
+        floor = parts.floor
+    if floor is None:
+        raise InvalidInput(
+            gettext_noop("give the floor: it cannot be read from room %(room)s"), room=room, field="floor"
+        )
+    return _count(floor, field="floor", label=gettext_lazy("the floor"), low=-10, high=building.floors)
+
+
 @transaction.atomic
 def house_save(
     *,
@@ -246,22 +278,8 @@ def house_save(
     if house is not None:
         _edit_check(actor, house.grid_id)
     room = _text(room, field="room", label=gettext_lazy("the room number"), max_length=20, required=True)
-    unit_text = "" if unit in (None, "") else f"{unit}单元"
-    parts = addresses.address_parse(f"{building.address}{unit_text}{room}")
-    if parts.unit is not None and parts.unit > building.units:
-        raise InvalidInput(
-            gettext_noop("the building has %(units)s units: there is no unit %(unit)s"),
-            units=building.units,
-            unit=parts.unit,
-            field="unit",
-        )
-    if floor in (None, ""):
-        floor = parts.floor
-    if floor is None:
-        raise InvalidInput(
-            gettext_noop("give the floor: it cannot be read from room %(room)s"), room=room, field="floor"
-        )
-    floor = _count(floor, field="floor", label=gettext_lazy("the floor"), low=-10, high=building.floors)
+    parts = house_parts(building, unit, room)
+    floor = house_floor(building, parts, floor, room)
     key = addresses.house_key(building.address_key, parts.unit, parts.room)
     clash = House.objects.filter(building=building, address_key=key)
     if house is not None:

@@ -20,7 +20,6 @@ from .. import addresses, services
 from ..models import Building, House, Road
 from ..selectors import NOT_FOUND
 from .checks import Context, FirstRows, RowCheck, chunks
-from .cleaning import building_parts, house_floor, house_parts
 from .columns import LABELS, coded
 from .reading import Record, Table
 
@@ -145,7 +144,7 @@ def _building_check(record: Record, context: Context, roads: _Roads, districts: 
         )
         for column, field, label, n, required in _BUILDING_TEXTS
     )
-    parts = check.check("number", building_parts, road, number, name) if road and number else None
+    parts = check.check("number", services.building_parts, road, number, name) if road and number else None
     use = coded(record.get("use"), Building.Use) or Building.Use.RESIDENTIAL
     use = check.check("use", services._choice, use, Building.Use, field="use", label=LABELS["use"])
     floors, units = (
@@ -331,10 +330,12 @@ def _house_check(row: _HouseRow, building: Building, context: Context) -> House 
         max_length=20,
         required=True,
     )
-    parts = None
+    parts = floor = None
     if room:
-        parts = check.check("room", house_parts, building, unit, room, columns_by_field={"unit": "unit"})
-    floor = check.check("floor", house_floor, building, parts, record.text("floor"), room) if parts else None
+        by_field = {"unit": "unit"}
+        parts = check.check("room", services.house_parts, building, unit, room, columns_by_field=by_field)
+    if parts:
+        floor = check.check("floor", services.house_floor, building, parts, record.text("floor"), room)
     use = check.check(
         "use",
         services._choice,

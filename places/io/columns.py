@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from gridmgmt.errors import InvalidInput
-from gridmgmt.messages import Message
+from grids import residents_import
 from grids.residents_import import RowError, _text
 
 from ..models import BaseDataImportJob, Building, Facility, House, Occupancy, Organisation
@@ -208,32 +208,9 @@ HEADER_ALIASES = {
 def header_read(names, layout: Layout, *, row: int = 1) -> tuple[dict[str, int], list[RowError]]:
     """{column: position} of a header (cells of a sheet's first row, or the property names of a GeoJSON
     file), and what is wrong with it: unknown or repeated columns, required ones missing."""
-    index: dict[str, int] = {}
-    errors = []
-    for position, raw in enumerate(names or ()):
-        text = _text(raw)
-        if not text:
-            continue
-        name = HEADER_ALIASES.get(text.lower(), text.lower().replace(" ", "_"))
-        if name not in layout.columns:
-            known = ", ".join(layout.columns)
-            errors.append(
-                RowError(row, text, Message(gettext_noop("unknown column (known: %(known)s)"), known=known))
-            )
-        elif name in index:
-            errors.append(RowError(row, name, Message(gettext_noop("the column appears twice"))))
-        else:
-            index[name] = position
-    for group in layout.required:
-        if any(name in index for name in group):
-            continue
-        if len(group) == 1:
-            errors.append(RowError(row, group[0], Message(gettext_noop("missing required column"))))
-        else:
-            either = " / ".join(group)
-            missing = Message(gettext_noop("one of the columns %(columns)s is required"), columns=either)
-            errors.append(RowError(row, either, missing))
-    return index, errors
+    return residents_import.header_read(
+        names, columns=layout.columns, required=layout.required, aliases=HEADER_ALIASES, row=row
+    )
 
 
 # --- coded values ---------------------------------------------------------------------------------------

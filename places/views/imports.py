@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from gridmgmt import policy
 from gridmgmt.errors import DomainError, InvalidInput
 from gridmgmt.roles import Role, user_roles
+from grids.residents_import import import_job_status
 
 from ..io import jobs
 from ..io.columns import LAYOUTS, Kind
@@ -86,13 +87,13 @@ def base_data_import(request):
 @login_required
 def base_data_import_job(request, pk: int):
     job = jobs.import_job_get_for(request.user, pk)
-    return render(request, "places/import_progress.html", {"job": job, "status": jobs.import_job_status(job)})
+    return render(request, "places/import_progress.html", {"job": job, "status": import_job_status(job)})
 
 
 @login_required
 def base_data_import_job_status(request, pk: int):
     """The small JSON document the progress page polls."""
-    return JsonResponse(jobs.import_job_status(jobs.import_job_get_for(request.user, pk)))
+    return JsonResponse(import_job_status(jobs.import_job_get_for(request.user, pk)))
 
 
 @login_required

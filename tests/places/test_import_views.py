@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from gridmgmt.celery import app as celery_app
 from gridmgmt.errors import NotAllowed
+from grids import residents_import
 from places.io import checks, jobs
 from places.models import BaseDataImportJob, Building, House
 from places.tasks import import_base_data_task, reconcile_base_data_imports_task
@@ -161,13 +162,13 @@ def test_the_upload_is_stored_encrypted_and_deleted_once_the_task_ran(world, tow
 def test_the_job_saves_its_progress_where_the_page_sees_it_while_it_runs(world, tower, monkeypatch, kind):
     monkeypatch.setattr(checks, "PROGRESS_EVERY", 1)
     seen = []
-    original = jobs._ProgressSaver.__call__
+    original = residents_import.ProgressSaver.__call__
 
     def saving(self, processed, total):
         original(self, processed, total)
         seen.append(BaseDataImportJob.objects.values_list("processed", "total").get(pk=self.job_id))
 
-    monkeypatch.setattr(jobs._ProgressSaver, "__call__", saving)
+    monkeypatch.setattr(residents_import.ProgressSaver, "__call__", saving)
     lat, lng = centre(world.g1)
     data = {
         "houses": csv_of(HOUSE, GOOD),
@@ -203,7 +204,7 @@ def test_someone_elses_job_is_not_found(client, world, persona):
 
 def test_reconcile_re_enqueues_jobs_no_worker_took(world, tower, monkeypatch):
     sent = []
-    monkeypatch.setattr(jobs, "enqueue", lambda task, *args: sent.append(args))
+    monkeypatch.setattr(residents_import, "enqueue", lambda task, *args: sent.append(args))
     fresh, old, dead = upload(world, GOOD), upload(world, GOOD), upload(world, GOOD)
     an_hour_ago = timezone.now() - timedelta(hours=1)
     BaseDataImportJob.objects.filter(pk=old.pk).update(created_at=an_hour_ago)
