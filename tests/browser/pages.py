@@ -49,6 +49,7 @@ SKIPPED_PREFIXES = ("/api/", "/open311/", "/admin/", "/i18n/", "/healthz", "/log
 SKIPPED_ROUTES = {
     "case-photo": "a photo file, shown on the case page",
     "places-facility-photo": "a photo file, shown on the facility page",
+    "places-export": "a file download (CSV, XLSX, GeoJSON), linked from the import page",
 }
 
 
@@ -177,6 +178,16 @@ def _base_data_picks(grid) -> dict[str, list]:
         "organisation": first(Organisation.objects.filter(grid=grid)),
         "facility": first(Facility.objects.filter(grid=grid)) + facilities,
     }
+    from places.io import jobs as place_jobs
+
+    lat, lng = Building.objects.filter(grid=grid).values_list("lat", "lng").first()
+    upload = SimpleUploadedFile(
+        "facilities.csv", f"facility_class,lat,lng\n0101,{lat},{lng}\n".encode(), content_type="text/csv"
+    )
+    administrator = get_user_model().objects.get(username="gridadmin1")
+    picks["import_job"] = [
+        place_jobs.import_job_create(actor=administrator, kind="facilities", upload=upload).pk
+    ]
     missing = [kind for kind, pks in picks.items() if not pks or pks[0] is None]
     assert not missing, f"the demo's grid {grid.code} has no {', '.join(missing)}"
     return picks
@@ -200,6 +211,7 @@ FILLERS: list[tuple[str, object]] = [
     ("places-unmatched-*:pk", lambda d: d.places["unmatched"]),
     ("places-organisation-*:pk", lambda d: d.places["organisation"]),
     ("places-facility-*:pk", lambda d: d.places["facility"]),
+    ("places-import-job*:pk", lambda d: d.places["import_job"]),
     ("*:action", lambda d: ["accept"]),  # case actions are posted; a GET must say so
     ("*:field", lambda d: ["phone"]),
     ("*:fmt", lambda d: ["csv"]),
