@@ -5,8 +5,9 @@ It is planned first, as plain data from the grid outlines and a seed (`base_data
 database), then entered through places.services as a survey team would enter it (`base_data_write`,
 `base_data_residents`), so every address key, grid check, code and encryption is the real one.
 
-Sizes are kept modest (about ten buildings, fifty houses, ten organisations and fifteen facilities a grid)
-so that `make run` seeds in seconds; `bench/base_data.py` measures the pages at a city's size.
+Sizes are kept modest (about eleven buildings with ninety houses, a dozen organisations and fifteen
+facilities a grid) so that `make run` seeds in seconds; `bench/base_data.py` measures the pages at a city's
+size.
 """
 
 from __future__ import annotations
