@@ -2,8 +2,9 @@
 tenants and their landlords, organisations and city facilities in every demo grid.
 
 It is planned first, as plain data from the grid outlines and a seed (`base_data_plan`: deterministic, no
-database), then entered through places.services as a survey team would enter it (`base_data_write`,
-`base_data_residents`), so every address key, grid check, code and encryption is the real one.
+database), then entered as a survey team would (`base_data_write`, `base_data_residents`): buildings and
+houses as a file through the base-data import (places.io, checked row by row, written in bulk), the rest
+through places.services, so every address key, grid check, code and encryption is the real one.
 
 Sizes are kept modest (about eleven buildings with ninety houses, a dozen organisations and fifteen
 facilities a grid) so that `make run` seeds in seconds; `bench/base_data.py` measures the pages at a city's
