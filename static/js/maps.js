@@ -45,6 +45,8 @@
     if (!layers.length) el.classList.add("no-tiles");
     return map;
   }
+  // The base-data pages' maps (static/js/places.js, loaded after this file) start from the same map.
+  window.GridMaps = { makeMap: makeMap };
 
   // --- marks: an SVG path per shape, for the map's markers and the legend's swatches alike ---
   function shapePath(shape, x, y, r) {

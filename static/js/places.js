@@ -20,23 +20,9 @@
   var ALERT = "#b00020";
   var FOOTPRINT = { color: "#7a4a00", weight: 2, fillColor: "#f0a202", fillOpacity: 0.3 };
 
+  // A map with the configured tiles and translated zoom buttons: static/js/maps.js makes it for every page.
   function makeMap(el) {
-    var map = L.map(el, { zoomControl: false }).setView(config.center, config.zoom);
-    var controls = config.controls || {};
-    L.control.zoom({ zoomInTitle: controls.zoomIn || "+", zoomOutTitle: controls.zoomOut || "−" }).addTo(map);
-    var layers = config.layers || [];
-    layers.forEach(function (spec, i) {
-      var options = { maxZoom: spec.maxZoom || 19, attribution: i === 0 ? config.attribution || "" : "" };
-      if (spec.subdomains) options.subdomains = spec.subdomains;
-      if (spec.referrerPolicy) options.referrerPolicy = spec.referrerPolicy;
-      var layer = L.tileLayer(spec.url, options);
-      layer.on("tileerror", function () {
-        el.classList.add("tiles-failed");
-      });
-      layer.addTo(map);
-    });
-    if (!layers.length) el.classList.add("no-tiles");
-    return map;
+    return window.GridMaps.makeMap(el);
   }
 
   function gridOutline(geojson) {
