@@ -72,3 +72,7 @@ screenshots: $(STAMP) | var
 bench: $(STAMP) | var
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/base_data.py
+	dropdb --if-exists -h 127.0.0.1 -U postgres gridmgmt_io_bench
+	createdb -h 127.0.0.1 -U postgres gridmgmt_io_bench
+	$(BIN)/python bench/base_data_import.py --database-url postgres://postgres@127.0.0.1:5432/gridmgmt_io_bench

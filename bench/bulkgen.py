@@ -178,6 +178,7 @@ def cases_generate(*, n: int, now: dt.datetime, open_share: float, seed: int = 7
                 "lng": lng,
                 "address": "",
                 "grid_id": grid_id,
+                "facility_id": None,
                 "category_id": category.pk,
                 "description": f"{category.name} (bench)",
                 "priority": category.default_priority,

@@ -35,6 +35,7 @@ from grids.geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, to_shape
 from grids.models import Grid, Jurisdiction, Resident
 from notifications.models import Notification
 from places.models import Facility
+from places.taxonomy import facility_classes_ensure
 from worktime.services import calendar_china_2026, calendar_default
 
 from . import reference as data
@@ -258,6 +259,7 @@ def demo_seed(*, cases: int = 360, seed: int = 1, now: dt.datetime | None = None
         departments = _seed_departments(summary, categories, streets)
         people = _seed_people(summary, grids, departments, rng)
         # The base data first, so residents write the addresses of real houses (most of them) and link.
+        facility_classes_ensure()  # the standard's classes: migrated, but a flushed test database lacks them
         plan = base_data_plan(grid_areas(grids), seed=seed, residents_per_grid=RESIDENTS_PER_GRID)
         written = base_data_write(plan, grids, departments)
         _seed_residents(summary, grids, rng, plan)
