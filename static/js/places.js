@@ -248,7 +248,13 @@
     });
     // On a phone the open list would hide the map: there it opens from its button.
     var narrow = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
-    L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
+    var control = L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
+    // Leaflet names its button "Layers" in English: the page gives the word in its language.
+    var toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+    if (toggle && el.getAttribute("data-msg-layers")) {
+      toggle.title = el.getAttribute("data-msg-layers");
+      toggle.setAttribute("aria-label", el.getAttribute("data-msg-layers"));
+    }
     if (outline) fit(map, outline.getBounds());
   }
 
