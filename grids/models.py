@@ -203,8 +203,10 @@ class ResidentAccessLog(models.Model):
         return f"{self.username} revealed {self.field} of resident {self.resident_id}"
 
 
-class ResidentImportJob(models.Model):
-    """A bulk import uploaded in the browser and run by a Celery task; the page polls its progress."""
+class ImportJob(models.Model):
+    """A file uploaded in the browser and imported by a Celery task; the page polls its progress. Each kind
+    of import keeps its jobs in a table of its own (residents here, base data in places.BaseDataImportJob);
+    grids.residents_import runs them all alike."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting for a worker")
@@ -214,12 +216,11 @@ class ResidentImportJob(models.Model):
         FAILED = "failed", _("failed")
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="resident_imports"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     filename = models.CharField(max_length=200)
-    # The upload holds PII in clear, so it is stored Fernet-encrypted and deleted once the job has run.
-    upload = models.FileField(upload_to="resident-imports/", blank=True)
-    partial = models.BooleanField(default=False, help_text="import the good rows even if some are bad")
+    # The upload may hold PII in clear, so it is stored Fernet-encrypted and deleted once the job has run.
+    upload = models.FileField(upload_to="imports/", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
@@ -235,10 +236,8 @@ class ResidentImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"import {self.pk} ({self.filename}): {self.status}"
 
     def message_localized(self) -> str:
         """The job's outcome in the active language."""
@@ -250,3 +249,16 @@ class ResidentImportJob(models.Model):
             {"row": e["row"], "column": e["column"], "message": message_restored(e, e.get("message", ""))}
             for e in self.errors[:limit]
         ]
+
+
+class ResidentImportJob(ImportJob):
+    """A resident register (CSV/XLSX) being imported (grids.residents_import)."""
+
+    upload = models.FileField(upload_to="resident-imports/", blank=True)
+    partial = models.BooleanField(default=False, help_text="import the good rows even if some are bad")
+
+    class Meta(ImportJob.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.filename}): {self.status}"

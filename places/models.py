@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from grids import pii
+from grids.models import ImportJob
 
 
 class Road(models.Model):
@@ -313,7 +314,7 @@ class Facility(models.Model):
         return self.code
 
 
-class BaseDataImportJob(models.Model):
+class BaseDataImportJob(ImportJob):
     """A base-data file (buildings, houses, occupancies, organisations or facilities) uploaded in the
     browser and imported by a Celery task; the page polls its progress (like grids.ResidentImportJob)."""
 
@@ -324,35 +325,11 @@ class BaseDataImportJob(models.Model):
         ORGANISATIONS = "organisations", _("organisations")
         FACILITIES = "facilities", _("facilities")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("waiting for a worker")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        REJECTED = "rejected", _("rejected: nothing imported")
-        FAILED = "failed", _("failed")
-
     kind = models.CharField(max_length=14, choices=Kind.choices)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="base_data_imports"
-    )
-    filename = models.CharField(max_length=200)
     upload = models.FileField(upload_to="base-data-imports/", blank=True)  # encrypted; deleted once run
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    imported = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(
-        default=list, blank=True, help_text="[{row, column, message, …}], the first 1000"
-    )
-    message = models.TextField(blank=True)
-    message_sentence = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(ImportJob.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.pk} ({self.filename}): {self.status}"
