@@ -614,12 +614,22 @@ def _house_named(user, entry, text: str) -> House:
     house, reason = selectors.house_for_address(text, grid_id=entry.grid_id)
     if house is not None and not policy.can_edit_base_data_in(user, house.grid_id):
         house, reason = None, "elsewhere"
+    if house is None and reason == "ambiguous":
+        raise InvalidInput(
+            gettext_noop("several houses have the address %(address)s: write it out in full"),
+            address=text[:100],
+            field="address",
+        )
+    if house is None and reason == "elsewhere":
+        raise InvalidInput(
+            gettext_noop("the house %(address)s is not in your grids"), address=text[:100], field="address"
+        )
     if house is None:
-        template = {
-            "ambiguous": gettext_noop("several houses have the address %(address)s: write it out in full"),
-            "elsewhere": gettext_noop("the house %(address)s is not in your grids"),
-        }.get(reason, gettext_noop("no house of the base data has the address %(address)s"))
-        raise InvalidInput(template, address=text[:100], field="address")
+        raise InvalidInput(
+            gettext_noop("no house of the base data has the address %(address)s"),
+            address=text[:100],
+            field="address",
+        )
     return house
 
 

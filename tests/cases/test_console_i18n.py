@@ -154,6 +154,7 @@ _APPS = (
     "grids",
     "notifications",
     "open311",
+    "places",
     "worktime",
 )
 _ERRORS = {
@@ -191,8 +192,15 @@ def _refusal_templates() -> tuple[dict[str, str], list[str]]:
             if isinstance(node, ast.Assign) and _noop_text(node.value) is not None:
                 for target in node.targets:
                     constants[getattr(target, "id", None)] = _noop_text(node.value)
+            # A table of marked templates ({"house": gettext_noop("…"), …}), raised as TABLE[key].
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and node.value.values:
+                if all(_noop_text(value) is not None for value in node.value.values):
+                    for target in node.targets:
+                        constants[getattr(target, "id", None)] = "a table of templates"
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in _ERRORS:
                 first = node.args[0] if node.args else None
+                if isinstance(first, ast.Subscript):
+                    first = first.value  # TABLE[key]: the table must hold marked templates only
                 if isinstance(first, ast.Name | ast.Attribute):
                     named.append((getattr(first, "id", None) or first.attr, f"{where}:{node.lineno}"))
                 elif _noop_text(first) is None:
