@@ -8,8 +8,10 @@ and rows elsewhere are errors naming the grid.
 from django.db import IntegrityError
 from django.utils.translation import gettext_noop
 
+from gridmgmt import policy
 from gridmgmt.messages import Message
 from grids.residents_import import ImportResult, Progress, RowError
+from places.services import residents_link_addresses
 
 from . import bulk, rowwise
 from .checks import Context
@@ -42,6 +44,11 @@ def base_data_import(
         # Someone wrote one of these rows between the check and the insert; the transaction is undone.
         result.errors.append(RowError(0, "", Message(MEANWHILE)))
         result.fatal, result.imported = True, 0
+    if kind == Kind.HOUSES and result.imported and not result.errors:
+        # Residents whose written address names one of the new houses now live there on the record; the
+        # rest stay listed as unmatched for their grids' administrators.
+        scope = None if actor is None else policy.base_data_editable_grid_ids(actor)
+        residents_link_addresses(grid_ids=scope)
     if progress is not None:
         progress(result.total, result.total)
     order = {column: at for at, column in enumerate(layout.columns)}

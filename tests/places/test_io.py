@@ -16,7 +16,7 @@ from grids.residents_import import ImportFileError
 from places import codes, services
 from places.io.exporting import base_data_export
 from places.io.importing import base_data_import
-from places.models import Building, Facility, House, Occupancy, Organisation, Road
+from places.models import Building, Facility, House, Occupancy, Organisation, Road, UnmatchedAddress
 from tests.factories import centre, square
 from tests.grids.resident_factories import id_number, resident
 
@@ -873,3 +873,17 @@ def test_since_in_the_future_is_refused_by_the_service(world, homes):
     later = (timezone.localdate() + timedelta(days=3)).isoformat()
     result = load("occupancies", csv_of(OCCUPANCY, [[number, homes[0].address, "", "", "", "", later, ""]]))
     assert where(result) == [(2, "since")] and said(result)[2] == "the moving-in date is in the future"
+
+
+def test_an_imported_house_takes_in_the_residents_whose_address_names_it(world, tower):
+    from places.models import Occupancy
+    from tests.grids.resident_factories import resident
+
+    waiting = resident(world.g1, address="南昌市东湖区八一大道123号1栋2单元301室")
+    elsewhere = resident(world.g1, address="八一大道123号1栋2单元999室")
+    result = load(
+        "houses", csv_of(HOUSE, [["八一大道123号1栋", 2, "301", "", "", ""]]), actor=world.gridadmin
+    )
+    assert (result.imported, result.errors) == (1, [])
+    assert Occupancy.objects.get(resident=waiting).house.address == "八一大道123号1栋2单元301室"
+    assert list(UnmatchedAddress.objects.values_list("resident_id", flat=True)) == [elsewhere.pk]
