@@ -313,7 +313,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-unrouted": {"task": "dispatch.tasks.reconcile_task", "schedule": 120.0},
     "send-notifications": {"task": "notifications.tasks.send_pending_notifications_task", "schedule": 60.0},
     "reconcile-resident-imports": {"task": "grids.tasks.reconcile_resident_imports_task", "schedule": 120.0},
-    "reconcile-base-data-imports": {"task": "places.tasks.reconcile_base_data_imports_task", "schedule": 120.0},
+    "reconcile-base-data-imports": {
+        "task": "places.tasks.reconcile_base_data_imports_task",
+        "schedule": 120.0,
+    },
     # Evaluation figures of yesterday, the last 7 and 60 days, the month to date and the last month.
     "materialise-evaluation": {
         "task": "evaluation.tasks.materialise_evaluation_task",
