@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, replace
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_noop
 
@@ -191,7 +191,9 @@ def house_landlords(house: House) -> list:
 
 def resident_occupancies(resident) -> list[Occupancy]:
     """A resident's homes, the current one first."""
-    return list(resident.occupancies.select_related("house__building").order_by("until", "-since"))
+    # The current home (no `until`) first on every database: PostgreSQL sorts NULLs last unless told.
+    rows = resident.occupancies.select_related("house__building")
+    return list(rows.order_by(F("until").desc(nulls_first=True), "-since"))
 
 
 def unmatched_for(user, *, grid_id: int | None = None) -> QuerySet[UnmatchedAddress]:
