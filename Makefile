@@ -4,7 +4,9 @@
 
 PY ?= python3
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Two pytest-xdist workers (this machine has two vCPUs), each module on one worker (its shared world is
+# built once); PYTEST_ARGS=… replaces this, e.g. to run one file in one process.
+PYTEST_ARGS ?= -n 2 --dist loadscope
 
 VENV := .venv
 BIN := $(VENV)/bin
