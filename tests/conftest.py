@@ -45,19 +45,6 @@ def _isolated_test_settings(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
-def _migrated_reference_rows_back(request, django_db_blocker):
-    """A transactional test (live server, real commits) ends by emptying every table, the rows migrations
-    load with them. The facility classes (CJ/T 214, places migration 0002) are put back after it, so a test
-    that runs later on the same database finds them whatever the order (pytest-xdist changes it)."""
-    yield
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
-        from places.taxonomy import facility_classes_ensure
-
-        with django_db_blocker.unblock():
-            facility_classes_ensure()
-
-
-@pytest.fixture(autouse=True)
 def _fresh_process_state():
     """Per-process caches must not leak between tests: the point → grid index is keyed by the layer
     version, which each test's rollback resets (while PostgreSQL sequences hand out new grid ids), and a

@@ -12,6 +12,8 @@ from departments.models import Department
 from dispatch.models import RoutingRule
 from gridmgmt.roles import Role
 from grids import services as grid_services
+from places.models import FacilityClass
+from places.taxonomy import facility_classes_ensure
 from worktime.models import CalendarDay, WorkCalendar, WorkingHours
 from worktime.services import STANDARD_HOURS, calendar_make_default, calendar_touch
 
@@ -155,6 +157,10 @@ def world_build() -> SimpleNamespace:
     about something else; tests of working time make an office-hours calendar the default
     (`work_calendar()`)."""
     work_calendar("round the clock", hours=ROUND_THE_CLOCK)
+    # The facility classes come with a migration; a transactional test that ran before on this database
+    # (in any order under pytest-xdist) emptied every table, them included.
+    if not FacilityClass.objects.exists():
+        facility_classes_ensure()
     area = district()
     g1, g2, g3, g4 = area["grids"]
     sanitation = department("sanitation", "环卫局")
