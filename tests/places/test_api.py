@@ -9,12 +9,9 @@ constant query counts and the OpenAPI document.
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from cases import services as case_services
 from cases.models import Case
@@ -41,31 +38,6 @@ LEGAL_REP = "王小明"
 CONTACT = "李红梅"
 PHONE = "13812345678"
 OCCUPANT = "陈小红"
-
-
-@pytest.fixture(autouse=True)
-def _api_cache(settings):
-    """Throttle counters live in the cache: a fresh in-memory one per test, never var/cache."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "places-api"}
-    }
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def api():
-    """`api(user)` → an APIClient sending the user's token; `api()` → anonymous."""
-
-    def client_for(user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return client_for
 
 
 @pytest.fixture
