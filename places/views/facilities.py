@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from departments.models import Department
 from gridmgmt import policy
@@ -181,6 +181,7 @@ def facility_detail(request, pk: int):
 
 
 @login_required
+@require_GET
 def facility_photo(request, pk: int):
     """The facility's photo, to those who may see the facility (media files are not served openly)."""
     _reader_check(request.user)

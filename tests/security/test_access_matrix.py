@@ -521,7 +521,10 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "places-facility-create": create_page(),
     "places-facility-detail": same(grid1_row(FACILITY_READERS, ok=200, hidden=FACILITY_HIDDEN)),
     "places-facility-edit": grid1_edit_page(readers=FACILITY_READERS, hidden=FACILITY_HIDDEN),
-    "places-facility-photo": same(grid1_row(FACILITY_READERS, ok=200, hidden=FACILITY_HIDDEN)),
+    "places-facility-photo": {
+        "GET": grid1_row(FACILITY_READERS, ok=200, hidden=FACILITY_HIDDEN),
+        "POST": WEB_405,  # a file, like case-photo
+    },
     # The import page also offers the exports: those who read base data (staff: their facilities) see it;
     # only grid administrators upload.
     "places-import": {"GET": web(BASE_READERS | STAFF, 200), "POST": web(GRIDADMINS, WRITE)},
