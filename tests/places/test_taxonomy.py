@@ -96,8 +96,16 @@ def test_the_taxonomy_module_loads_no_model_so_the_migration_may_import_it():
 # --- in the database ----------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def migrated(db):
+    """The rows migration 0002 loaded. A transactional test that ran earlier on this database (pytest-xdist
+    runs modules in any order) emptied every table; the migration's own function puts them back then."""
+    if not FacilityClass.objects.exists():
+        taxonomy.facility_classes_ensure()
+
+
 @pytest.mark.django_db
-def test_the_migration_loaded_every_class_with_its_parent():
+def test_the_migration_loaded_every_class_with_its_parent(migrated):
     rows = {row.code: row for row in FacilityClass.objects.select_related("parent")}
     assert sorted(rows) == sorted(ALL_CODES)
     for major in MAJORS:
@@ -114,7 +122,7 @@ def test_the_migration_loaded_every_class_with_its_parent():
 
 
 @pytest.mark.django_db
-def test_ensure_writes_nothing_when_the_taxonomy_is_there():
+def test_ensure_writes_nothing_when_the_taxonomy_is_there(migrated):
     assert taxonomy.facility_classes_ensure() == 0
     assert taxonomy.facility_classes_ensure() == 0
     assert FacilityClass.objects.count() == len(ALL_CODES)
@@ -130,7 +138,7 @@ def test_ensure_creates_every_class_in_an_empty_table():
 
 
 @pytest.mark.django_db
-def test_ensure_restores_the_standards_names_and_parent_but_keeps_a_deployments_case_category():
+def test_ensure_restores_the_standards_names_and_parent_but_keeps_a_deployments_case_category(migrated):
     lamp = FacilityClass.objects.get(code="0116")
     FacilityClass.objects.filter(pk=lamp.pk).update(
         name="灯", name_en="", parent=FacilityClass.objects.get(code="06"), case_category_code="9901"
@@ -146,7 +154,7 @@ def test_ensure_restores_the_standards_names_and_parent_but_keeps_a_deployments_
 
 
 @pytest.mark.django_db
-def test_ensure_leaves_a_deployments_own_classes_alone():
+def test_ensure_leaves_a_deployments_own_classes_alone(migrated):
     FacilityClass.objects.create(code="0199", name="自定义设施", parent=FacilityClass.objects.get(code="01"))
     assert taxonomy.facility_classes_ensure() == 0
     assert FacilityClass.objects.filter(code="0199").exists()
