@@ -12,6 +12,7 @@ the map's attribution names its sources in their own words.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections import defaultdict
@@ -112,6 +113,15 @@ def district_seed(*, cases: int = 60, seed: int = 7) -> District:
     evaluation_materialise_nightly()
 
     open_cases = Case.objects.filter(state__in=OPEN_STATES)
+    running = open_cases.filter(suspended_at__isnull=True, deadline_at__isnull=False)
+    if not running.filter(overdue_at__isnull=False).exists():
+        # The seed's history is drawn relative to now: at some hours none of its few open cases has run out
+        # of time yet. The deadline sweep, run just after the earliest running deadline, makes one overdue.
+        from dispatch.services import deadlines_enforce
+
+        earliest = running.order_by("deadline_at").values_list("deadline_at", flat=True).first()
+        if earliest is not None:
+            deadlines_enforce(now=earliest + dt.timedelta(minutes=1))
     pending = ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING).values("case")
     picks = {
         "suspended": open_cases.filter(suspended_at__isnull=False),
