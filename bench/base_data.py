@@ -32,7 +32,6 @@ import datetime as dt
 import io
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -77,26 +76,13 @@ RARE_NAME = "鑫瑞"
 RARE_SHARE = 0.002
 
 
+from bench.run import machine, pct  # noqa: E402 - one way to measure and describe the machine
+
 results: dict = {"rows": []}
 
 
 def log(message: str) -> None:
     print(f"[bench-base {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
-
-
-def machine() -> str:
-    cpu = platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem = Path("/proc/meminfo").read_text().split()[1]
-    return f"{cpu}, {os.cpu_count()} CPUs, {int(mem) / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 def database_recreate() -> None:
