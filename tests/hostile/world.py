@@ -8,7 +8,6 @@ one changed.
 """
 
 import io
-from datetime import date
 from types import SimpleNamespace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,7 +19,6 @@ from gridmgmt import tasking
 from grids import residents_import
 from open311.models import AttributeValue, ServiceAttribute
 from open311.services import api_key_ensure_demo, request_create
-from places import services as place_services
 
 from ..cases.helpers import drive, report
 from ..factories import centre, world_build
@@ -66,33 +64,6 @@ def _open311_questions(world) -> None:
     AttributeValue.objects.create(attribute=smell, key="rotten", name="腐烂")
 
 
-def _base_data(world) -> SimpleNamespace:
-    """A building with a rented house, its landlord and tenant, a resident whose address matches no house,
-    an organisation and a facility maintained by the staff persona's department, all in grid 1."""
-    building = place_factories.building(world.g1, road="八一大道", number="123", name="1")
-    house = place_factories.house(building, unit=1, room="301", use="rented")
-    landlord, tenant = resident(world.g1), resident(world.g1)
-    place_services.occupancy_start(actor=None, resident=landlord, house=house, since=date(2015, 1, 1))
-    occupancy = place_services.occupancy_start(
-        actor=None, resident=tenant, house=house, since=date(2020, 1, 1), relation="tenant", landlord=landlord
-    )
-    resident(world.g1, address="八一大道999号")
-    place_services.residents_link_addresses(grid_ids=[world.g1.pk])
-    organisation = place_services.organisation_save(
-        actor=None,
-        name="洪城副食店",
-        credit_code="91350100M000100Y43",
-        kind="shop",
-        building=building,
-        legal_representative="王小明",
-        contact_phone="13812345678",
-    )
-    facility = place_factories.facility(world.g1, code="0101", department=world.sanitation)
-    return SimpleNamespace(
-        building=building, house=house, occupancy=occupancy, organisation=organisation, facility=facility
-    )
-
-
 def hostile_world_build() -> SimpleNamespace:
     world = world_build()
     with tasking.suppressed():
@@ -126,7 +97,7 @@ def hostile_world_build() -> SimpleNamespace:
     for case in cases.values():
         case.refresh_from_db()
     return SimpleNamespace(
-        places=_base_data(world),
+        places=place_factories.grid_base_data(world),
         world=world,
         cases=cases,
         resident=resident(world.g1),

@@ -10,7 +10,6 @@ answer (200, a redirect, or the 400/409 of bad input), a refused one 401/403/404
 
 import io
 import json
-from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -27,10 +26,8 @@ from PIL import Image
 from gridmgmt import tasking
 from grids import residents_import
 from open311.services import api_key_ensure_demo, request_create
-from places import services as place_services
 from places.codes import credit_code_complete
 from places.io import jobs as place_jobs
-from places.models import UnmatchedAddress
 
 from ..cases.helpers import drive, report
 from ..factories import centre, world_build
@@ -104,43 +101,18 @@ def _png(name: str = "scene.png") -> SimpleUploadedFile:
 
 
 def _base_data(world) -> SimpleNamespace:
-    """Grid 1's base data: a building with a rented house, its landlord and tenant, a resident whose address
-    matches no house, an organisation, a facility (with its photo) maintained by sanitation, and a base-data
+    """Grid 1's base data (tests/places/factories.grid_base_data), with the facility's photo and a base-data
     import job uploaded by grid 1's administrator."""
-    building = place_factories.building(world.g1, road="八一大道", number="123", name="1")
-    house = place_factories.house(building, unit=1, room="301", use="rented")
-    landlord, tenant = resident(world.g1), resident(world.g1)
-    place_services.occupancy_start(actor=None, resident=landlord, house=house, since=date(2015, 1, 1))
-    occupancy = place_services.occupancy_start(
-        actor=None, resident=tenant, house=house, since=date(2020, 1, 1), relation="tenant", landlord=landlord
-    )
-    homeless = resident(world.g1, address="八一大道999号")
-    place_services.residents_link_addresses(grid_ids=[world.g1.pk])
-    organisation = place_services.organisation_save(
-        actor=None,
-        name="洪城副食店",
-        credit_code="91350100M000100Y43",
-        kind="shop",
-        building=building,
-        legal_representative="王小明",
-        contact_phone="13812345678",
-    )
-    facility = place_factories.facility(world.g1, code="0101", department=world.sanitation)
+    built = place_factories.grid_base_data(world)
+    facility = built.facility
     facility.photo.save("cover.png", ContentFile(_png_bytes()))
     lat, lng = centre(world.g1)
     upload = SimpleUploadedFile(
         "facilities.csv", f"facility_class,lat,lng\n0101,{lat},{lng}\n".encode(), content_type="text/csv"
     )
     job = place_jobs.import_job_create(actor=world.gridadmin, kind="facilities", upload=upload)
-    return SimpleNamespace(
-        building=building,
-        house=house,
-        occupancy=occupancy,
-        unmatched=UnmatchedAddress.objects.get(resident=homeless),
-        organisation=organisation,
-        facility=facility,
-        job=job,
-    )
+    built.job = job
+    return built
 
 
 def _build(world) -> SimpleNamespace:
