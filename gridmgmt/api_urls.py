@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("cases.api.urls")),
     path("", include("departments.api.urls")),
     path("", include("places.api.urls")),
+    path("", include("patrols.api.urls")),
 ]

@@ -238,3 +238,59 @@ def facilities_visible_q(user) -> Q:
     if Role.DEPARTMENT_STAFF in user_roles(user):
         q |= Q(department_id__in=_department_ids(user))
     return q
+
+
+# --- Patrols and visits (patrols) ------------------------------------------------------------------------
+# Grid administrators patrol and visit; each sees their own patrols and the visits in their grids.
+# Supervisors see every patrol and visit, decide on flagged patrols and set the plans; the dispatch centre
+# reads them (it runs the grid teams day to day). Department staff and residents see none.
+_PATROL_READERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+
+
+def can_patrol(user) -> bool:
+    """May `user` start patrols and record visits? Grid administrators with at least one grid."""
+    return user.is_authenticated and Role.GRID_ADMIN in user_roles(user) and bool(_grid_ids(user))
+
+
+def patrol_scope(user) -> str | None:
+    """Which patrols and visits `user` reads: "all", "own" (own patrols, visits in own grids) or None."""
+    if not user.is_authenticated:
+        return None
+    roles = user_roles(user)
+    if user.is_superuser or roles & _PATROL_READERS:
+        return "all"
+    if Role.GRID_ADMIN in roles:
+        return "own"
+    return None
+
+
+def patrols_visible_q(user) -> Q:
+    scope = patrol_scope(user)
+    if scope == "all":
+        return Q()
+    if scope == "own":
+        return Q(patroller_id=user.pk)
+    return Q(pk__in=[])
+
+
+def visits_visible_q(user) -> Q:
+    scope = patrol_scope(user)
+    if scope == "all":
+        return Q()
+    if scope == "own":
+        return Q(grid_id__in=_grid_ids(user)) | Q(visitor_id=user.pk)
+    return Q(pk__in=[])
+
+
+def can_review_patrols(user) -> bool:
+    """Supervisors decide whether a flagged patrol counts."""
+    return user.is_authenticated and (user.is_superuser or Role.SUPERVISOR in user_roles(user))
+
+
+def can_visit_in(user, grid_id: int | None) -> bool:
+    return can_patrol(user) and grid_id is not None and grid_id in _grid_ids(user)
+
+
+def patrol_grid_ids(user) -> set[int]:
+    """The grids a patroller answers for (their plan, coverage and the `outside` flag are judged on these)."""
+    return set(_grid_ids(user))

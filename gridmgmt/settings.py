@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "cases",
     "dispatch",
     "open311",
+    "patrols",
     "evaluation",
     "demo",  # removable: without it the product runs, only the demo seed is gone
 ]
@@ -318,6 +319,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
     },
     # Evaluation figures of yesterday, the last 7 and 60 days, the month to date and the last month.
+    # Grids that went unpatrolled past their plan (checked hourly; each grid warned once per working day).
+    "patrol-plan-warnings": {
+        "task": "patrols.tasks.patrol_plan_warnings_task",
+        "schedule": crontab(minute=15),
+    },
+    # Patrols whose figures were not computed (broker down at their end).
+    "reconcile-patrols": {"task": "patrols.tasks.reconcile_patrols_task", "schedule": 300.0},
     "materialise-evaluation": {
         "task": "evaluation.tasks.materialise_evaluation_task",
         "schedule": crontab(hour=1, minute=0),
@@ -337,6 +345,23 @@ ROUTING_RULES_CACHE_SECONDS = env.float("ROUTING_RULES_CACHE_SECONDS", default=5
 # Likewise the active categories a report may name.
 CATEGORIES_CACHE_SECONDS = env.float("CATEGORIES_CACHE_SECONDS", default=5.0)
 RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=60)
+
+# --- patrols (patrols/): plausibility limits, coverage width, plan defaults, visits ---
+PATROL_BUFFER_M = env.float("PATROL_BUFFER_M", default=25.0)  # track buffer (each side) for area coverage
+PATROL_MAX_SPEED_KMH = env.float("PATROL_MAX_SPEED_KMH", default=25.0)  # on foot or by bike
+PATROL_JUMP_M = env.float("PATROL_JUMP_M", default=300.0)  # a step this long, at a speed ...
+PATROL_JUMP_SPEED_KMH = env.float("PATROL_JUMP_SPEED_KMH", default=100.0)  # ... above this, is a teleport
+PATROL_MAX_ACCURACY_M = env.float("PATROL_MAX_ACCURACY_M", default=100.0)
+PATROL_SILENCE_S = env.int("PATROL_SILENCE_S", default=300)  # a gap between points longer than this
+PATROL_LATE_S = env.int("PATROL_LATE_S", default=3600)  # points received this long after they were recorded
+PATROL_FUTURE_S = env.int("PATROL_FUTURE_S", default=120)  # device clocks may run this far ahead
+PATROL_OUTSIDE_SHARE = env.float("PATROL_OUTSIDE_SHARE", default=0.5)  # "mostly outside" one's grids
+PATROL_COPIED_SHARE = env.float("PATROL_COPIED_SHARE", default=0.3)  # share of fingerprints seen before
+PATROL_MAX_POINTS_PER_BATCH = env.int("PATROL_MAX_POINTS_PER_BATCH", default=1000)
+PATROL_MAX_POINTS = env.int("PATROL_MAX_POINTS", default=50000)  # per patrol (≈ 70 hours at one per 5 s)
+PATROL_PLAN_MINUTES_PER_DAY = env.int("PATROL_PLAN_MINUTES_PER_DAY", default=120)
+PATROL_PLAN_WEEKLY_COVERAGE = env.float("PATROL_PLAN_WEEKLY_COVERAGE", default=0.6)
+VISIT_RADIUS_M = env.float("VISIT_RADIUS_M", default=150.0)  # a visit this far from the address is flagged
 
 # --- Open311 GeoReport v2 (open311/): what discovery tells clients, and an optional jurisdiction_id alias ---
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")  # e.g. the city's web domain

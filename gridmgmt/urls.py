@@ -13,6 +13,7 @@ import grids.admin  # noqa: F401
 import notifications.admin  # noqa: F401
 import notifications.views
 import open311.admin  # noqa: F401
+import patrols.admin  # noqa: F401
 import places.admin  # noqa: F401
 import worktime.admin  # noqa: F401
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("places/", include("places.urls")),
     path("dispatch/", include("dispatch.urls")),
+    path("patrols/", include("patrols.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("open311/v2/", include("open311.urls")),
     path("", include("cases.urls")),

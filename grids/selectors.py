@@ -193,6 +193,18 @@ def grid_locate_many(points: Iterable[tuple[float, float]]) -> list[int | None]:
     return _layer_index().locate_many(points)
 
 
+def grids_intersecting(geometry) -> list[tuple[int, object]]:
+    """(grid id, shapely geometry) of the grids a geometry (a patrol's track) touches: the cached layer."""
+    return _layer_index().intersecting(geometry)
+
+
+def grid_geometries(grid_ids: Iterable[int]) -> dict[int, object]:
+    """Shapely geometries of these grids from the cached layer (grids not in the layer are left out)."""
+    index = _layer_index()
+    found = {grid_id: index.geometry_of(grid_id) for grid_id in grid_ids}
+    return {grid_id: geometry for grid_id, geometry in found.items() if geometry is not None}
+
+
 def grids_for_user(user) -> QuerySet[Grid]:
     """Grids a user may see: administrators their own; dispatchers, supervisors and staff all of them."""
     qs = Grid.objects.select_related("community__parent")

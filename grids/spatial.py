@@ -88,3 +88,15 @@ class GridIndex(Generic[K]):
         positions = self.locate_positions(pairs[:, 0], pairs[:, 1])
         keys = self.keys
         return [None if p == OUTSIDE else keys[p] for p in positions.tolist()]
+
+    def intersecting(self, geometry: BaseGeometry) -> list[tuple[K, BaseGeometry]]:
+        """(key, geometry) of each grid sharing a point with `geometry` (a track, an area), in code order."""
+        positions = self._tree.query(geometry, predicate="intersects")
+        return [(self.keys[p], self.geometries[p]) for p in sorted(int(p) for p in positions)]
+
+    def geometry_of(self, key: K) -> BaseGeometry | None:
+        """The geometry of the grid with this key (a dict built on first use)."""
+        by_key = self.__dict__.get("_by_key")
+        if by_key is None:
+            by_key = self.__dict__["_by_key"] = dict(zip(self.keys, self.geometries, strict=True))
+        return by_key.get(key)

@@ -1,0 +1,3 @@
+"""REST API: visits."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""plans pages."""
+
+urlpatterns: list = []
