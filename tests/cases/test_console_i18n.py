@@ -154,6 +154,7 @@ _APPS = (
     "grids",
     "notifications",
     "open311",
+    "patrols",
     "places",
     "worktime",
 )
