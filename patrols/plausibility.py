@@ -6,10 +6,11 @@ silence, late; `outside` and `copied` need the grid layer and earlier patrols an
 patrols.services). Each flag says how often it happened, a message template with its parameters (shown in
 the reader's language), and where (points or segments, for the map).
 
-Which points make the track: those with usable accuracy, recorded not in the future and not before the
-patrol began, in `recorded_at` order (batches that arrived out of order are merged by time: an outbox may
-send an older batch after a newer one). A teleport is not walked: the segment of a jump adds no distance
-and no coverage.
+Which points make the track: those with usable accuracy, not time-stamped in the future nor out of order
+within their batch, in `recorded_at` order (batches that arrived out of order are merged by time: an outbox
+may send an older batch after a newer one). Points recorded before the server heard of the start, or after
+it heard of the end, belong to the track: a phone without signal starts and ends patrols late. A teleport is
+not walked: the segment of a jump adds no distance and no coverage.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ MESSAGES = {
         "%(count)s jumps of %(limit)s m or more at an impossible speed (longest %(worst)s m)"
     ),
     "accuracy": gettext_noop("%(count)s points less accurate than %(limit)s m"),
-    "order": gettext_noop("%(count)s points recorded out of order or outside the patrol's time"),
+    "order": gettext_noop("%(count)s points time-stamped out of order"),
     "future": gettext_noop("%(count)s points time-stamped in the future"),
     "silence": gettext_noop("%(count)s silences longer than %(limit)s minutes (longest %(worst)s minutes)"),
     "late": gettext_noop("%(count)s points sent more than %(limit)s minutes after they were recorded"),
@@ -127,15 +128,16 @@ def track_check(points: Sequence[Point], *, started_at: dt.datetime, ended_at: d
         if p.recorded_at - p.received_at > dt.timedelta(seconds=limit["future"]):
             flags["future"].add(_at(p))
             continue
-        if (before is not None and p.recorded_at <= before.recorded_at) or not (
-            started_at - dt.timedelta(seconds=limit["future"])
-            <= p.recorded_at
-            <= ended_at + dt.timedelta(seconds=limit["future"])
+        if (p.received_at - p.recorded_at).total_seconds() > limit["late"]:
+            flags["late"].add(_at(p))  # still part of the track: an outbox may hold points a while
+        # A device records in time order and sends a batch as recorded: going back in time within a batch
+        # is not something a phone does. (Batches themselves may arrive in any order.)
+        if before is not None and (
+            p.recorded_at < before.recorded_at
+            or (p.recorded_at == before.recorded_at and (p.lat, p.lng) != (before.lat, before.lng))
         ):
             flags["order"].add(_at(p))
             continue
-        if (p.received_at - p.recorded_at).total_seconds() > limit["late"]:
-            flags["late"].add(_at(p))  # still part of the track: an outbox may hold points a while
         if p.accuracy > limit["accuracy"]:
             flags["accuracy"].add(_at(p))
             continue

@@ -71,17 +71,29 @@ def _number(raw, *, field: str, low: float, high: float) -> float:
     return value
 
 
+# Epoch times from a browser's Geolocation API come in milliseconds; numbers above this are taken as such.
+_EPOCH_MS_ABOVE = 100_000_000_000
+
+
 def _instant(raw, *, field: str) -> dt.datetime:
-    value = parse_datetime(raw) if isinstance(raw, str) and len(raw) <= 40 else None
+    """An ISO 8601 time (without a zone: the server's zone, as Django reads local times) or epoch seconds
+    or milliseconds (what `GeolocationPosition.timestamp` gives)."""
+    value = None
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and 0 < raw < 10**14:
+        seconds = raw / 1000 if raw > _EPOCH_MS_ABOVE else raw
+        value = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    elif isinstance(raw, str) and len(raw) <= 40:
+        try:
+            value = parse_datetime(raw)
+        except ValueError:  # well formed but impossible (month 13)
+            value = None
+        if value is not None and timezone.is_naive(value):
+            value = timezone.make_aware(value)
     if value is None:
         raise InvalidInput(
             gettext_noop("%(name)s must be a date and time such as 2026-12-07T09:30:00+08:00"),
             name=field,
             field=field,
-        )
-    if timezone.is_naive(value):
-        raise InvalidInput(
-            gettext_noop("%(name)s must say its time zone (Z or +08:00)"), name=field, field=field
         )
     return value
 
@@ -318,7 +330,8 @@ def figures_compute(points: Sequence[plausibility.Point], *, started_at, ended_a
         coverage=shares,
         minutes=minutes,
         outside=outside,
-        prints=coverage.track_prints(checked.track),
+        # Every position, flagged or not: a forger replaying old points verbatim (times and all) is caught.
+        prints=coverage.track_prints(sorted(points, key=lambda p: (p.recorded_at, p.seq))),
     )
 
 
@@ -344,7 +357,12 @@ def patrol_compute(*, patrol_id: int) -> Patrol | None:
         now = timezone.now()
         patrol.state = Patrol.State.COMPUTED
         patrol.computed_at = now
-        patrol.duration_s = int((patrol.ended_at - patrol.started_at).total_seconds())
+        # From the start (or the first point, when the phone started before the server heard of it) to the end
+        # (or the last point, sent after the end by an outbox).
+        track = figures.checked.track
+        began = min([patrol.started_at, *([track[0].recorded_at] if track else [])])
+        finished = max([patrol.ended_at, *([track[-1].recorded_at] if track else [])])
+        patrol.duration_s = int((finished - began).total_seconds())
         patrol.distance_m = round(figures.checked.distance_m, 1)
         patrol.buffer_m = settings.PATROL_BUFFER_M
         patrol.grid_ids = figures.grid_ids

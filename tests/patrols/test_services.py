@@ -250,7 +250,51 @@ def test_points_arriving_after_the_end_are_kept_and_the_figures_computed_again(w
     assert Patrol.objects.get(pk=patrol.pk).state == Patrol.State.ENDED
     patrol = services.patrol_compute(patrol_id=patrol.pk)
     assert patrol.distance_m > before
-    assert "order" in codes(patrol)  # recorded after the patrol's end: shown, not hidden
+    assert codes(patrol) == set()
+    assert patrol.point_count == len(points)
+
+
+def test_points_recorded_before_the_server_heard_of_the_start_belong_to_the_track(world):
+    # Started without signal: the phone recorded for ten minutes before its start reached the server.
+    points = g1_walk(world, start=ago(40))
+    patrol = patrol_walked(world.gridadmin, points, started_at=ago(30))
+    assert codes(patrol) == set()
+    assert patrol.duration_s >= 16 * 60 and patrol.distance_m > 1_000
+
+
+def test_an_old_patrol_replayed_verbatim_is_flagged_copied(world):
+    points = g1_walk(world, start=ago(24 * 60))
+    original = patrol_walked(world.gridadmin, points)
+    patrol, _ = services.patrol_start(actor=world.gridadmin, at=ago(20))
+    services.patrol_points_add(patrol=patrol, actor=world.gridadmin, batch="old", points=points)
+    services.patrol_end(patrol=patrol, actor=world.gridadmin)
+    replay = services.patrol_compute(patrol_id=patrol.pk)
+    assert {"copied", "late"} <= codes(replay)
+    copied = next(f for f in replay.flags if f["code"] == "copied")
+    assert copied["params"]["other"] == original.pk
+
+
+def test_times_may_be_epoch_milliseconds_or_local(world):
+    patrol, _ = services.patrol_start(actor=world.gridadmin)
+    now = timezone.now()
+    lat, lng = centre(world.g1)
+    sent = [
+        {"lat": lat, "lng": lng, "accuracy": 5, "recorded_at": int(now.timestamp() * 1000) - 10_000},
+        {"lat": lat, "lng": lng + 0.0001, "accuracy": 5, "recorded_at": now.timestamp() - 5},
+        {
+            "lat": lat,
+            "lng": lng + 0.0002,
+            "accuracy": 5,
+            "recorded_at": timezone.localtime(now).replace(tzinfo=None).isoformat(),
+        },
+    ]
+    services.patrol_points_add(patrol=patrol, actor=world.gridadmin, batch="b", points=sent)
+    stored = list(
+        PatrolPoint.objects.filter(patrol=patrol).order_by("seq").values_list("recorded_at", flat=True)
+    )
+    assert abs((stored[0] - (now - dt.timedelta(seconds=10))).total_seconds()) < 0.01
+    assert abs((stored[1] - (now - dt.timedelta(seconds=5))).total_seconds()) < 0.01
+    assert abs((stored[2] - now).total_seconds()) < 0.01
 
 
 @pytest.mark.parametrize(
@@ -271,9 +315,10 @@ def test_points_arriving_after_the_end_are_kept_and_the_figures_computed_again(w
             "points[0].accuracy",
         ),
         (
-            [{"lat": 28.6, "lng": 115.9, "accuracy": 5, "recorded_at": "2026-12-07T09:00:00"}],
+            [{"lat": 28.6, "lng": 115.9, "accuracy": 5, "recorded_at": "2026-13-07T09:00:00Z"}],
             "points[0].recorded_at",
         ),
+        ([{"lat": 28.6, "lng": 115.9, "accuracy": 5, "recorded_at": True}], "points[0].recorded_at"),
         ([{"lat": 28.6, "lng": 115.9, "accuracy": 5, "recorded_at": "yesterday"}], "points[0].recorded_at"),
         (
             [{"lat": float("nan"), "lng": 115.9, "accuracy": 5, "recorded_at": "2026-12-07T09:00:00Z"}],
