@@ -21,8 +21,10 @@ from cases.models import OPEN_STATES
 from cases.selectors import cases_filter, cases_visible_to
 
 from .indicators import COLUMNS, Period, Table, table_rows
+from .patrol_indicators import PATROL_COLUMNS, PatrolTable, patrol_table_rows
 
 INDICATOR_COLUMNS = COLUMNS
+PATROL_INDICATOR_COLUMNS = PATROL_COLUMNS
 CASE_COLUMNS = (
     "number",
     "reported_at",
@@ -112,6 +114,11 @@ def xlsx_write(target, header: Iterable[str], rows: Iterable[Iterable], *, title
 
 def indicator_rows(table: Table) -> Iterator[list]:
     return table_rows(table)
+
+
+def patrol_rows(table: PatrolTable) -> Iterator[list]:
+    """The patrol, visit and discovery figures of one grouping, in PATROL_COLUMNS order."""
+    return patrol_table_rows(table)
 
 
 def case_list_rows(*, user, period: Period, now: dt.datetime, **filters) -> Iterator[list]:

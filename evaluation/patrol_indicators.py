@@ -180,6 +180,14 @@ class PatrolFigures:
         return min(1.0, self.covered_m2 / self.area_m2)
 
     @property
+    def covered_km2(self) -> float:
+        return self.covered_m2 / 1e6
+
+    @property
+    def area_km2(self) -> float:
+        return self.area_m2 / 1e6
+
+    @property
     def flagged_share(self) -> float | None:
         return ratio(self.flagged, self.patrols)
 
@@ -219,27 +227,18 @@ def _grids() -> dict[int, _GridRow]:
     }
 
 
-def _administrators() -> tuple[dict[int, str], dict[int, set[int]]]:
-    """Holders of the grid administrator role: {user id: name}, and {user id: ids of the grids they hold}."""
+def _people() -> tuple[dict[int, str], dict[int, set[int]]]:
+    """Holders of the grid administrator role, {user id: name}, and who holds each grid, {grid id: ids of
+    its holders} (a grid's own people)."""
     admins = get_user_model().objects.filter(groups__name=Role.GRID_ADMIN).distinct()
     names = {
         pk: display_name_of(username, first, last)
         for pk, username, first, last in admins.values_list("id", "username", "first_name", "last_name")
     }
-    held: dict[int, set[int]] = defaultdict(set)
-    for user_id, grid_id in GridAssignment.objects.filter(user_id__in=admins.values("id")).values_list(
-        "user_id", "grid_id"
-    ):
-        held[user_id].add(grid_id)
-    return names, held
-
-
-def _holders() -> dict[int, set[int]]:
-    """{grid id: ids of whoever holds it} (any holder: a grid's own people, whatever their other roles)."""
-    out: dict[int, set[int]] = defaultdict(set)
+    holders: dict[int, set[int]] = defaultdict(set)
     for grid_id, user_id in GridAssignment.objects.values_list("grid_id", "user_id"):
-        out[grid_id].add(user_id)
-    return out
+        holders[grid_id].add(user_id)
+    return names, holders
 
 
 def _patrols(period: Period, as_of: dt.datetime) -> list[tuple[int, str, int, set[int]]]:
@@ -294,14 +293,12 @@ def patrol_indicators(
             raise ValueError(f"no patrol figures by {kind!r}")
     as_of = period.as_of(now or clock.now())
     grids = _grids()
-    communities = dict(
-        Jurisdiction.objects.filter(level=Jurisdiction.Level.COMMUNITY).values_list("id", "code")
-    )
-    community_names = dict(
-        Jurisdiction.objects.filter(level=Jurisdiction.Level.COMMUNITY).values_list("code", "name")
-    )
-    admin_names, held = _administrators()
-    holders = _holders()
+    communities, community_names = {}, {}
+    for pk, code, name in Jurisdiction.objects.filter(level=Jurisdiction.Level.COMMUNITY).values_list(
+        "id", "code", "name"
+    ):
+        communities[pk], community_names[code] = code, name
+    admin_names, holders = _people()
     patrols = _patrols(period, as_of)
     cases = _cases(period, as_of)
     grid_ids = sorted(grids)
@@ -393,7 +390,7 @@ def patrol_indicators(
             row = tallies[kind].get(kind, key)
             row.label = label
             rows.append(row)
-        rows.sort(key=lambda r: (natural_key(r.label), r.key))
+        rows.sort(key=lambda r: (natural_key(str(r.label)), r.key))
         out[kind] = PatrolTable(period=period, kind=kind, rows=rows, as_of=as_of)
     return out
 
@@ -410,8 +407,8 @@ def patrol_table_rows(table: PatrolTable) -> Iterator[list]:
             row.label,
             decimal_value(row.patrol_hours, 2),
             percent_value(row.coverage),
-            decimal_value(row.covered_m2 / 1e6, 2),
-            decimal_value(row.area_m2 / 1e6, 2),
+            decimal_value(row.covered_km2, 2),
+            decimal_value(row.area_km2, 2),
             row.patrols,
             row.flagged,
             percent_of(row.flagged, row.patrols),

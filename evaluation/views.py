@@ -31,6 +31,7 @@ from grids.models import Grid, Jurisdiction, grid_label
 
 from . import exports, selectors
 from . import indicators as ev
+from . import patrol_indicators as pi
 from .services import evaluation_materialise
 
 MAX_PERIOD_DAYS = 731
@@ -50,6 +51,10 @@ KIND_LABELS = {
     ev.ADMINISTRATOR: gettext_lazy("Grid administrators"),
 }
 RANKINGS = (ev.DEPARTMENT, ev.STREET, ev.COMMUNITY, ev.GRID, ev.ADMINISTRATOR)
+# The patrol and visit tables, in the page's order: the people first, then their grids and communities.
+PATROL_TABLES = (ev.ADMINISTRATOR, ev.GRID, ev.COMMUNITY)
+# The column sets of the indicator exports (?set=): the case figures, or the patrol, visit and discovery ones.
+EXPORT_SETS = ("cases", "patrols")
 FORMATS = ("csv", "xlsx")
 
 
@@ -202,6 +207,7 @@ def dashboard(request):
         tables = stored
     total = tables[ev.TOTAL].rows[0] if tables[ev.TOTAL].rows else ev.Figures(kind=ev.TOTAL, key=ev.TOTAL_KEY)
     ready = ev.presets(ev.local_today(now))
+    patrols = pi.patrol_indicators(period, now=now)
     context = {
         "period": period,
         "preset": preset,
@@ -211,6 +217,8 @@ def dashboard(request):
         "source": tables[ev.TOTAL],
         "rankings": [(kind, KIND_LABELS[kind], tables[kind].rows) for kind in RANKINGS],
         "map": grid_map(tables[ev.GRID].rows),
+        "patrol_total": patrols[ev.TOTAL].rows[0],
+        "patrol_tables": [(kind, KIND_LABELS[kind], patrols[kind].rows) for kind in PATROL_TABLES],
         "can_recompute": can_recompute_evaluation(request.user),
         "query": _query(period),
         "trends": _with_percent_texts(ev.trends(facts)) if facts is not None else None,
@@ -248,7 +256,11 @@ def trends(request):
 @require_GET
 def formulas(request):
     _require_viewer(request)
-    return render(request, "evaluation/dashboard_formulas.html", {"formulas": ev.FORMULAS})
+    return render(
+        request,
+        "evaluation/dashboard_formulas.html",
+        {"formulas": ev.FORMULAS, "patrol_formulas": pi.PATROL_FORMULAS},
+    )
 
 
 @login_required
@@ -289,17 +301,26 @@ def _download(fmt: str, header, rows, *, filename: str, title: str):
 @login_required
 @require_GET
 def export_indicators(request, fmt: str):
-    """?start&end (or ?preset) &by=<grouping>: the indicator table, as on the page."""
+    """?start&end (or ?preset) &by=<grouping> [&set=patrols]: the indicator table, as on the page; with
+    set=patrols the patrol, visit and discovery figures (groupings total, community, grid, administrator)."""
     _require_viewer(request)
     if fmt not in FORMATS:
         raise Http404
-    kind = request.GET.get("by", ev.DEPARTMENT)
-    if kind not in ev.KINDS:
+    column_set = request.GET.get("set", "cases")
+    kind = request.GET.get("by", ev.ADMINISTRATOR if column_set == "patrols" else ev.DEPARTMENT)
+    if column_set not in EXPORT_SETS or kind not in (
+        pi.PATROL_KINDS if column_set == "patrols" else ev.KINDS
+    ):
         raise Http404
     now = clock.now()
     period, _preset, error = _period(request, today=ev.local_today(now))
     if error:
         return JsonResponse({"error": error}, status=400)
+    if column_set == "patrols":
+        patrol_table = pi.patrol_indicators(period, kinds=[kind], now=now)[kind]
+        name = f"evaluation-patrols-{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+        rows = exports.patrol_rows(patrol_table)
+        return _download(fmt, exports.PATROL_INDICATOR_COLUMNS, rows, filename=name, title=f"patrols-{kind}")
     table = selectors.tables_for(period, kinds=[kind], now=now)[kind]
     name = f"evaluation-{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     return _download(fmt, exports.INDICATOR_COLUMNS, exports.indicator_rows(table), filename=name, title=kind)
