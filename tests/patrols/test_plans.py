@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 
+from gridmgmt import clock
 from gridmgmt.errors import InvalidInput, NotAllowed
 from grids.models import Grid
 from notifications.models import LanguagePreference, Notification
@@ -363,3 +365,162 @@ def _english_date(day: dt.date) -> str:
 
     with translation.override("en"):
         return formats.date_format(day, "DATE_FORMAT")
+
+
+# --- pages --------------------------------------------------------------------------------------------------
+
+
+def _page(client, user, url, **params):
+    client.force_login(user)
+    return client.get(url, params)
+
+
+def test_the_overview_shows_grids_by_state_with_the_coverage_map(world, client):
+    _walked(world.gridadmin, world.g1, start=MONDAY + dt.timedelta(hours=9))
+    with clock.frozen_at(WEDNESDAY):
+        response = _page(client, world.supervisor, reverse("patrols-overview"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "coverage-geojson" in html and "data-patrol-map" in html
+    rows = {s.grid.pk: s for s in response.context["overview"].states}
+    assert rows[world.g1.pk].state in (plans.ON_PLAN, plans.BEHIND)
+    assert rows[world.g4.pk].state == plans.NONE
+    features = response.context["coverage_geojson"]["features"]
+    assert len(features) == 4 and all(f["properties"]["colour"].startswith("#") for f in features)
+
+
+@pytest.mark.parametrize("who", ["dispatcher", "supervisor"])
+def test_the_overview_filters_by_community_for_the_centre(world, client, who):
+    response = _page(
+        client, getattr(world, who), reverse("patrols-overview"), community=world.g3.community.code
+    )
+    assert {s.grid.pk for s in response.context["overview"].states} == {world.g3.pk, world.g4.pk}
+    assert _page(client, world.supervisor, reverse("patrols-overview"), community="999").status_code == 404
+
+
+def test_an_administrator_sees_their_own_grids_rows_only(world, client):
+    response = _page(client, world.gridadmin, reverse("patrols-overview"), community=world.g3.community.code)
+    assert {s.grid.pk for s in response.context["overview"].states} == {world.g1.pk, world.g2.pk}
+    assert world.g3.name not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["staff", "resident", "outsider"])
+def test_others_may_not_see_the_overview_or_the_plans(world, client, who):
+    assert _page(client, getattr(world, who), reverse("patrols-overview")).status_code == 403
+    assert _page(client, getattr(world, who), reverse("patrol-plans")).status_code == 403
+
+
+def test_the_plans_page_lists_each_grids_plan_and_its_source(world, client):
+    plans.plan_set(actor=world.supervisor, grid=world.g1, minutes_per_day=30, weekly_coverage=0.2)
+    response = _page(client, world.dispatcher, reverse("patrol-plans"))
+    assert response.status_code == 200 and response.context["form"] is None
+    html = response.content.decode()
+    assert 'data-grid="36010200100101" data-source="grid"' in html
+    assert 'data-grid="36010200100102" data-source="default"' in html
+
+
+def test_a_supervisor_sets_a_community_default_on_the_plans_page(world, client):
+    client.force_login(world.supervisor)
+    url = reverse("patrol-plans")
+    response = client.post(
+        url,
+        {
+            "target": f"community:{world.g1.community.code}",
+            "minutes_per_day": "45",
+            "weekly_coverage": "35.5",
+            "action": "save",
+        },
+    )
+    assert response.status_code == 302
+    assert plans.plan_for(world.g2) == plans.PlanValues(45, 0.355, "community")
+    client.post(url, {"target": f"community:{world.g1.community.code}", "action": "clear"})
+    assert plans.plan_for(world.g2).source == "default"
+
+
+def test_a_refused_plan_says_every_fault_and_keeps_what_was_typed(world, client):
+    client.force_login(world.supervisor)
+    response = client.post(
+        reverse("patrol-plans"),
+        {
+            "target": f"grid:{world.g1.code}",
+            "minutes_per_day": "2000",
+            "weekly_coverage": "150",
+            "action": "save",
+        },
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert set(form.errors) == {"minutes_per_day", "weekly_coverage"}
+    html = response.content.decode()
+    assert 'value="2000"' in html and 'value="150"' in html and "form-errors" in html
+    assert not PatrolPlan.objects.exists()
+
+
+def test_only_supervisors_post_plans(world, client):
+    client.force_login(world.dispatcher)
+    response = client.post(
+        reverse("patrol-plans"),
+        {
+            "target": f"grid:{world.g1.code}",
+            "minutes_per_day": "20",
+            "weekly_coverage": "10",
+            "action": "save",
+        },
+    )
+    assert response.status_code == 403 and not PatrolPlan.objects.exists()
+
+
+# --- API ----------------------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_plans_per_visible_grid(world, api):
+    plans.plan_set(actor=world.supervisor, grid=world.g1, minutes_per_day=30, weekly_coverage=0.2)
+    response = api(world.gridadmin).get("/api/v1/patrol-plans/")
+    assert response.status_code == 200
+    assert {row["grid"]: (row["minutes_per_day"], row["source"]) for row in response.json()} == {
+        world.g1.code: (30, "grid"),
+        world.g2.code: (120, "default"),
+    }
+    assert api(world.staff).get("/api/v1/patrol-plans/").status_code == 403
+
+
+def test_a_supervisor_sets_plans_through_the_api(world, api):
+    client = api(world.supervisor)
+    body = {"community": world.g3.community.code, "minutes_per_day": 60, "weekly_coverage": 0.5}
+    assert client.post("/api/v1/patrol-plans/", body, format="json").status_code == 200
+    assert plans.plan_for(world.g4) == plans.PlanValues(60, 0.5, "community")
+
+    refused = client.post(
+        "/api/v1/patrol-plans/",
+        {"grid": world.g1.code, "minutes_per_day": 60, "weekly_coverage": 2},
+        format="json",
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "weekly_coverage"
+    unknown = client.post(
+        "/api/v1/patrol-plans/",
+        {"grid": "36010299999999", "minutes_per_day": 1, "weekly_coverage": 0},
+        format="json",
+    )
+    assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "grid"
+    cleared = client.post(
+        "/api/v1/patrol-plans/", {"community": world.g3.community.code, "clear": True}, format="json"
+    )
+    assert cleared.json()["cleared"] is True and plans.plan_for(world.g4).source == "default"
+
+    assert api(world.dispatcher).post("/api/v1/patrol-plans/", body, format="json").status_code == 403
+
+
+def test_the_api_tells_this_weeks_state_per_visible_grid(world, api):
+    _walked(world.gridadmin, world.g1, start=MONDAY + dt.timedelta(hours=9))
+    with clock.frozen_at(WEDNESDAY):
+        response = api(world.gridadmin).get("/api/v1/patrol-states/")
+    assert response.status_code == 200
+    body = response.json()
+    by_grid = {row["grid"]: row for row in body["grids"]}
+    assert set(by_grid) == {world.g1.code, world.g2.code}
+    assert (
+        by_grid[world.g1.code]["state"] in ("on_plan", "behind")
+        and by_grid[world.g1.code]["minutes_week"] > 0
+    )
+    assert by_grid[world.g2.code]["state"] == "none"
+    assert sum(body["counts"].values()) == 2
