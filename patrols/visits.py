@@ -126,7 +126,7 @@ def position_parse(lat, lng, accuracy) -> tuple[float | None, float | None, floa
     return lat_, lng_, acc
 
 
-def _text(value, *, what, field: str, limit: int) -> str:
+def text_clean(value, *, what, field: str, limit: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -273,8 +273,8 @@ def visit_record(
     now = clock.now()
     visited_at = visited_at_check(visited_at, now=now)
     lat, lng, accuracy = position_parse(lat, lng, accuracy)
-    met = _text(met, what=gettext_lazy("who was met"), field="met", limit=MET_MAX_CHARS)
-    notes = _text(notes, what=gettext_lazy("the notes"), field="notes", limit=NOTES_MAX_CHARS)
+    met = text_clean(met, what=gettext_lazy("who was met"), field="met", limit=MET_MAX_CHARS)
+    notes = text_clean(notes, what=gettext_lazy("the notes"), field="notes", limit=NOTES_MAX_CHARS)
     texts = needs_parse(needs)
     position, metres = position_judge(
         address_point(resident=resident, house=house, organisation=organisation), lat, lng
@@ -415,9 +415,9 @@ def visit_plan_set(
     """Set how often targets with `tag` are visited, district-wide (community None) or in one community."""
     if not policy.can_review_patrols(actor):
         raise NotAllowed(ONLY_SUPERVISORS)
-    if target not in VisitPlan.Target.values:
+    if not isinstance(target, str) or target not in VisitPlan.Target.values:
         raise InvalidInput(gettext_noop("target must be resident or organisation"), field="target")
-    if tag not in _tag_choices(target):
+    if not isinstance(tag, str) or tag not in _tag_choices(target):
         raise InvalidInput(
             gettext_noop("%(tag)s is not a tag of this kind of target"), tag=str(tag)[:30], field="tag"
         )
