@@ -131,8 +131,10 @@
       accuracy: Math.min(Math.round((c.accuracy || 0) * 10) / 10, 100000),
       recorded_at: new Date(pos.timestamp || Date.now()).toISOString(),
     };
-    var last = state.fresh[state.fresh.length - 1];
+    // The same fix told again (a watch restarted after a reload hands out the last one it had) is no new point.
+    var last = state.last;
     if (last && last.recorded_at === point.recorded_at && last.lat === point.lat && last.lng === point.lng) return;
+    state.last = point;
     state.fresh.push(point);
     state.recorded += 1;
     state.track.push([point.lat, point.lng]);
