@@ -23,14 +23,18 @@ from django.utils import timezone
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
+from cases.models import Category
+from dispatch.services import case_route, deadlines_enforce
+from gridmgmt import clock
 from grids.geometry import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, to_shape
-from grids.models import Grid, GridAssignment
-from patrols import services
-from patrols.models import Patrol
+from grids.models import Grid, GridAssignment, Resident
+from patrols import services, visits
+from patrols.models import Patrol, Visit
 from patrols.services import PointIn
+from places.models import Organisation
 
 DAYS = 7  # the last seven days, today included when a patrol has already ended
-EVERY_S = (5, 10)  # one fix every 5–10 s (a patrol keeps its interval)
+EVERY_S = (6, 10)  # one fix every 5–10 s (a patrol keeps its interval)
 WALK_KMH = (4.0, 5.0)
 ACCURACY_M = (5.0, 20.0)
 BATCH_POINTS = 60  # what the page sends at once: a few minutes of fixes
@@ -38,7 +42,13 @@ SEND_DELAY_S = (1.0, 4.0)  # online: a batch leaves the phone seconds after its 
 INSET_M = 15.0  # walk this far inside the grid's edge, so a fix off by its error stays in the grid
 MORNING = (8 * 60 + 30, 10 * 60)  # local start, minutes after midnight
 AFTERNOON = (14 * 60 + 30, 16 * 60)
-MINUTES = (30, 55)  # how long a patrol lasts
+MINUTES = (25, 45)  # how long a patrol lasts
+# How much each administrator walked this week, so the supervisor's overview shows every state (and the seed
+# stays quick: each point costs the services about a millisecond): gridadmin1 … gridadmin{KEEPERS} keep to
+# the plan, the last IDLE walked none, the others patrolled on BEHIND_DAYS working days.
+KEEPERS = 4
+IDLE = 3
+BEHIND_DAYS = (1, 3)
 CAR_KMH = 35.0  # the ride in a car: faster than anyone walks or cycles
 REVIEW_NOTES = {
     "speed": (
@@ -47,6 +57,30 @@ REVIEW_NOTES = {
     ),
     "copied": (False, "轨迹与该网格员此前一次巡查逐点重合，判定为复制轨迹，不予认可，已约谈。"),
 }
+
+
+# Home visits: who was met, what was noted, the needs found (the first need of the first one becomes a case).
+VISITORS = 8  # gridadmin1 … gridadmin8 visit this week
+VISIT_HOURS = (15 * 60 + 30, 17 * 60 + 30)  # after the afternoon patrol
+RESIDENT_VISITS = (
+    ("本人", "老人独居，身体尚可，按时服药；叮嘱注意用电用气安全。", ()),
+    ("本人及其女儿", "女儿每周末回来照看，老人近期腿脚不便，上下楼吃力。", ("希望楼道加装扶手",)),
+    ("本人", "家中整洁，冰箱有存粮；留下网格员电话，有事随时联系。", ()),
+    ("邻居", "本人不在家，邻居称老人去女儿家小住几天，已电话联系确认平安。", ()),
+    ("本人", "低保待遇按月到账；咨询临时救助申请，已告知所需材料。", ("咨询临时救助申请流程",)),
+)
+ORGANISATION_VISITS = (
+    ("消防安全管理人", "灭火器在有效期内，疏散通道畅通，安全出口指示灯正常。", ()),
+    ("店长", "后厨燃气报警器未通电，已当场要求整改，下次走访复查。", ("燃气报警器整改复查",)),
+    ("值班人员", "消防控制室有人值守，检查记录齐全。", ()),
+    ("负责人", "门口堆放纸箱杂物堵塞部分通道，已督促清理。", ()),
+)
+NEED_VISIT = (
+    "本人",
+    "老人反映楼下下水道堵塞多日，污水外溢，出门不便。",
+    ("楼下下水道堵塞，污水外溢，请尽快疏通",),
+)
+NEED_CASE_CATEGORY = "2404"  # 下水道堵塞: the blocked drain an elderly resident reported
 
 
 @dataclass
@@ -213,11 +247,19 @@ class _Week:
     def plans(self) -> list[_PatrolPlan]:
         rng, plans = self.rng, []
         today = timezone.localdate(self.now)
-        for offset in range(DAYS - 1, -1, -1):
-            day = today - dt.timedelta(days=offset)
-            working = day.weekday() < 5
-            for admin in self.admins:
-                count = rng.choices((1, 2), (4, 6))[0] if working else rng.choices((0, 1), (6, 4))[0]
+        days = [today - dt.timedelta(days=offset) for offset in range(DAYS - 1, -1, -1)]
+        working = [day for day in days if day.weekday() < 5]
+        for number, admin in enumerate(self.admins, start=1):
+            if number <= KEEPERS:  # a patrol or two every working day, now and then a Saturday
+                walks = {day: rng.choices((1, 2), (5, 5))[0] for day in working}
+                walks.update({day: 1 for day in days if day.weekday() == 5 and rng.random() < 0.4})
+            elif number > len(self.admins) - IDLE:
+                walks = {}  # none this week: the overview's "none", the plan warnings' subject
+            else:  # behind: a patrol on a few working days
+                picked = rng.sample(working, min(len(working), rng.randint(*BEHIND_DAYS)))
+                walks = {day: 1 for day in picked}
+            for day in days:
+                count = walks.get(day, 0)
                 slots = [MORNING, AFTERNOON] if count == 2 else [rng.choice((MORNING, AFTERNOON))] * count
                 for slot in slots:
                     start = _local(day, rng.randint(*slot)) + dt.timedelta(seconds=rng.randrange(60))
@@ -264,7 +306,8 @@ class _Week:
             route = walker.route(region, begin, stretch * minutes)
             return walker.fixes(route, start=at, kmh=kmh, every_s=every_s, accuracy=ACCURACY_M)
 
-        first = walked(area, walker.point_in(area), rng.uniform(12, 18), start)
+        # A short walk at home first; the one who strays spends three quarters of the patrol next door.
+        first = walked(area, walker.point_in(area), rng.uniform(6, 10) if kind == "outside" else 15, start)
         here = self._metres_of(first[-1])
         at = first[-1].at + dt.timedelta(seconds=every_s)
         if kind == "speed":  # into a car for a kilometre, then on foot again
@@ -340,15 +383,118 @@ class _Week:
             accept, note = decision
             services.patrol_review(patrol=plan.patrol, actor=self.supervisor, accept=accept, note=note)
 
+    # home visits
+
+    def visit(self, counts: PatrolCounts) -> None:
+        """Residents who need care and organisations at risk in the first administrators' grids, visited on
+        the week's afternoons; the blocked drain an elderly resident shows becomes a case."""
+        rng, n = self.rng, 0
+        category = Category.objects.filter(code=NEED_CASE_CATEGORY).first()
+        for admin in self.admins[:VISITORS]:
+            grid_ids = list(GridAssignment.objects.filter(user=admin).values_list("grid_id", flat=True))
+            residents = list(
+                Resident.objects.filter(grid_id__in=grid_ids, moved_out_on__isnull=True)
+                .exclude(care_tags=[])
+                .order_by("pk")
+            )
+            organisations = list(
+                Organisation.objects.filter(grid_id__in=grid_ids).exclude(risk_tags=[]).order_by("pk")
+            )
+            keeper = admin in self.admins[:KEEPERS]  # those who keep to the plan visit more
+            targets = [
+                {"resident": r} for r in rng.sample(residents, min(2 if keeper else 1, len(residents)))
+            ]
+            targets += [
+                {"organisation": o} for o in rng.sample(organisations, min(int(keeper), len(organisations)))
+            ]
+            for target in targets:
+                # The first resident visited shows a blocked drain: reported as a case the same afternoon.
+                with_case = "resident" in target and not counts.visit_cases and category is not None
+                texts = ORGANISATION_VISITS if "organisation" in target else RESIDENT_VISITS
+                met, notes, needs = NEED_VISIT if with_case else texts[n % len(texts)]
+                visited_at = _visit_day(self, -1 if with_case else n)
+                lat, lng, accuracy = self._on_site(target)
+                with clock.frozen_at(visited_at + dt.timedelta(minutes=rng.uniform(5, 40))):
+                    visit = visits.visit_record(
+                        actor=admin,
+                        visited_at=visited_at,
+                        lat=lat,
+                        lng=lng,
+                        accuracy=accuracy,
+                        met=met,
+                        notes=notes,
+                        needs=needs,
+                        **target,
+                    )
+                counts.visits += 1
+                if with_case:
+                    counts.visit_cases += self._need_case(visit, admin, category)
+                n += 1
+
+    def _on_site(self, target: dict) -> tuple[float | None, float | None, float | None]:
+        """Where the phone was: a few metres from the address (none for an address without a point)."""
+        point = visits.address_point(
+            resident=target.get("resident"), house=None, organisation=target.get("organisation")
+        )
+        if point is None:
+            return None, None, None
+        east, north = self.rng.uniform(-12, 12), self.rng.uniform(-12, 12)
+        return (
+            round(point[0] + north / self.metres.ky, 7),
+            round(point[1] + east / self.metres.kx, 7),
+            round(self.rng.uniform(*ACCURACY_M), 1),
+        )
+
+    def _need_case(self, visit: Visit, admin, category: Category) -> int:
+        need = visit.needs.order_by("pk").first()
+        if need is None:
+            return 0
+        # Reported from the doorstep a few minutes later, and routed as the task would at once.
+        with clock.frozen_at(visit.created_at + dt.timedelta(minutes=self.rng.uniform(2, 8))):
+            case = visits.visit_need_to_case(need=need, actor=admin, category=category)
+            case_route(case_id=case.pk)
+        # Its deadline alerts that fell due since then fire now, as the beat's next sweep would.
+        with clock.frozen_at(self.now):
+            deadlines_enforce(now=self.now)
+        return 1
+
+
+def _visit_day(week: _Week, index: int) -> dt.datetime:
+    """The afternoon of a recent working day (spread over the week), before now."""
+    today = timezone.localdate(week.now)
+    days = [today - dt.timedelta(days=offset) for offset in range(DAYS - 1, -1, -1)]
+    working = [day for day in days if day.weekday() < 5] or days
+    for day in [working[index % len(working)], *reversed(working)]:
+        at = _local(day, week.rng.randint(*VISIT_HOURS))
+        if at < week.now - dt.timedelta(minutes=30):
+            return at
+    return week.now - dt.timedelta(hours=week.rng.uniform(2, 20))
+
 
 def demo_patrols_seed(*, now: dt.datetime, seed: int = 1) -> PatrolCounts:
     """The week of patrols (and visits) of every demo grid administrator, up to `now`."""
     counts = PatrolCounts()
     week = _Week(now=now, seed=seed)
     week.play(week.plans(), counts)
+    week.visit(counts)
     counts.flags = _flag_counts()
     counts.reviews = dict(Patrol.objects.values_list("review").annotate(n=Count("id")).order_by())
     return counts
+
+
+def demo_patrols_summary() -> str:
+    """One line for seed_demo's output."""
+    flags = _flag_counts()
+    reviews = dict(Patrol.objects.values_list("review").annotate(n=Count("id")).order_by())
+    points = sum(Patrol.objects.values_list("point_count", flat=True))
+    return (
+        f"{Patrol.objects.count()} patrols of the last {DAYS} days ({points} points); flagged: "
+        + ", ".join(f"{code} {n}" for code, n in sorted(flags.items()))
+        + "; review: "
+        + ", ".join(f"{review or 'none'} {n}" for review, n in sorted(reviews.items()))
+        + f". {Visit.objects.count()} home visits, {Visit.objects.filter(needs__case__isnull=False).count()}"
+        " with a need turned into a case."
+    )
 
 
 def _flag_counts() -> dict[str, int]:

@@ -42,6 +42,7 @@ from . import reference as data
 from .base_data import Plan as BasePlan
 from .base_data import base_data_counts, base_data_plan, base_data_residents, base_data_write, grid_areas
 from .layout import build_layout
+from .patrols import demo_patrols_seed
 from .questions import demo_questions_ensure
 
 HISTORY_DAYS = 60
@@ -267,6 +268,7 @@ def demo_seed(*, cases: int = 360, seed: int = 1, now: dt.datetime | None = None
         _History(rng=rng, now=now, grids=grids, categories=categories, people=people, summary=summary).run(
             cases
         )
+        demo_patrols_seed(now=now, seed=seed)  # the administrators' last week: patrols and home visits
         # History, not news: nobody should be emailed about things that "happened" weeks ago.
         Notification.objects.filter(sent_at__isnull=True).update(sent_at=now)
         summary.notifications = Notification.objects.count()

@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.patrols import demo_patrols_summary
 from demo.reference import PASSWORD
 from demo.seed import DemoRefused, demo_grid_administrators, demo_logins, demo_present, demo_seed
 
@@ -60,6 +61,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{sum(summary.events_by_action.values())} case events: {events}.")
         self.stdout.write(f"{summary.notifications} notifications, all marked sent (history, not news).")
         self.stdout.write(f"{summary.residents} registered residents (ID numbers and phones encrypted).")
+        self.stdout.write(demo_patrols_summary())
         for error in summary.step_errors:
             self.stderr.write(f"skipped: {error}")
         if not no_logins:
