@@ -31,7 +31,7 @@ from gridmgmt.messages import Message
 from grids.maps import grid_map_features, map_config
 from grids.selectors import grids_for_user
 
-from .. import selectors, services
+from .. import plans, selectors, services
 from ..forms_patrols import PatrolListFilterForm, PatrolReviewForm
 from ..models import Patrol
 
@@ -90,17 +90,13 @@ def _local_day_start(now: dt.datetime) -> dt.datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _plan_minutes(grid) -> tuple[int, bool]:
-    """Minutes of patrol the grid's plan asks for per working day, and whether a plan said so (else the
-    setting's default). patrols.plans.plan_for is read when it exists."""
-    from .. import plans
-
-    plan_for = getattr(plans, "plan_for", None)
-    if plan_for is not None:
-        plan = plan_for(grid)
-        if plan is not None:
-            return int(plan.minutes_per_day), True
-    return settings.PATROL_PLAN_MINUTES_PER_DAY, False
+def _plans(grids) -> dict[int, tuple[int, bool]]:
+    """{grid id: (minutes of patrol its plan asks for per working day, whether the grid or its community
+    set it)}; grids without a plan of their own follow the settings' default (patrols.plans)."""
+    return {
+        grid_id: (plan.minutes_per_day, plan.source != "default")
+        for grid_id, plan in plans.plans_for(grids).items()
+    }
 
 
 def _track_feature(patrol: Patrol, track) -> dict | None:
@@ -160,13 +156,17 @@ def patrols_today(request):
         selectors.patrols_visible_to(user, patroller_id=user.pk, since=day_start).values_list("pk", "track")
     )
     minutes: dict[int, float] = {}
+    # As in the plans' figures, only patrols that count (clean, or flagged and accepted) make minutes.
     for patrol in today:
+        if not patrol.counts:
+            continue
         for grid_id, m in patrol.minutes_by_grid.items():
             minutes[int(grid_id)] = minutes.get(int(grid_id), 0.0) + m
     progress = []
     defaults = False
+    plan_minutes = _plans(grids)
     for grid in grids:
-        planned, from_plan = _plan_minutes(grid)
+        planned, from_plan = plan_minutes[grid.pk]
         defaults = defaults or not from_plan
         done = round(minutes.get(grid.pk, 0.0))
         progress.append(

@@ -99,12 +99,12 @@
   }
 
   // --- the map: the grids, the track so far, where one is now ---
-  var map = null, line = null, here = null, halo = null;
+  var map = null, outline = null, line = null, here = null, halo = null;
   if (el.map && window.GridMaps && window.PatrolMaps) {
     map = window.GridMaps.makeMap(el.map);
-    var outline = window.PatrolMaps.grids(map, window.PatrolMaps.readJSON("grid-geojson"));
+    outline = window.PatrolMaps.grids(map, window.PatrolMaps.readJSON("grid-geojson"));
     line = L.polyline(state.track, window.PatrolMaps.TRACK).addTo(map);
-    window.PatrolMaps.fit(map, state.track.length ? [line] : [outline]);
+    window.PatrolMaps.fit(map, [outline, line]);
   }
   function drawHere(lat, lng, accuracy) {
     if (!map) return;
@@ -113,7 +113,10 @@
     if (!here) {
       halo = L.circle([lat, lng], { radius: accuracy, color: colours.color, weight: 1, fillColor: colours.fill, fillOpacity: 0.15 }).addTo(map);
       here = L.circleMarker([lat, lng], { radius: 7, color: "#fff", weight: 2, fillColor: colours.fill, fillOpacity: 1 }).addTo(map);
-      map.setView([lat, lng], Math.max(map.getZoom(), 16), { animate: false });
+      // Frame the spot with the grids around it (never the bare dot, which would say nothing of where it is).
+      var bounds = outline ? outline.getBounds() : L.latLngBounds([[lat, lng]]);
+      bounds.extend([lat, lng]);
+      map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17, animate: false });
     } else {
       here.setLatLng([lat, lng]);
       halo.setLatLng([lat, lng]).setRadius(accuracy);

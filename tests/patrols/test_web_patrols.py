@@ -66,6 +66,19 @@ def test_the_administrators_day_shows_their_grids_plan_progress_and_a_start_butt
     assert len(response.context["recent"]) == 1
 
 
+def test_the_day_reads_each_grids_own_plan_and_counts_only_patrols_that_count(world, settings):
+    from patrols.models import PatrolPlan
+
+    settings.PATROL_PLAN_MINUTES_PER_DAY = 30
+    PatrolPlan.objects.create(grid=world.g1, minutes_per_day=45, weekly_coverage=0.5)
+    flagged_patrol(world)  # awaiting review: its minutes do not count yet
+    response = client_for(world.gridadmin).get(reverse("patrols-today"))
+    rows = {p["grid"].pk: p for p in response.context["progress"]}
+    assert (rows[world.g1.pk]["planned"], rows[world.g2.pk]["planned"]) == (45, 30)
+    assert rows[world.g1.pk]["done"] == 0
+    assert response.context["plan_defaults"]  # grid 2 follows the default
+
+
 def test_a_running_patrol_is_continued_not_started_again(world):
     patrol, _ = services.patrol_start(actor=world.gridadmin)
     response = client_for(world.gridadmin, "en").get(reverse("patrols-today"))
