@@ -24,7 +24,7 @@ class PlanForm(forms.Form):
         label=_("Patrol minutes per working day"), min_value=0, max_value=1440, required=False
     )
     weekly_coverage = forms.DecimalField(
-        label=_("Area to cover each week (% of the grid)"),
+        label=_("Area to cover each week (percent of the grid)"),
         min_value=Decimal(0),
         max_value=Decimal(100),
         decimal_places=1,

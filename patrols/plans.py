@@ -142,7 +142,8 @@ def _share_checked(raw) -> float:
             value = None
     if value is None or not math.isfinite(value) or not (0 <= value <= 1):
         raise InvalidInput(
-            gettext_noop("weekly coverage must be a share from 0 to 1 (0.6 is 60 %%)"),
+            gettext_noop("weekly coverage must be a share from 0 to 1, such as %(example)s"),
+            example="0.6",
             field="weekly_coverage",
         )
     return value

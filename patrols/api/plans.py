@@ -111,7 +111,7 @@ def _reader_check(request: Request) -> str:
 
 def _community_of(raw, *, field: str) -> Jurisdiction:
     if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit() and len(raw) == 12):
-        raise InvalidInput(gettext_noop("%(field)s must be a 12-digit community code"), field=field)
+        raise InvalidInput(gettext_noop("name the community by its 12-digit code"), field=field)
     community = Jurisdiction.objects.filter(code=raw, level=Jurisdiction.Level.COMMUNITY).first()
     if community is None:
         raise InvalidInput(gettext_noop("there is no community %(code)s"), code=raw, field=field)
@@ -183,7 +183,7 @@ class PatrolPlansView(APIView):
         if body.get("grid") is not None:
             raw = body["grid"]
             if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit() and len(raw) == 14):
-                raise InvalidInput(gettext_noop("%(field)s must be a 14-digit grid code"), field="grid")
+                raise InvalidInput(gettext_noop("name the grid by its 14-digit code"), field="grid")
             grid = Grid.objects.filter(code=raw).first()
             if grid is None:
                 raise InvalidInput(gettext_noop("there is no grid %(code)s"), code=raw, field="grid")

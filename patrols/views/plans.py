@@ -38,6 +38,13 @@ COVERAGE_STEPS = (
 STATE_CLOCK = {plans.ON_PLAN: "ontime", plans.BEHIND: "warning", plans.NONE: "none"}
 
 
+def _clock(state: plans.GridWeekState) -> str:
+    """The badge's look: no patrol at all is the worst state once the plan has asked for some."""
+    if state.state == plans.NONE and state.minutes_required_so_far > 0:
+        return "overdue"
+    return STATE_CLOCK[state.state]
+
+
 def _reader_check(user) -> str:
     scope = policy.patrol_scope(user)
     if scope is None:
@@ -122,7 +129,7 @@ def overview(request):
     week = result.week
     context = {
         "overview": result,
-        "rows": [{"s": s, "clock": STATE_CLOCK[s.state], "grid": s.grid} for s in result.states],
+        "rows": [{"s": s, "clock": _clock(s), "grid": s.grid} for s in result.states],
         "week_first": formats.date_format(week.start.date(), "SHORT_DATE_FORMAT"),
         "week_last": formats.date_format(week.end.date() - dt.timedelta(days=1), "SHORT_DATE_FORMAT"),
         "elapsed": len(week.elapsed),
@@ -231,7 +238,14 @@ def plan_list(request):
             return redirect(f"{url}?community={community.code}" if community else url)
     context = _plans_context(request, scope, community, form)
     context["errors"] = [
-        {"href": f"#id_{name}" if name != "__all__" else "", "text": message}
+        {
+            "href": f"#id_{name}" if name in form.fields else "",
+            "text": (
+                _("%(field)s: %(error)s") % {"field": form.fields[name].label, "error": message}
+                if name in form.fields
+                else message
+            ),
+        }
         for name, errors in form.errors.items()
         for message in errors
     ]
