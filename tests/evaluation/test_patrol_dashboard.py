@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -126,6 +127,9 @@ def test_only_the_evaluations_readers_export_patrol_figures(client, world, perso
     assert client.get(url, {**WEEK, "set": "patrols"}).status_code == 403
 
 
+@override_settings(
+    GRID_INDEX_CHECK_SECONDS=3600
+)  # the grid layer's token is re-read by the clock, not by work
 def test_the_section_costs_the_same_queries_for_few_and_many_patrols(client, world, week, after):
     client.force_login(world.supervisor)
 
