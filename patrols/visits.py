@@ -346,7 +346,7 @@ def visit_need_to_case(
             }
         description = f"{need.text}\n\n{reference}"
     with transaction.atomic():
-        locked = VisitNeed.objects.select_for_update().select_related("case").get(pk=need.pk)
+        locked = VisitNeed.objects.select_for_update(of=("self",)).select_related("case").get(pk=need.pk)
         if locked.case_id is not None:
             raise Conflict(NEED_HAS_CASE, number=locked.case.number or str(locked.case_id))
         case = case_services.case_report(

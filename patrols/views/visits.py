@@ -353,6 +353,7 @@ def _detail_context(request, visit: Visit, refused: dict | None = None) -> dict:
         "map_config": map_config(),
         "grid_geojson": grid_map_features([visit.grid]),
         "radius": int(settings.VISIT_RADIUS_M),
+        "can_record": policy.can_patrol(user),
     }
 
 
@@ -464,6 +465,7 @@ def visit_plans(request):
         "errors": errors,
         "tag_choices": plan_tag_choices(),
         "communities": Jurisdiction.objects.filter(level=Jurisdiction.Level.COMMUNITY).order_by("code"),
+        "can_record": policy.can_patrol(request.user),
         "tab": "plans",
     }
     return render(request, "patrols/visit_plans.html", context, status=status)
