@@ -87,8 +87,8 @@
     var outline = grids(map, readJSON("grid-geojson"));
     var walked = tracks(map, readJSON("patrol-tracks"));
     var marks = flagged(map, readJSON("patrol-flags"));
-    // The track frames the map when there is one: the grids around it still show where it lies.
-    fit(map, walked ? [walked, marks] : [outline]);
+    // The grids frame the track, so even a short one shows where it lies.
+    fit(map, [outline, walked, marks]);
   }
 
   // --- legend swatches for the patrol marks (the grid swatch is static/js/maps.js's) ---
