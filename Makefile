@@ -78,3 +78,4 @@ bench: $(STAMP) | var
 	dropdb --if-exists -h 127.0.0.1 -U postgres gridmgmt_io_bench
 	createdb -h 127.0.0.1 -U postgres gridmgmt_io_bench
 	$(BIN)/python bench/base_data_import.py --database-url postgres://postgres@127.0.0.1:5432/gridmgmt_io_bench
+	$(BIN)/python bench/patrols.py
