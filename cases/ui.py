@@ -247,6 +247,9 @@ _NAV = (
     ("resident-list", _("Residents"), {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR, None}),
     ("places-index", _("Base data"), {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR, None}),
     ("places-facility-list", _("Facilities"), {Role.DEPARTMENT_STAFF}),
+    ("patrols-today", _("Patrols"), {Role.GRID_ADMIN}),
+    ("visits-list", _("Visits"), {Role.GRID_ADMIN}),
+    ("patrols-overview", _("Patrols"), {Role.DISPATCHER, Role.SUPERVISOR, None}),
     ("grid-workload", _("Workload"), {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR, None}),
     ("evaluation-dashboard", _("Evaluation"), {Role.SUPERVISOR, Role.DISPATCHER, None}),
 )
@@ -273,6 +276,13 @@ def nav_items(user, roles: frozenset[str], current: str | None, home_role: str |
     if current and current.startswith("places-"):
         base_data_tab = bool(roles & {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR}) or user.is_superuser
         current = "places-index" if base_data_tab else "places-facility-list"
+    # Patrol and visit pages stand under the grid administrator's "Patrols" and "Visits" tabs, and under the
+    # centre's one "Patrols" tab (its overview leads to the lists, plans and visits).
+    if current and current.startswith(("patrol", "visit")):
+        if Role.GRID_ADMIN in roles:
+            current = "visits-list" if current.startswith("visit") else "patrols-today"
+        else:
+            current = "patrols-overview"
     items = []
     for name, label, allowed in _NAV:
         visible = bool(roles & allowed) or (user.is_superuser and None in allowed)

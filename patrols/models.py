@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Patrol(models.Model):
     class State(models.TextChoices):
-        RUNNING = "running", _("running")
+        RUNNING = "running", _("patrolling")
         ENDED = "ended", _("ended, figures pending")
         COMPUTED = "computed", _("ended")
 

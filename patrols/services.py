@@ -177,9 +177,9 @@ def patrol_points_add(
     Points may arrive after the patrol ended (an outbox that was offline): they are kept and the figures
     computed again, unless a supervisor has decided on the patrol.
     """
-    batch = batch_key_check(batch)
     if patrol.patroller_id != actor.pk:
         raise NotAllowed(NOT_YOURS)
+    batch = batch_key_check(batch)
     # Callers with points already read (the demo, benches) pass PointIn; anything else is checked here.
     ready = isinstance(points, list | tuple) and points and all(isinstance(p, PointIn) for p in points)
     parsed = list(points) if ready else points_parse(points)

@@ -267,6 +267,8 @@ class PatrolReviewView(APIView):
     )
     def post(self, request: Request, id: str) -> Response:
         patrol = _patrol(request, id)
+        if not policy.can_review_patrols(request.user):  # before reading the body: the role decides first
+            raise NotAllowed(services.ONLY_SUPERVISORS)
         body = request.data if isinstance(request.data, dict) else {}
         decision = body.get("decision")
         if decision not in ("accept", "reject"):

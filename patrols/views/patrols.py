@@ -225,6 +225,8 @@ def _patrol_list(request):
 @require_POST
 def patrol_start(request):
     _reader(request)
+    if not policy.can_patrol(request.user):  # readers who never patrol (the centre) are refused outright
+        raise PermissionDenied(_("Only grid administrators with a grid start patrols."))
     try:
         patrol, _created = services.patrol_start(actor=request.user)
     except DomainError as error:

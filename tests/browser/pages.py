@@ -148,7 +148,7 @@ def district_seed(*, cases: int = 60, seed: int = 7) -> District:
     for code, name in Jurisdiction.objects.values_list("code", "name"):
         names[code] = ("area", name)
     return District(
-        places=_base_data_picks(grid),
+        places={**_base_data_picks(grid), **_patrol_picks(gridadmin)},
         personas={
             "anonymous": None,
             "grid administrator": gridadmin,
@@ -203,6 +203,32 @@ def _base_data_picks(grid) -> dict[str, list]:
     return picks
 
 
+def _patrol_picks(gridadmin) -> dict[str, list]:
+    """The demo's week of patrols and visits: the grid administrator's flagged patrol awaiting review and a
+    clean one (the supervisor opens both), a visit with a need."""
+    from patrols.models import Patrol, Visit, VisitNeed
+
+    mine = Patrol.objects.filter(patroller=gridadmin).order_by("-started_at")
+    picks = {
+        "patrol": [
+            mine.filter(review=Patrol.Review.PENDING).values_list("pk", flat=True).first(),
+            mine.filter(review=Patrol.Review.CLEAN).values_list("pk", flat=True).first(),
+        ],
+        "visit": [
+            Visit.objects.filter(visitor=gridadmin).order_by("pk").values_list("pk", flat=True).first()
+        ],
+        "need": [
+            VisitNeed.objects.filter(visit__visitor=gridadmin)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        ],
+    }
+    missing = [kind for kind, pks in picks.items() if None in pks]
+    assert not missing, f"the demo's {gridadmin.username} has no {', '.join(missing)}"
+    return picks
+
+
 # --- path parameters ---------------------------------------------------------------------------------------
 
 # How to fill a path parameter, by "route:parameter" (fnmatch patterns, first match wins). A parameter no
@@ -222,13 +248,16 @@ FILLERS: list[tuple[str, object]] = [
     ("places-organisation-*:pk", lambda d: d.places["organisation"]),
     ("places-facility-*:pk", lambda d: d.places["facility"]),
     ("places-import-job*:pk", lambda d: d.places["import_job"]),
+    ("patrol-*:pk", lambda d: d.places["patrol"]),
+    ("visit-need-case:pk", lambda d: d.places["need"]),
+    ("visit-*:pk", lambda d: d.places["visit"]),
     ("*:action", lambda d: ["accept"]),  # case actions are posted; a GET must say so
     ("*:field", lambda d: ["phone"]),
     ("*:fmt", lambda d: ["csv"]),
 ]
 # Pages that look different for each of their values (a case in each state): every value a persona may
 # open is visited. Of other pages, the first value the persona may open.
-EVERY_VALUE = {"case-detail"}
+EVERY_VALUE = {"case-detail", "patrol-detail"}
 
 
 class UnfillableParameter(Exception):

@@ -234,7 +234,7 @@ def demo(django_db_setup, django_db_blocker):
 @pytest.mark.parametrize("preset", ["last7", "this_month", "last_month", "last60"])
 def test_the_page_renders_over_the_demo_history(client, demo, db, preset, django_assert_max_num_queries):
     client.force_login(demo.supervisor)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(40):
         response = client.get(URL, {"preset": preset})
     assert response.status_code == 200
     assert response.context["map"]["cells"] and response.content.count(b"<path") >= 2 * 55

@@ -23,6 +23,7 @@ from open311.services import api_key_ensure_demo, request_create
 from ..cases.helpers import drive, report
 from ..factories import centre, world_build
 from ..grids.resident_factories import csv_bytes, resident, row
+from ..patrols import factories as patrol_factories
 from ..places import factories as place_factories
 
 # The personas the harness acts as (attributes of the world), and the anonymous visitor.
@@ -96,8 +97,10 @@ def hostile_world_build() -> SimpleNamespace:
     job = residents_import.resident_import_job_create(actor=world.gridadmin, upload=upload, partial=False)
     for case in cases.values():
         case.refresh_from_db()
+    places = place_factories.grid_base_data(world)
     return SimpleNamespace(
-        places=place_factories.grid_base_data(world),
+        places=places,
+        patrols=patrol_factories.patrol_world(world, places),
         world=world,
         cases=cases,
         resident=resident(world.g1),

@@ -3,6 +3,9 @@
 import datetime as dt
 import math
 import uuid
+from types import SimpleNamespace
+
+from django.utils import timezone
 
 from patrols import services
 from patrols.models import Patrol
@@ -56,3 +59,40 @@ def patrol_walked(
     if compute:
         patrol = services.patrol_compute(patrol_id=patrol.pk)
     return patrol
+
+
+def patrol_world(world, places) -> SimpleNamespace:
+    """What the harnesses reach the patrol pages with: grid 1's administrator has a clean computed patrol, a
+    flagged one awaiting review (walked in grid 3, not theirs), a running one, and a visit to grid 1's
+    organisation (from `tests.places.factories.grid_base_data`) with a need not yet a case."""
+    from patrols import visits
+
+    now = timezone.now()
+    lat, lng = (world.g1.min_lat + world.g1.max_lat) / 2, (world.g1.min_lng + world.g1.max_lng) / 2
+    clean = patrol_walked(
+        world.gridadmin, walk([(lat, lng - 0.003), (lat, lng + 0.003)], start=now - dt.timedelta(hours=5))
+    )
+    lat3, lng3 = (world.g3.min_lat + world.g3.max_lat) / 2, (world.g3.min_lng + world.g3.max_lng) / 2
+    flagged = patrol_walked(
+        world.gridadmin, walk([(lat3, lng3 - 0.003), (lat3, lng3 + 0.003)], start=now - dt.timedelta(hours=3))
+    )
+    running, _ = services.patrol_start(actor=world.gridadmin, at=now - dt.timedelta(minutes=5))
+    services.patrol_points_add(
+        patrol=running,
+        actor=world.gridadmin,
+        batch="first",
+        points=walk([(lat, lng), (lat + 0.001, lng)], start=now - dt.timedelta(minutes=4)),
+        now=now,
+    )
+    visit = visits.visit_record(
+        actor=world.gridadmin,
+        organisation=places.organisation,
+        visited_at=now - dt.timedelta(hours=1),
+        lat=places.organisation.lat,
+        lng=places.organisation.lng,
+        accuracy=10,
+        met="店主",
+        notes="消防通道堆放杂物",
+        needs=["清理消防通道"],
+    )
+    return SimpleNamespace(clean=clean, flagged=flagged, running=running, visit=visit, need=visit.needs.get())

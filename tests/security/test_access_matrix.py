@@ -32,6 +32,7 @@ from places.io import jobs as place_jobs
 from ..cases.helpers import drive, report
 from ..factories import centre, world_build
 from ..grids.resident_factories import csv_bytes, id_number, resident, row
+from ..patrols import factories as patrol_factories
 from ..places import factories as place_factories
 
 ANON = "anonymous"
@@ -155,6 +156,7 @@ def _build(world) -> SimpleNamespace:
         resident=resident(world.g1),
         job=job,
         places=places,
+        patrols=patrol_factories.patrol_world(world, places),
         service_request=service_request,
         sessions=sessions,
     )
@@ -252,6 +254,24 @@ def _place_kwargs(places: SimpleNamespace, world) -> dict[str, dict]:
     }
 
 
+def _patrol_kwargs(patrols: SimpleNamespace) -> dict[str, dict]:
+    """Grid 1's administrator's patrols: the flagged one awaiting review (ended), the running one; the visit
+    to grid 1's organisation and its need."""
+    flagged = patrols.flagged.pk
+    return {
+        "patrol-detail": {"pk": flagged},
+        "patrol-review": {"pk": flagged},
+        "patrol-record": {"pk": patrols.running.pk},
+        "visit-detail": {"pk": patrols.visit.pk},
+        "visit-need-case": {"pk": patrols.need.pk},
+        "api-patrol-detail": {"id": str(flagged)},
+        "api-patrol-review": {"id": str(flagged)},
+        "api-patrol-points": {"id": str(patrols.running.pk)},
+        "api-patrol-end": {"id": str(patrols.running.pk)},
+        "api-visit-detail": {"id": str(patrols.visit.pk)},
+    }
+
+
 def path_for(key: str, s: SimpleNamespace) -> str:
     """The URL to request for a URL name, its parameters taken from the shared world."""
     case = s.cases["dispatched"]
@@ -289,6 +309,7 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         "open311:token": {"token": s.service_request.token, "fmt": "json"},
         "open311:media": {"photo_id": str(s.photo.pk)},
         **_place_kwargs(s.places, s.world),
+        **_patrol_kwargs(s.patrols),
     }
     if key == "open311:unknown":
         return "/open311/v2/no-such-resource.json"
@@ -414,6 +435,14 @@ def api_detail(readers=GRID1_READERS, hidden=("other_gridadmin",)) -> dict[str, 
 
 FACILITY_HIDDEN = ("other_gridadmin", "other_staff")
 
+# Patrols and visits: grid administrators (each their own), the dispatch centre and supervisors read them.
+PATROL_READERS = GRIDADMINS | CENTRE
+
+
+def own_patrol(ok, *, build=None) -> dict:
+    """Grid 1's administrator's patrol or visit: readers → `ok`, the other administrator 404, the rest 403."""
+    return (build or web)(PATROL_READERS, ok) | {"other_gridadmin": frozenset({404})}
+
 
 EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     # --- operations, documentation and API login: public by design ---
@@ -468,6 +497,22 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "case-report-facilities": {"GET": web(REPORTERS, 400), "POST": WEB_405},
     "case-report-locate": {"GET": web(REPORTERS, 400), "POST": WEB_405},
     # --- base data pages (/places/) ---
+    # --- patrols and visits: grid administrators patrol and visit in their grids; the centre reads all and
+    # supervisors decide and plan. The shared world's patrols and visit are grid 1's administrator's.
+    "patrols-today": {"GET": web(PATROL_READERS, 200), "POST": WEB_405},
+    "patrol-start": {"GET": WEB_405, "POST": web(GRIDADMINS, 302)},
+    "patrol-detail": {"GET": own_patrol(200), "POST": WEB_405},
+    # The recording page of a patrol one may read but not record: its figures page instead (302).
+    "patrol-record": {"GET": own_patrol({200, 302}), "POST": WEB_405},
+    "patrol-review": {"GET": WEB_405, "POST": own_patrol(403) | {"supervisor": WRITE}},
+    "patrols-overview": {"GET": web(PATROL_READERS, 200), "POST": WEB_405},
+    "patrol-plans": {"GET": web(PATROL_READERS, 200), "POST": web({"supervisor"}, WRITE)},
+    "visits-list": same(web(PATROL_READERS, 200)),
+    "visit-new": {"GET": web(GRIDADMINS, 200), "POST": web(GRIDADMINS, WRITE)},
+    "visits-overdue": same(web(PATROL_READERS, 200)),
+    "visit-detail": same(own_patrol(200)),
+    "visit-need-case": {"GET": WEB_405, "POST": own_patrol(403) | {"gridadmin": WRITE}},
+    "visit-plans": {"GET": web(PATROL_READERS, 200), "POST": web({"supervisor"}, WRITE)},
     "places-index": same(web(BASE_READERS, 200)),
     "places-grid-profile": same(grid1_row(ok=200)),
     # Search is scoped like case-search: department staff find their department's facilities.
@@ -554,6 +599,18 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "api-facility-detail": api_detail(FACILITY_READERS, FACILITY_HIDDEN),
     "api-facility-classes": {"GET": api(ROLES, 200), "POST": API_405},  # reference data, like categories
     "api-places-locate": {"GET": api(ROLES, 400), "POST": API_405},  # the geocoder; no address given
+    # --- REST API: patrols, plans and visits ---
+    "api-patrols": {"GET": api(PATROL_READERS, 200), "POST": api(GRIDADMINS, {200, 201})},
+    "api-patrol-detail": {"GET": own_patrol(200, build=api), "POST": API_405},
+    "api-patrol-points": {"GET": API_405, "POST": own_patrol(403, build=api) | {"gridadmin": WRITE}},
+    "api-patrol-end": {"GET": API_405, "POST": own_patrol(403, build=api) | {"gridadmin": WRITE}},
+    "api-patrol-review": {"GET": API_405, "POST": own_patrol(403, build=api) | {"supervisor": WRITE}},
+    "api-patrol-plans": {"GET": api(PATROL_READERS, 200), "POST": api({"supervisor"}, WRITE)},
+    "api-patrol-states": {"GET": api(PATROL_READERS, 200), "POST": API_405},
+    "api-visits": {"GET": api(PATROL_READERS, 200), "POST": api(GRIDADMINS, WRITE)},
+    "api-visits-overdue": {"GET": api(PATROL_READERS, 200), "POST": API_405},
+    "api-visit-detail": {"GET": own_patrol(200, build=api), "POST": API_405},
+    "api-visit-plans": {"GET": api(PATROL_READERS, 200), "POST": api({"supervisor"}, WRITE)},
     # --- Open311 GeoReport v2: a public interface; creating a request needs the client's api_key ---
     "open311:root": {"GET": everyone(200), "POST": everyone(405)},
     "open311:discovery": {"GET": everyone(200), "POST": everyone(405)},
