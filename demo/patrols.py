@@ -34,7 +34,7 @@ from patrols.services import PointIn
 from places.models import Organisation
 
 DAYS = 7  # the last seven days, today included when a patrol has already ended
-EVERY_S = (6, 10)  # one fix every 5–10 s (a patrol keeps its interval)
+EVERY_S = (8, 10)  # one fix every 8–10 s (a patrol keeps its interval; the doubtful ones 5–8 s)
 WALK_KMH = (4.0, 5.0)
 ACCURACY_M = (5.0, 20.0)
 BATCH_POINTS = 60  # what the page sends at once: a few minutes of fixes
