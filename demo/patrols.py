@@ -408,12 +408,18 @@ class _Week:
                 {"organisation": o} for o in rng.sample(organisations, min(int(keeper), len(organisations)))
             ]
             for target in targets:
-                # The first resident visited shows a blocked drain: reported as a case the same afternoon.
-                with_case = "resident" in target and not counts.visit_cases and category is not None
+                lat, lng, accuracy = self._on_site(target)
+                # The first resident visited at a house on record shows a blocked drain: reported as a case
+                # the same afternoon, at the house.
+                with_case = (
+                    "resident" in target
+                    and lat is not None
+                    and not counts.visit_cases
+                    and category is not None
+                )
                 texts = ORGANISATION_VISITS if "organisation" in target else RESIDENT_VISITS
                 met, notes, needs = NEED_VISIT if with_case else texts[n % len(texts)]
                 visited_at = _visit_day(self, -1 if with_case else n)
-                lat, lng, accuracy = self._on_site(target)
                 with clock.frozen_at(visited_at + dt.timedelta(minutes=rng.uniform(5, 40))):
                     visit = visits.visit_record(
                         actor=admin,
