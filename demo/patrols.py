@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass, field
 
 import shapely
+import shapely.ops
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils import timezone
@@ -306,8 +307,16 @@ class _Week:
             route = walker.route(region, begin, stretch * minutes)
             return walker.fixes(route, start=at, kmh=kmh, every_s=every_s, accuracy=ACCURACY_M)
 
-        # A short walk at home first; the one who strays spends three quarters of the patrol next door.
-        first = walked(area, walker.point_in(area), rng.uniform(6, 10) if kind == "outside" else 15, start)
+        neighbour = self.neighbours.get(admin.pk)
+        if kind == "outside":
+            if neighbour is None:
+                return None
+            # A short walk at home by the border, then over it: three quarters of the patrol next door.
+            border = shapely.ops.nearest_points(area, neighbour)[0]
+            home = area.intersection(border.buffer(250))
+            first = walked(home, walker.point_in(home), rng.uniform(5, 8), start)
+        else:
+            first = walked(area, walker.point_in(area), 15, start)
         here = self._metres_of(first[-1])
         at = first[-1].at + dt.timedelta(seconds=every_s)
         if kind == "speed":  # into a car for a kilometre, then on foot again
@@ -318,11 +327,8 @@ class _Week:
         if kind == "jump":  # the next fix half a kilometre away: a teleport
             far = self._far_point(area, here, 500)
             return first + walked(area, far, rng.uniform(15, 20), at)
-        if kind == "outside":  # across into a neighbour's grid and most of the patrol there
-            neighbour = self.neighbours.get(admin.pk)
-            if neighbour is None:
-                return None
-            target = walker.point_in(neighbour)
+        if kind == "outside":
+            target = min((walker.point_in(neighbour) for _ in range(20)), key=lambda p: math.dist(p, here))
             crossing = walker.fixes([here, target], start=at, kmh=kmh, every_s=every_s, accuracy=ACCURACY_M)
             rest = walked(
                 neighbour, target, rng.uniform(30, 40), crossing[-1].at + dt.timedelta(seconds=every_s)
