@@ -1,6 +1,7 @@
-"""The demo's week of patrols and home visits: every grid administrator walks their grids on the last seven
-days, a few patrols carry the doubts the plausibility check is there to catch, and the supervisor has decided
-on two of them; administrators visit residents who need care and organisations at risk.
+"""The demo's week of patrols and home visits: grid administrators walk their grids on the last seven days
+(the first few every working day, most on some days, the last few not at all), a few patrols carry the doubts
+the plausibility check is there to catch, and the supervisor has decided on two of them; administrators visit
+residents who need care and organisations at risk.
 
 Everything goes through patrols.services (start, points in batches, end, compute, review) and
 patrols.visits, at the times it "happened": points are sent a few seconds after they were recorded, as a
@@ -60,16 +61,23 @@ REVIEW_NOTES = {
 }
 
 
-# Home visits: who was met, what was noted, the needs found (the first need of the first one becomes a case).
+# Home visits: who was met, what was noted, the needs found (a blocked drain becomes a case).
 VISITORS = 8  # gridadmin1 … gridadmin8 visit this week
 VISIT_HOURS = (15 * 60 + 30, 17 * 60 + 30)  # after the afternoon patrol
-RESIDENT_VISITS = (
-    ("本人", "老人独居，身体尚可，按时服药；叮嘱注意用电用气安全。", ()),
-    ("本人及其女儿", "女儿每周末回来照看，老人近期腿脚不便，上下楼吃力。", ("希望楼道加装扶手",)),
-    ("本人", "家中整洁，冰箱有存粮；留下网格员电话，有事随时联系。", ()),
-    ("邻居", "本人不在家，邻居称老人去女儿家小住几天，已电话联系确认平安。", ()),
-    ("本人", "低保待遇按月到账；咨询临时救助申请，已告知所需材料。", ("咨询临时救助申请流程",)),
-)
+RESIDENT_VISITS = {  # by the resident's first care tag
+    "elderly_alone": (
+        ("本人", "老人独居，身体尚可，按时服药；叮嘱注意用电用气安全。", ()),
+        ("本人", "家中整洁，冰箱有存粮；留下网格员电话，有事随时联系。", ()),
+        ("邻居", "本人不在家，邻居称老人去女儿家小住几天，已电话联系确认平安。", ()),
+    ),
+    "disability": (
+        ("本人及其女儿", "女儿每周末回来照看，近期腿脚不便，上下楼吃力。", ("希望楼道加装扶手",)),
+    ),
+    "low_income": (
+        ("本人", "低保待遇按月到账；咨询临时救助申请，已告知所需材料。", ("咨询临时救助申请流程",)),
+    ),
+}
+OTHER_CARE = (("本人", "近况平稳，家中无安全隐患；留下网格员电话，有事随时联系。", ()),)
 ORGANISATION_VISITS = (
     ("消防安全管理人", "灭火器在有效期内，疏散通道畅通，安全出口指示灯正常。", ()),
     ("店长", "后厨燃气报警器未通电，已当场要求整改，下次走访复查。", ("燃气报警器整改复查",)),
@@ -78,7 +86,7 @@ ORGANISATION_VISITS = (
 )
 NEED_VISIT = (
     "本人",
-    "老人反映楼下下水道堵塞多日，污水外溢，出门不便。",
+    "反映楼下下水道堵塞多日，污水外溢，出门不便。",
     ("楼下下水道堵塞，污水外溢，请尽快疏通",),
 )
 NEED_CASE_CATEGORY = "2404"  # 下水道堵塞: the blocked drain an elderly resident reported
@@ -423,7 +431,10 @@ class _Week:
                     and not counts.visit_cases
                     and category is not None
                 )
-                texts = ORGANISATION_VISITS if "organisation" in target else RESIDENT_VISITS
+                if "organisation" in target:
+                    texts = ORGANISATION_VISITS
+                else:
+                    texts = RESIDENT_VISITS.get(target["resident"].care_tags[0], OTHER_CARE)
                 met, notes, needs = NEED_VISIT if with_case else texts[n % len(texts)]
                 visited_at = _visit_day(self, -1 if with_case else n)
                 with clock.frozen_at(visited_at + dt.timedelta(minutes=rng.uniform(5, 40))):
