@@ -430,6 +430,8 @@ SPECTACULAR_SETTINGS = {
         "BuildingUseEnum": "places.models.Building.Use",
         "HouseUseEnum": "places.models.House.Use",
         "OrganisationKindEnum": "places.models.Organisation.Kind",
+        "VisitTargetEnum": ["resident", "house", "organisation"],
+        "VisitPlanTargetEnum": ["resident", "organisation"],
         "OrganisationRiskEnum": "places.models.Organisation.Risk",
         "FacilityStateEnum": "places.models.Facility.State",
         "OccupancyRelationEnum": "places.models.Occupancy.Relation",

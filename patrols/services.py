@@ -18,13 +18,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from cases.models import Case
 from gridmgmt import policy
 from gridmgmt.bulk import rows_insert
 from gridmgmt.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from gridmgmt.tasking import enqueue_on_commit
+from gridmgmt.text import text_check
 from grids import selectors as grid_selectors
 
 from . import audit, coverage, plausibility
@@ -402,6 +403,7 @@ def patrol_review(*, patrol: Patrol, actor, accept: bool, note: str) -> Patrol:
         raise InvalidInput(gettext_noop("say why: the decision is kept with the patrol"), field="note")
     if len(note) > 2000:
         raise InvalidInput(gettext_noop("the reason is longer than %(n)s characters"), n=2000, field="note")
+    text_check(note, what=gettext_lazy("the reason"), field="note")
     with transaction.atomic():
         locked = _locked(patrol.pk)
         if locked.review != Patrol.Review.PENDING:

@@ -386,9 +386,14 @@ class VisitPlansView(APIView):
         community = None
         code = body.get("community")
         if code not in (None, ""):
-            community = Jurisdiction.objects.filter(
-                level=Jurisdiction.Level.COMMUNITY, code=str(code)[:12]
-            ).first()
+            # Codes are ASCII digits: anything else (a lone surrogate the database cannot even encode) is
+            # simply no community.
+            text = str(code)[:12]
+            community = (
+                Jurisdiction.objects.filter(level=Jurisdiction.Level.COMMUNITY, code=text).first()
+                if text.isascii() and text.isdigit()
+                else None
+            )
             if community is None:
                 raise InvalidInput(NO_SUCH["community"], id=str(code)[:20], field="community")
         plan = visits.visit_plan_set(

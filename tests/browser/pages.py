@@ -35,6 +35,7 @@ from cases import services as case_services
 from cases.models import OPEN_STATES, Case, Category, ExtensionRequest
 from departments.models import Department
 from evaluation import indicators
+from evaluation.patrol_indicators import PatrolFigures, PatrolTable
 from evaluation.services import evaluation_materialise_nightly
 from grids import residents_import
 from grids.models import Grid, Jurisdiction, Resident
@@ -304,10 +305,10 @@ class Plan:
     refused: dict[str, str] = field(default_factory=dict)  # path → "403", "302 → /", "405", "json" …
 
 
-def _figures_in(value, depth: int = 0) -> Iterable[indicators.Figures]:
-    if isinstance(value, indicators.Figures):
+def _figures_in(value, depth: int = 0) -> Iterable[indicators.Figures | PatrolFigures]:
+    if isinstance(value, indicators.Figures | PatrolFigures):
         yield value
-    elif isinstance(value, indicators.Table):
+    elif isinstance(value, indicators.Table | PatrolTable):
         yield from value.rows
     elif isinstance(value, list | tuple) and depth < 3:
         for item in value:
@@ -325,7 +326,13 @@ HEADLINE_RATES = (
 )
 
 
-def _rates(figures: indicators.Figures, names=indicators.RATE_FIELDS) -> list[float]:
+# The patrol section's rates (evaluation.patrol_indicators), beside the case figures' own.
+PATROL_RATES = ("coverage", "flagged_share", "visit_rate", "discovery_rate")
+
+
+def _rates(figures, names=None) -> list[float]:
+    if names is None:
+        names = PATROL_RATES if isinstance(figures, PatrolFigures) else indicators.RATE_FIELDS
     return [r for name in names if (r := getattr(figures, name)) is not None]
 
 
