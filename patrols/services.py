@@ -52,22 +52,22 @@ class PointIn:
     recorded_at: dt.datetime
 
 
-def _number(raw, *, field: str, low: float, high: float) -> float:
+def number_parse(raw, *, what, field: str, low: float, high: float) -> float:
+    """A number within [low, high] (NaN and booleans refused), or InvalidInput naming `what` (a word, or
+    the place in a batch such as `points[3].lat`)."""
     if isinstance(raw, bool) or raw is None or raw == "":
-        raise InvalidInput(gettext_noop("%(name)s is missing or not a number"), name=field, field=field)
+        raise InvalidInput(gettext_noop("%(what)s is not a number"), what=what, field=field)
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise InvalidInput(
-            gettext_noop("%(name)s is missing or not a number"), name=field, field=field
-        ) from None
+        raise InvalidInput(gettext_noop("%(what)s is not a number"), what=what, field=field) from None
     if not (low <= value <= high):  # also refuses NaN
         raise InvalidInput(
-            gettext_noop("%(name)s must be between %(low)s and %(high)s"),
-            name=field,
-            field=field,
+            gettext_noop("%(what)s must be between %(low)s and %(high)s"),
+            what=what,
             low=low,
             high=high,
+            field=field,
         )
     return value
 
@@ -99,6 +99,10 @@ def _instant(raw, *, field: str) -> dt.datetime:
     return value
 
 
+def _number_at(raw, place: str, *, low: float, high: float) -> float:
+    return number_parse(raw, what=place, field=place, low=low, high=high)
+
+
 def points_parse(raw) -> list[PointIn]:
     """The `points` of a batch: a list of {lat, lng, accuracy, recorded_at}; the first fault is named by
     its place (`points[3].lat`), so a client can show exactly what it sent wrong."""
@@ -114,9 +118,9 @@ def points_parse(raw) -> list[PointIn]:
             raise InvalidInput(gettext_noop("%(name)s must be an object"), name=where, field=where)
         parsed.append(
             PointIn(
-                lat=_number(item.get("lat"), field=f"{where}.lat", low=-90, high=90),
-                lng=_number(item.get("lng"), field=f"{where}.lng", low=-180, high=180),
-                accuracy=_number(item.get("accuracy"), field=f"{where}.accuracy", low=0, high=100_000),
+                lat=_number_at(item.get("lat"), f"{where}.lat", low=-90, high=90),
+                lng=_number_at(item.get("lng"), f"{where}.lng", low=-180, high=180),
+                accuracy=_number_at(item.get("accuracy"), f"{where}.accuracy", low=0, high=100_000),
                 recorded_at=_instant(item.get("recorded_at"), field=f"{where}.recorded_at"),
             )
         )

@@ -36,6 +36,7 @@ from grids.models import Grid, Jurisdiction, Resident
 from places.models import House, Occupancy, Organisation
 
 from .models import Visit, VisitNeed, VisitPlan
+from .services import number_parse
 
 # Plans that hold until a supervisor sets others: (target, tag) → every so many days. Elderly people living
 # alone weekly, disabled residents monthly, fire-safety key units quarterly (91 days: thirteen weeks).
@@ -92,22 +93,7 @@ def visit_time_parse(raw, *, field: str = "visited_at") -> dt.datetime:
 
 
 def _number(raw, *, field: str, low: float, high: float) -> float:
-    what = WORDS[field]
-    if isinstance(raw, bool):
-        raise InvalidInput(gettext_noop("%(what)s is not a number"), what=what, field=field)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(gettext_noop("%(what)s is not a number"), what=what, field=field) from None
-    if not (low <= value <= high):  # also refuses NaN
-        raise InvalidInput(
-            gettext_noop("%(what)s must be between %(low)s and %(high)s"),
-            what=what,
-            low=low,
-            high=high,
-            field=field,
-        )
-    return value
+    return number_parse(raw, what=WORDS[field], field=field, low=low, high=high)
 
 
 def _blank(raw) -> bool:

@@ -5,7 +5,6 @@ caller cannot see 404 (unknown ids alike); a visible patrol that is not the call
 input 400 naming the field (`points[3].lat`); a closed record 409.
 """
 
-from django.http import Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 from gridmgmt import policy
 from gridmgmt.api import CursorPagination, error_responses
 from gridmgmt.errors import InvalidInput, NotAllowed
+from gridmgmt.ids import id_or_404
 from gridmgmt.json_io import JSONParser
 
 from .. import selectors, services
@@ -27,12 +27,6 @@ TAGS = ["patrols"]
 NO_PATROLS = gettext_noop("you may not see patrols")
 
 
-def _pk_or_404(raw: str) -> int:
-    if raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) > 0:
-        return int(raw)
-    raise Http404("No such patrol, or not yours to see")
-
-
 def _reader_check(request: Request) -> None:
     if policy.patrol_scope(request.user) is None:
         raise NotAllowed(NO_PATROLS)
@@ -40,7 +34,7 @@ def _reader_check(request: Request) -> None:
 
 def _patrol(request: Request, raw_id: str) -> Patrol:
     _reader_check(request)
-    return selectors.patrol_get_for(request.user, _pk_or_404(raw_id))
+    return selectors.patrol_get_for(request.user, id_or_404(raw_id))
 
 
 def _iso(value):

@@ -5,7 +5,6 @@ see 404 (unknown ids alike); recording outside one's grids 403; a target named b
 see 400 naming the field; bad input 400 naming the field. Residents appear by masked name only.
 """
 
-from django.http import Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 from gridmgmt import policy
 from gridmgmt.api import CursorPagination, error_responses
 from gridmgmt.errors import InvalidInput, NotAllowed
+from gridmgmt.ids import id_from, id_or_404
 from gridmgmt.json_io import JSONParser
 from grids.models import Grid, Jurisdiction, Resident
 from places.models import House, Organisation
@@ -36,21 +36,15 @@ NO_SUCH = {
 }
 
 
-def _pk(raw) -> int | None:
-    if isinstance(raw, bool):
+def _grid_filter(request: Request) -> int | None:
+    """The `grid` query parameter (a grid code) as a grid id; an unknown code is a 400 naming it."""
+    code = request.query_params.get("grid", "")
+    if not code:
         return None
-    if isinstance(raw, int):
-        return raw if 0 < raw < 10**18 else None
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) > 0:
-        return int(raw)
-    return None
-
-
-def _pk_or_404(raw: str) -> int:
-    pk = _pk(raw)
-    if pk is None:
-        raise Http404("No such visit, or not yours to see")
-    return pk
+    grid = Grid.objects.filter(code=code[:14]).only("id").first()
+    if grid is None:
+        raise InvalidInput(NO_SUCH["grid"], id=code[:20], field="grid")
+    return grid.pk
 
 
 def _reader_check(request: Request) -> None:
@@ -97,7 +91,7 @@ def visit_detail(visit: Visit) -> dict:
 def _row(rows, raw, *, field: str):
     """A row named by id in the body, among those the caller may see; 400 naming the field otherwise (the
     same for one that does not exist, so nothing can be probed)."""
-    pk = _pk(raw)
+    pk = id_from(raw)
     found = rows.filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise InvalidInput(NO_SUCH[field], id=str(raw)[:20], field=field)
@@ -179,13 +173,7 @@ class VisitListView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         _reader_check(request)
-        grid_id = None
-        code = request.query_params.get("grid", "")
-        if code:
-            grid = Grid.objects.filter(code=code[:14]).only("id").first()
-            if grid is None:
-                raise InvalidInput(NO_SUCH["grid"], id=code[:20], field="grid")
-            grid_id = grid.pk
+        grid_id = _grid_filter(request)
         mine = request.query_params.get("mine") == "1"
         rows = visits.visits_visible_to(
             request.user, grid_id=grid_id, visitor_id=request.user.pk if mine else None
@@ -259,7 +247,7 @@ class VisitDetailView(APIView):
     )
     def get(self, request: Request, id: str) -> Response:
         _reader_check(request)
-        return Response(visit_detail(visits.visit_get_for(request.user, _pk_or_404(id))))
+        return Response(visit_detail(visits.visit_get_for(request.user, id_or_404(id))))
 
 
 class VisitsOverdueView(APIView):
@@ -291,13 +279,7 @@ class VisitsOverdueView(APIView):
     )
     def get(self, request: Request) -> Response:
         _reader_check(request)
-        grid_id = None
-        code = request.query_params.get("grid", "")
-        if code:
-            grid = Grid.objects.filter(code=code[:14]).only("id").first()
-            if grid is None:
-                raise InvalidInput(NO_SUCH["grid"], id=code[:20], field="grid")
-            grid_id = grid.pk
+        grid_id = _grid_filter(request)
         rows = visits.visits_overdue_for(request.user, grid_id=grid_id)
         return Response(
             [

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gridmgmt import clock, policy
 from gridmgmt.errors import DomainError, InvalidInput
+from gridmgmt.ids import id_from
 from gridmgmt.messages import Message
 from grids import pii
 from grids.maps import grid_map_features, map_config
@@ -63,13 +64,6 @@ def _grid_from_query(request, grids) -> Grid | None:
     if grid is None:
         raise Http404("No such grid, or not yours to see")
     return grid
-
-
-def _pk(raw) -> int | None:
-    raw = (raw or "").strip()
-    if raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) > 0:
-        return int(raw)
-    return None
 
 
 def form_errors(form, *, prefix: str = "v") -> list[dict]:
@@ -164,10 +158,10 @@ class Occupant:
 def _target_from(user, data) -> Target:
     """The target named by ids in the query string or the form (404 for one the user may not see)."""
     target = Target()
-    if (pk := _pk(data.get("organisation"))) is not None:
+    if (pk := id_from(data.get("organisation"))) is not None:
         target.organisation = place_selectors.organisation_get_for(user, pk)
         return target
-    if (pk := _pk(data.get("resident"))) is not None:
+    if (pk := id_from(data.get("resident"))) is not None:
         resident = (
             Resident.objects.filter(policy.residents_visible_q(user), pk=pk, moved_out_on__isnull=True)
             .select_related("grid")
@@ -176,7 +170,7 @@ def _target_from(user, data) -> Target:
         if resident is None:
             raise Http404("No such resident, or not yours to see")
         target.resident = resident
-    if (pk := _pk(data.get("house"))) is not None:
+    if (pk := id_from(data.get("house"))) is not None:
         target.house = place_selectors.house_get_for(user, pk)
     elif target.resident is not None:
         target.house = visits.current_home(target.resident)
@@ -430,7 +424,7 @@ def visit_plans(request):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied(_("Only supervisors set the visit plans."))
-        remove = _pk(request.POST.get("remove"))
+        remove = id_from(request.POST.get("remove"))
         if remove is not None:
             plan = VisitPlan.objects.filter(pk=remove).first()
             if plan is None:

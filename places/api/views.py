@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from gridmgmt import policy
 from gridmgmt.api import CursorPagination, error_responses
 from gridmgmt.errors import InvalidInput, NotAllowed
+from gridmgmt.ids import id_or_404
 from gridmgmt.json_io import JSONParser
 from gridmgmt.roles import Role, user_roles
 from grids.models import Grid, Resident
@@ -71,20 +72,6 @@ def _keeper_check(request: Request) -> None:
 def _edit_check(request: Request, grid_id: int) -> None:
     if not policy.can_edit_base_data_in(request.user, grid_id):
         raise NotAllowed(services.EDIT_REFUSED)
-
-
-def _pk(raw: str) -> int | None:
-    """An id from the path: ASCII digits in a database column's range, or None (→ 404, never a 500)."""
-    if raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) > 0:
-        return int(raw)
-    return None
-
-
-def _pk_or_404(raw: str) -> int:
-    pk = _pk(raw)
-    if pk is None:
-        raise Http404("No such record, or not yours to see")
-    return pk
 
 
 def _filters(request: Request, serializer_class) -> dict:
@@ -218,7 +205,7 @@ class BuildingDetailView(APIView):
     )
     def get(self, request: Request, id: str) -> Response:
         _base_data_check(request)
-        building = selectors.building_get_for(request.user, _pk_or_404(id))
+        building = selectors.building_get_for(request.user, id_or_404(id))
         return Response(_building_detail(request, building))
 
     @extend_schema(
@@ -234,7 +221,7 @@ class BuildingDetailView(APIView):
     )
     def patch(self, request: Request, id: str) -> Response:
         _base_data_check(request)
-        building = selectors.building_get_for(request.user, _pk_or_404(id))
+        building = selectors.building_get_for(request.user, id_or_404(id))
         _edit_check(request, building.grid_id)
         serializer = s.BuildingInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -257,7 +244,7 @@ def _house_detail(request: Request, house: House) -> dict:
 
 def _house_for(request: Request, raw_id: str) -> House:
     _base_data_check(request)
-    return selectors.house_get_for(request.user, _pk_or_404(raw_id))
+    return selectors.house_get_for(request.user, id_or_404(raw_id))
 
 
 class HouseListView(GenericAPIView):
@@ -437,7 +424,7 @@ class OccupancyEndView(APIView):
         visible = House.objects.filter(policy.base_data_visible_q(request.user))
         occupancy = (
             Occupancy.objects.select_related("house", "resident", "landlord")
-            .filter(pk=_pk_or_404(id), house__in=visible)
+            .filter(pk=id_or_404(id), house__in=visible)
             .first()
         )
         if occupancy is None:
@@ -558,7 +545,7 @@ class OrganisationDetailView(APIView):
     )
     def get(self, request: Request, id: str) -> Response:
         _base_data_check(request)
-        organisation = selectors.organisation_get_for(request.user, _pk_or_404(id))
+        organisation = selectors.organisation_get_for(request.user, id_or_404(id))
         return Response(_organisation_detail(request, organisation))
 
     @extend_schema(
@@ -573,7 +560,7 @@ class OrganisationDetailView(APIView):
     )
     def patch(self, request: Request, id: str) -> Response:
         _base_data_check(request)
-        organisation = selectors.organisation_get_for(request.user, _pk_or_404(id))
+        organisation = selectors.organisation_get_for(request.user, id_or_404(id))
         _edit_check(request, organisation.grid_id)
         serializer = s.OrganisationInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -610,7 +597,7 @@ def _facility_detail(request: Request, facility: Facility) -> dict:
 
 def _facility_for(request: Request, raw_id: str) -> Facility:
     _facilities_check(request)
-    return selectors.facility_get_for(request.user, _pk_or_404(raw_id))
+    return selectors.facility_get_for(request.user, id_or_404(raw_id))
 
 
 class FacilityListView(GenericAPIView):
