@@ -515,16 +515,6 @@ def profile(fn, top: int = 15) -> list[str]:
     return [line for line in out.getvalue().splitlines() if line.strip()]
 
 
-def print_table() -> None:
-    lines = ["| measure | value | target | met |", "|---|---|---|---|"]
-    for r in results["rows"]:
-        met = {True: "yes", False: "**no**", None: ""}[r["met"]]
-        value = r["value"] + (f" — {r['note']}" if r["note"] else "")
-        lines.append(f"| {r['measure']} | {value} | {r['target']} | {met} |")
-    print("\n" + results["machine"] + "\n" + results["config_line"] + "\n")
-    print("\n".join(lines))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grids", type=int, default=100_000, help="grids of the lattice (100000)")
@@ -570,7 +560,7 @@ def main() -> None:
         f" {results['load_after']:.1f} after"
     )
     results["total_s"] = time.monotonic() - started
-    print_table()
+    run.print_table(results)
     Path(args.output).write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
     log(f"done in {results['total_s']:.0f} s; {args.output} written")
 

@@ -631,13 +631,15 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs, {int(mem) / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
 
 
-def print_table() -> None:
+def print_table(figures: dict | None = None) -> None:
+    """The rows of `figures` (this bench's results by default; bench/patrols.py passes its own)."""
+    figures = results if figures is None else figures
     lines = ["| measure | value | target | met |", "|---|---|---|---|"]
-    for r in results["rows"]:
+    for r in figures["rows"]:
         met = {True: "yes", False: "**no**", None: ""}[r["met"]]
         value = r["value"] + (f" — {r['note']}" if r["note"] else "")
         lines.append(f"| {r['measure']} | {value} | {r['target']} | {met} |")
-    print("\n" + results["machine"] + "\n" + results["config_line"] + "\n")
+    print("\n" + figures["machine"] + "\n" + figures["config_line"] + "\n")
     print("\n".join(lines))
 
 
