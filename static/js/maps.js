@@ -45,8 +45,9 @@
     if (!layers.length) el.classList.add("no-tiles");
     return map;
   }
-  // The base-data pages' maps (static/js/places.js, loaded after this file) start from the same map.
-  window.GridMaps = { makeMap: makeMap };
+  // The base-data pages' maps (static/js/places.js, loaded after this file) start from the same map; the
+  // patrol maps (static/js/patrol_map.js) draw their legend swatches with the same SVG helper.
+  window.GridMaps = { makeMap: makeMap, svgEl: svgEl };
 
   // --- marks: an SVG path per shape, for the map's markers and the legend's swatches alike ---
   function shapePath(shape, x, y, r) {

@@ -92,14 +92,7 @@
   }
 
   // --- legend swatches for the patrol marks (the grid swatch is static/js/maps.js's) ---
-  var SVG = "http://www.w3.org/2000/svg";
-  function svgEl(name, attrs) {
-    var node = document.createElementNS(SVG, name);
-    Object.keys(attrs).forEach(function (k) {
-      node.setAttribute(k, attrs[k]);
-    });
-    return node;
-  }
+  var svgEl = GridMaps.svgEl;
   function swatch(span) {
     var mark = span.getAttribute("data-mark");
     var svg = svgEl("svg", { width: 20, height: 20, viewBox: "0 0 20 20", focusable: "false" });
