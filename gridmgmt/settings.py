@@ -359,6 +359,8 @@ PATROL_OUTSIDE_SHARE = env.float("PATROL_OUTSIDE_SHARE", default=0.5)  # "mostly
 PATROL_COPIED_SHARE = env.float("PATROL_COPIED_SHARE", default=0.3)  # share of fingerprints seen before
 PATROL_MAX_POINTS_PER_BATCH = env.int("PATROL_MAX_POINTS_PER_BATCH", default=1000)
 PATROL_MAX_POINTS = env.int("PATROL_MAX_POINTS", default=50000)  # per patrol (≈ 70 hours at one per 5 s)
+# Patrols up to this many points get their figures in the request that ends them (the task is the fallback).
+PATROL_COMPUTE_AT_END_POINTS = env.int("PATROL_COMPUTE_AT_END_POINTS", default=5000)
 PATROL_PLAN_MINUTES_PER_DAY = env.int("PATROL_PLAN_MINUTES_PER_DAY", default=120)
 PATROL_PLAN_WEEKLY_COVERAGE = env.float("PATROL_PLAN_WEEKLY_COVERAGE", default=0.6)
 VISIT_RADIUS_M = env.float("VISIT_RADIUS_M", default=150.0)  # a visit this far from the address is flagged

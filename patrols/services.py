@@ -242,7 +242,12 @@ def patrol_points_add(
 
 
 def patrol_end(*, patrol: Patrol, actor, at: dt.datetime | None = None) -> Patrol:
-    """End a running patrol; its figures are computed after commit. Ending it again changes nothing."""
+    """End a running patrol. Ending it again changes nothing.
+
+    Its figures are computed by a worker after commit; a patrol of ordinary length (up to
+    `PATROL_COMPUTE_AT_END_POINTS` points: tens of milliseconds) is computed at once as well, when the end is
+    committed on its own, so the patroller sees the coverage on the next page. The task then finds it done.
+    """
     if patrol.patroller_id != actor.pk:
         raise NotAllowed(NOT_YOURS)
     at = at or timezone.now()
@@ -254,6 +259,14 @@ def patrol_end(*, patrol: Patrol, actor, at: dt.datetime | None = None) -> Patro
         audit.event_append(patrol=locked, action=PatrolEvent.Action.END, actor=actor, at=locked.ended_at)
         locked.save(update_fields=["state", "ended_at", "audit_seq", "audit_head"])
         enqueue_on_commit(COMPUTE_TASK, locked.pk)
+    if (
+        locked.point_count <= settings.PATROL_COMPUTE_AT_END_POINTS
+        and not transaction.get_connection().in_atomic_block
+    ):
+        try:
+            return patrol_compute(patrol_id=locked.pk) or locked
+        except Exception:  # noqa: BLE001 - the end is committed; the task computes it again
+            logger.exception("patrol %s: computing the figures at its end failed; the task will", locked.pk)
     return locked
 
 
