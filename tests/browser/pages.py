@@ -258,7 +258,7 @@ FILLERS: list[tuple[str, object]] = [
 ]
 # Pages that look different for each of their values (a case in each state): every value a persona may
 # open is visited. Of other pages, the first value the persona may open.
-EVERY_VALUE = {"case-detail", "patrol-detail"}
+EVERY_VALUE = {"case-detail"}
 
 
 class UnfillableParameter(Exception):
