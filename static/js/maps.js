@@ -45,9 +45,22 @@
     if (!layers.length) el.classList.add("no-tiles");
     return map;
   }
-  // The base-data pages' maps (static/js/places.js, loaded after this file) start from the same map; the
-  // patrol maps (static/js/patrol_map.js) draw their legend swatches with the same SVG helper.
-  window.GridMaps = { makeMap: makeMap, svgEl: svgEl };
+  // Grid outlines (GeoJSON features with a name) as every map draws them; a layer not yet on a map.
+  function gridOutline(geojson) {
+    if (!geojson || !geojson.features || !geojson.features.length) return null;
+    return L.geoJSON(geojson, {
+      style: function () {
+        return { color: GRID.color, weight: GRID.weight, fillColor: GRID.fill, fillOpacity: GRID.opacity };
+      },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(feature.properties.name, { sticky: true });
+      },
+    });
+  }
+  // The base-data pages' maps (static/js/places.js, loaded after this file) and the patrol maps
+  // (static/js/patrol_map.js) start from the same map, draw grids alike and their legend swatches with the
+  // same SVG helper.
+  window.GridMaps = { makeMap: makeMap, svgEl: svgEl, gridOutline: gridOutline };
 
   // --- marks: an SVG path per shape, for the map's markers and the legend's swatches alike ---
   function shapePath(shape, x, y, r) {

@@ -13,7 +13,6 @@
   var TRACK = { color: "#1d4ed8", weight: 4, opacity: 0.85 };
   var FLAG = { color: "#c1121f", weight: 6, radius: 7 };
   var HERE = { color: "#0b4f8a", fill: "#2563eb" };
-  var GRID = { color: "#0b4f8a", weight: 2, fill: "#9cc3ea", opacity: 0.15 };
 
   function readJSON(id) {
     var el = document.getElementById(id);
@@ -21,15 +20,8 @@
   }
 
   function grids(map, geojson) {
-    if (!geojson || !geojson.features || !geojson.features.length) return null;
-    return L.geoJSON(geojson, {
-      style: function () {
-        return { color: GRID.color, weight: GRID.weight, fillColor: GRID.fill, fillOpacity: GRID.opacity };
-      },
-      onEachFeature: function (feature, layer) {
-        layer.bindTooltip(feature.properties.name, { sticky: true });
-      },
-    }).addTo(map);
+    var outline = GridMaps.gridOutline(geojson);  // as every map draws grids (static/js/maps.js)
+    return outline ? outline.addTo(map) : null;
   }
 
   function tracks(map, features) {

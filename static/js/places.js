@@ -14,7 +14,6 @@
     return el ? JSON.parse(el.textContent) : null;
   }
   var config = readJSON("map-config") || { layers: [], center: [28.68, 115.89], zoom: 13 };
-  var GRID = { color: "#0b4f8a", weight: 2, fill: "#9cc3ea", opacity: 0.15 };
   // One colour per profile layer, in order; the legend's swatches (places.css) use the same ones.
   var LAYER_COLOURS = ["#3d5a80", "#1e7b34", "#7b2cbf", "#d97706", "#0e7490", "#6b7280"];
   var ALERT = "#b00020";
@@ -25,17 +24,8 @@
     return window.GridMaps.makeMap(el);
   }
 
-  function gridOutline(geojson) {
-    if (!geojson || !geojson.features || !geojson.features.length) return null;
-    return L.geoJSON(geojson, {
-      style: function () {
-        return { color: GRID.color, weight: GRID.weight, fillColor: GRID.fill, fillOpacity: GRID.opacity };
-      },
-      onEachFeature: function (feature, layer) {
-        layer.bindTooltip(feature.properties.name, { sticky: true });
-      },
-    });
-  }
+  // Grid outlines as every map draws them (static/js/maps.js).
+  var gridOutline = window.GridMaps.gridOutline;
 
   function pin(lat, lng, title, draggable) {
     return L.marker([lat, lng], {
