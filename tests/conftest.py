@@ -16,22 +16,9 @@ from . import factories
 DEMO_TESTS = Path(__file__).resolve().parent / "demo"
 
 
-# The longest modules (minutes each, on one worker: their tests share a module-wide world) go first, so that
-# pytest-xdist hands them out at the start and the many short modules fill the other worker around them,
-# instead of one of them starting last and running alone.
-LONGEST_FIRST = ("tests/hostile/test_hostile_input.py", "tests/browser/test_every_page.py")
-
-
-def _longest_first(item) -> int:
-    path = item.path.as_posix()
-    return next((i for i, name in enumerate(LONGEST_FIRST) if path.endswith(name)), len(LONGEST_FIRST))
-
-
 def pytest_collection_modifyitems(config, items):
     """The demo app is removable: its tests (tests/demo/, all marked `demo`) and the tests marked `demo`
-    elsewhere skip when it is not installed (e.g. `--ds=tests.settings_without_demo`); the rest must pass.
-    The longest modules are put first (LONGEST_FIRST); the rest keep their order."""
-    items.sort(key=_longest_first)
+    elsewhere skip when it is not installed (e.g. `--ds=tests.settings_without_demo`); the rest must pass."""
     demo_installed = apps.is_installed("demo")
     for item in items:
         if DEMO_TESTS in item.path.parents:
