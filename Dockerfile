@@ -20,6 +20,8 @@ RUN mkdir -p var \
     SECRET_KEY=build-only-not-secret \
     FIELD_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     FIELD_HASH_KEY=build-only-not-secret \
+    AUDIT_CHAIN_KEY=build-only-not-secret \
+    AUDIT_SIGNING_KEY=build-only-not-secret \
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput --verbosity 0
 

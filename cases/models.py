@@ -157,6 +157,11 @@ class Case(models.Model):
     # events deleted, or the last one rewritten and re-hashed) no longer reaches this head.
     audit_seq = models.PositiveIntegerField(default=0)
     audit_head = models.CharField(max_length=64, blank=True)
+    # Supervision (督办): an overdue case climbs the SupervisionLevel ladder; 0 is not under supervision.
+    # Written by the supervision sweep (dispatch) through cases.supervision, with an event in the chain.
+    supervision_level = models.PositiveSmallIntegerField(default=0)
+    supervised_at = models.DateTimeField(null=True, blank=True)
+    supervision_next_at = models.DateTimeField(null=True, blank=True)
     reported_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -202,6 +207,12 @@ class Case(models.Model):
                     ("deadline_escalate_at", "escalated_at", "case_escalate_due_idx"),
                 )
             ),
+            # The supervision sweep's read: open cases whose next level is due (few rows).
+            models.Index(
+                fields=["supervision_next_at"],
+                condition=models.Q(supervision_next_at__isnull=False),
+                name="case_supervision_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -229,6 +240,11 @@ class CasePhoto(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField()
+    # SHA-256 of the original as uploaded; the event that added the photo carries it in the chain, so a
+    # file swapped on disk (or a row pointed at another file) fails verify_audit. Empty: from before hashing.
+    sha256 = models.CharField(max_length=64, blank=True)
+    # When the camera says the photo was taken (EXIF DateTimeOriginal), if it says; never trusted alone.
+    taken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -289,6 +305,8 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Which key of gridmgmt.chain made `hash` (an HMAC); empty for links from before keying (plain SHA-256).
+    key_id = models.CharField(max_length=12, blank=True, default="")
 
     class Meta:
         ordering = ["case_id", "seq"]
@@ -296,3 +314,104 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
+
+
+class EvidenceRule(models.Model):
+    """What a step of a case must bring as evidence, per category: a minor class's own rule, else its major
+    class's, else the shipped default (`cases.evidence.DEFAULT_RULES`: a photo to resolve and to verify,
+    and verification on site)."""
+
+    class Step(models.TextChoices):
+        REPORT = "report", "report"
+        RESOLVE = "resolve", "resolve"
+        VERIFY = "verify", "verify"
+
+    class Position(models.TextChoices):
+        NONE = "none", "not needed"
+        FLAG = "flag", "flagged when missing or off site"
+        REQUIRE = "require", "required on site"
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="evidence_rules")
+    step = models.CharField(max_length=10, choices=Step.choices)
+    min_photos = models.PositiveSmallIntegerField(default=0)
+    position = models.CharField(max_length=10, choices=Position.choices, default=Position.NONE)
+
+    class Meta:
+        ordering = ["category__code", "step"]
+        constraints = [models.UniqueConstraint(fields=["category", "step"], name="one_evidence_rule_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} {self.step}: {self.min_photos} photo(s), position {self.position}"
+
+
+class VerifierDelegation(models.Model):
+    """A case's on-site verification handed to another grid administrator (the grid's own is away), with a
+    recorded reason; at most one standing delegation per case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="verifier_delegations")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    delegated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(is_active=True), name="one_active_delegation_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"verification of case {self.case_id} delegated to {self.delegate_id}"
+
+
+class SupervisionLevel(models.Model):
+    """One rung of the supervision ladder (督办): an overdue case reaches rank 1 when it is escalated, and
+    climbs to the next rank after `after_minutes` at this one (working time unless the category is around
+    the clock). Each level says who must act and who hears of it."""
+
+    class Audience(models.TextChoices):
+        DEPARTMENT = "department", "the department's staff"
+        SUPERVISORS = "supervisors", "the district supervisors"
+        LEADERS = "leaders", "the district leaders' office"
+
+    rank = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100, blank=True)
+    audience = models.CharField(max_length=12, choices=Audience.choices)
+    after_minutes = models.PositiveIntegerField(help_text="time at this level before the next one")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return f"{self.rank} {self.name}"
+
+
+class CaseCaller(models.Model):
+    """Who rang the hotline about a case (encrypted like residents' PII, grids.pii) and what the call back
+    (回访) found once the case closed."""
+
+    class Callback(models.TextChoices):
+        SATISFIED = "satisfied", "satisfied"
+        BASICALLY = "basically", "basically satisfied"
+        UNSATISFIED = "unsatisfied", "unsatisfied"
+        UNREACHABLE = "unreachable", "could not be reached"
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="caller")
+    name_encrypted = models.TextField(blank=True)
+    phone_encrypted = models.TextField()
+    # HMAC of the normalised phone number (grids.pii): repeat callers are found without decrypting.
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    callback_result = models.CharField(max_length=12, choices=Callback.choices, blank=True)
+    callback_note = models.TextField(blank=True)
+    callback_at = models.DateTimeField(null=True, blank=True)
+    callback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"caller of case {self.case_id}"

@@ -28,6 +28,11 @@ _DEV_SECRET = "dev-only-insecure-secret-key-for-local-runs-never-in-production-0
 SECRET_KEY = env.str("SECRET_KEY", default="")
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="")
+# The keys of the audit chains (gridmgmt.chain): comma-separated, the first keys new links, all verify.
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+# The Ed25519 key that signs audit checkpoints (PEM, or 32 bytes as hex), and the public keys of earlier
+# signing keys still trusted for old checkpoints (comma-separated PEM or hex).
+AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
 if not DEBUG:
     missing = [
         name
@@ -35,6 +40,8 @@ if not DEBUG:
             ("SECRET_KEY", SECRET_KEY),
             ("FIELD_ENCRYPTION_KEY", FIELD_ENCRYPTION_KEY),
             ("FIELD_HASH_KEY", FIELD_HASH_KEY),
+            ("AUDIT_CHAIN_KEY", AUDIT_CHAIN_KEY),
+            ("AUDIT_SIGNING_KEY", AUDIT_SIGNING_KEY),
         )
         if not value
     ]
@@ -52,6 +59,13 @@ FIELD_ENCRYPTION_KEY = (
 FIELD_HASH_KEY = (
     FIELD_HASH_KEY or hashlib.sha256(b"gridmgmt-field-hash-key:" + SECRET_KEY.encode()).hexdigest()
 )
+AUDIT_CHAIN_KEYS = [key.strip() for key in AUDIT_CHAIN_KEY.split(",") if key.strip()] or [
+    hashlib.sha256(b"gridmgmt-development-audit-chain-key:" + SECRET_KEY.encode()).hexdigest()
+]
+AUDIT_SIGNING_KEY = (
+    AUDIT_SIGNING_KEY or hashlib.sha256(b"gridmgmt-development-audit-signing-key:" + SECRET_KEY.encode()).hexdigest()
+)
+AUDIT_TRUSTED_PUBLIC_KEYS = env.list("AUDIT_TRUSTED_PUBLIC_KEYS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

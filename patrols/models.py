@@ -148,6 +148,8 @@ class PatrolEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
+    # Which key of gridmgmt.chain made `hash`; empty for links from before keying (plain SHA-256).
+    key_id = models.CharField(max_length=12, blank=True, default="")
     hash = models.CharField(max_length=64)
 
     class Meta:

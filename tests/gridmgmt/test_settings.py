@@ -8,7 +8,7 @@ import sys
 from cryptography.fernet import Fernet
 from django.conf import settings
 
-SECRETS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "FIELD_HASH_KEY")
+SECRETS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "FIELD_HASH_KEY", "AUDIT_CHAIN_KEY", "AUDIT_SIGNING_KEY")
 # Anything in the caller's environment that would change what is being checked.
 _CLEARED = (
     *SECRETS,
@@ -46,6 +46,8 @@ def _production_secrets() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(60)[:60],
         "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "FIELD_HASH_KEY": secrets.token_hex(32),
+        "AUDIT_CHAIN_KEY": secrets.token_hex(32),
+        "AUDIT_SIGNING_KEY": secrets.token_hex(32),
     }
 
 
@@ -65,7 +67,7 @@ def test_it_names_only_the_secrets_that_are_missing(tmp_path):
 
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.endswith("these settings must be set: FIELD_ENCRYPTION_KEY, FIELD_HASH_KEY")
+    assert last_line.endswith("these settings must be set: FIELD_ENCRYPTION_KEY, FIELD_HASH_KEY, AUDIT_CHAIN_KEY, AUDIT_SIGNING_KEY")
 
 
 def test_it_starts_without_secrets_when_debug_is_on(tmp_path):
