@@ -1,13 +1,18 @@
-"""The tamper-evident history: appending hash-chained case events and verifying the chains."""
+"""The tamper-evident history: appending hash-chained case events and verifying the chains.
+
+Each link's hash is an HMAC under a key of `gridmgmt.chain` (the key's id is on the link): a database writer
+without the key cannot forge a link that verifies. Rewriting a whole chain with the key is caught by the
+signed checkpoints (the `audit` app), which hold every chain's head outside the database.
+"""
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection
 
+from gridmgmt import chain
 from gridmgmt.bulk import rows_insert
 from gridmgmt.roles import Role
 
@@ -34,12 +39,13 @@ def _canonical(event: CaseEvent, case_number: str) -> bytes:
 
 
 def event_hash(event: CaseEvent, case_number: str) -> str:
-    return hashlib.sha256(event.prev_hash.encode() + _canonical(event, case_number)).hexdigest()
+    """The link's hash under the key it names (KeyError when that key is not in the ring)."""
+    return chain.link_hash(event.key_id, event.prev_hash, _canonical(event, case_number))
 
 
 def _event_link(event: CaseEvent, case: Case, *, seq: int, prev_hash: str) -> CaseEvent:
     """Make `event` the link after (seq - 1, prev_hash) of the case's chain: set seq, prev_hash and hash."""
-    event.seq, event.prev_hash = seq, prev_hash
+    event.seq, event.prev_hash, event.key_id = seq, prev_hash, chain.current_key_id()
     # Round-trip the data through JSON so the hash covers exactly what the database will return.
     event.data = json.loads(json.dumps(event.data or {}, sort_keys=True))
     event.hash = event_hash(event, case.number)
@@ -145,6 +151,19 @@ def _heads_write(cases: list[Case], also: dict) -> None:
         cursor.execute(sql, params)
 
 
+def key_problem(key_id: str, *, keyed: bool) -> str | None:
+    """Why a link's key cannot be trusted, or None. Unkeyed links (from before keying) may only open a
+    chain: one after a keyed link was written by someone without the key."""
+    if key_id == chain.UNKEYED:
+        return "is unkeyed after keyed events: it was not written by this system" if keyed else None
+    if not chain.known_key(key_id):
+        return (
+            f"was keyed with key {key_id}, which is not in AUDIT_CHAIN_KEY (a retired key dropped too early,"
+            " or a forgery)"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     case_number: str
@@ -164,12 +183,16 @@ def chain_verify(
     """
     expected_prev = GENESIS_HASH
     expected_seq = 1
+    keyed = False
     for event in events:
         if event.seq != expected_seq:
             return BrokenLink(case_number, expected_seq, f"is missing (found #{event.seq} next)")
         if event.prev_hash != expected_prev:
             return BrokenLink(case_number, event.seq, "does not link to the previous event's hash")
-        if event_hash(event, case_number) != event.hash:
+        if problem := key_problem(event.key_id, keyed=keyed):
+            return BrokenLink(case_number, event.seq, problem)
+        keyed = keyed or event.key_id != chain.UNKEYED
+        if not chain.hashes_equal(event_hash(event, case_number), event.hash):
             return BrokenLink(case_number, event.seq, "was altered: its content no longer matches its hash")
         expected_prev = event.hash
         expected_seq += 1

@@ -63,7 +63,8 @@ AUDIT_CHAIN_KEYS = [key.strip() for key in AUDIT_CHAIN_KEY.split(",") if key.str
     hashlib.sha256(b"gridmgmt-development-audit-chain-key:" + SECRET_KEY.encode()).hexdigest()
 ]
 AUDIT_SIGNING_KEY = (
-    AUDIT_SIGNING_KEY or hashlib.sha256(b"gridmgmt-development-audit-signing-key:" + SECRET_KEY.encode()).hexdigest()
+    AUDIT_SIGNING_KEY
+    or hashlib.sha256(b"gridmgmt-development-audit-signing-key:" + SECRET_KEY.encode()).hexdigest()
 )
 AUDIT_TRUSTED_PUBLIC_KEYS = env.list("AUDIT_TRUSTED_PUBLIC_KEYS", default=[])
 

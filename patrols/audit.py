@@ -1,9 +1,9 @@
 """A patrol's tamper-evident record: its events chained by hash, and the points each batch event vouches for.
 
-Each event's hash covers the previous hash and the canonical JSON of the event (as a case's events do, see
-cases.audit). The event of a batch of points carries the SHA-256 of the points as stored (`points_digest`),
-so a point moved, re-timed or deleted in the database no longer matches its batch, and a batch rewritten
-with a new digest no longer matches the chain.
+Each event's hash is an HMAC (a key of gridmgmt.chain, named on the event) over the previous hash and the
+canonical JSON of the event, as a case's events are (see cases.audit). The event of a batch of points
+carries the SHA-256 of the points as stored (`points_digest`), so a point moved, re-timed or deleted in the
+database no longer matches its batch, and a batch rewritten with a new digest no longer matches the chain.
 """
 
 import datetime as dt
@@ -11,6 +11,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from cases.audit import key_problem
+from gridmgmt import chain
 
 from .models import Patrol, PatrolBatch, PatrolEvent, PatrolPoint
 
@@ -44,7 +47,7 @@ def _canonical(event: PatrolEvent) -> bytes:
 
 
 def event_hash(event: PatrolEvent) -> str:
-    return hashlib.sha256(event.prev_hash.encode() + _canonical(event)).hexdigest()
+    return chain.link_hash(event.key_id, event.prev_hash, _canonical(event))
 
 
 def event_append(
@@ -62,6 +65,7 @@ def event_append(
         data=json.loads(json.dumps(data or {}, sort_keys=True)),
         created_at=at,
         prev_hash=patrol.audit_head if patrol.audit_seq else GENESIS_HASH,
+        key_id=chain.current_key_id(),
     )
     event.hash = event_hash(event)
     event.save()
@@ -82,6 +86,7 @@ class Break:
 
 def _chain_breaks(patrol: Patrol, events: list[PatrolEvent]) -> Iterator[Break]:
     prev = GENESIS_HASH
+    keyed = False
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
             yield Break(patrol.pk, expected_seq, "event missing")
@@ -89,7 +94,11 @@ def _chain_breaks(patrol: Patrol, events: list[PatrolEvent]) -> Iterator[Break]:
         if event.prev_hash != prev:
             yield Break(patrol.pk, event.seq, "does not follow the previous event")
             return
-        if event_hash(event) != event.hash:
+        if problem := key_problem(event.key_id, keyed=keyed):
+            yield Break(patrol.pk, event.seq, problem)
+            return
+        keyed = keyed or event.key_id != chain.UNKEYED
+        if not chain.hashes_equal(event_hash(event), event.hash):
             yield Break(patrol.pk, event.seq, "altered: its hash does not match its content")
             return
         prev = event.hash
