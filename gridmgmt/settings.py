@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "dispatch",
     "open311",
     "patrols",
+    "audit",
     "evaluation",
     "demo",  # removable: without it the product runs, only the demo seed is gone
 ]

@@ -1,0 +1,1 @@
+"""Audit checkpoints (filled in by the checkpoint work of issue 18)."""
