@@ -338,7 +338,9 @@ class EvidenceRule(models.Model):
 
     class Meta:
         ordering = ["category__code", "step"]
-        constraints = [models.UniqueConstraint(fields=["category", "step"], name="one_evidence_rule_per_step")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "step"], name="one_evidence_rule_per_step")
+        ]
 
     def __str__(self) -> str:
         return f"{self.category.code} {self.step}: {self.min_photos} photo(s), position {self.position}"

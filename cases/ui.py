@@ -60,6 +60,9 @@ ACTION_LABELS = {
     Action.RESOLVE: pgettext_lazy("action", "Report fixed"),
     Action.VERIFY_PASS: pgettext_lazy("action", "Pass and close"),
     Action.VERIFY_FAIL: pgettext_lazy("action", "Fail: send back for rework"),
+    Action.VERIFY_DESK: pgettext_lazy("action", "Close at the desk"),
+    Action.DELEGATE_VERIFICATION: pgettext_lazy("action", "Delegate verification"),
+    Action.CALLBACK: pgettext_lazy("action", "Record call back"),
 }
 
 # What the timeline says happened (workflow actions and the system's own events).
@@ -78,6 +81,12 @@ EVENT_LABELS = {
     Action.RESOLVE: pgettext_lazy("event", "reported fixed"),
     Action.VERIFY_PASS: pgettext_lazy("event", "verified and closed"),
     Action.VERIFY_FAIL: pgettext_lazy("event", "failed verification: rework"),
+    Action.VERIFY_DESK: pgettext_lazy("event", "closed at the desk (no on-site check)"),
+    Action.DELEGATE_VERIFICATION: pgettext_lazy("event", "verification delegated"),
+    Action.CALLBACK: pgettext_lazy("event", "caller called back"),
+    "supervise": pgettext_lazy("event", "under supervision (督办)"),
+    "supervision_ended": pgettext_lazy("event", "supervision ended"),
+    "caller_revealed": pgettext_lazy("event", "caller's phone shown"),
     "route": pgettext_lazy("event", "routed"),
     "deadline_warning": pgettext_lazy("event", "deadline warning"),
     "deadline_overdue": pgettext_lazy("event", "deadline passed"),

@@ -26,6 +26,9 @@ ACTION_VERBS = {
     Action.RESOLVE: _("resolve"),
     Action.VERIFY_PASS: _("close"),
     Action.VERIFY_FAIL: _("send back for rework"),
+    Action.VERIFY_DESK: _("close at the desk"),
+    Action.DELEGATE_VERIFICATION: _("delegate the verification of"),
+    Action.CALLBACK: _("record a call back on"),
 }
 
 # A state inside a sentence: the model's own label in English ("a case that is resolved").
@@ -51,6 +54,7 @@ FIELD_WORDS = {
     "address": _("address"),
     "reporter_name": _("reporter name"),
     "reporter_contact": _("reporter contact"),
+    "caller_name": _("caller's name"),
 }
 
 # Where an actor's scope lies, in "it is not in …".

@@ -29,6 +29,17 @@ class Action:
     RESOLVE = "resolve"
     VERIFY_PASS = "verify_pass"
     VERIFY_FAIL = "verify_fail"
+    # The dispatch center closes a case at its desk (no one on site): a distinct, counted action, with reason.
+    VERIFY_DESK = "verify_desk"
+    # The on-site verification handed to another grid administrator, with a reason.
+    DELEGATE_VERIFICATION = "delegate_verification"
+    # The hotline calls the caller back once the case is closed (回访) and records what they said.
+    CALLBACK = "callback"
+
+
+# Events the system appends on its own (not in the table): supervision (督办) reaching a level, and its end.
+SUPERVISE = "supervise"
+SUPERVISION_ENDED = "supervision_ended"
 
 
 class Deadline:
@@ -54,7 +65,10 @@ def _t(next_state, roles, deadline) -> Transition:
 
 DISPATCHERS = (Role.DISPATCHER, Role.SYSTEM)
 STAFF = (Role.DEPARTMENT_STAFF,)
+# On-site verification is the grid administrators' (or a delegated one's); a dispatcher may send a fix back
+# from the desk (recorded as a desk decision) or close at the desk with VERIFY_DESK.
 VERIFIERS = (Role.GRID_ADMIN, Role.DISPATCHER)
+ON_SITE_VERIFIERS = (Role.GRID_ADMIN,)
 REPORTERS = (Role.GRID_ADMIN, Role.RESIDENT, Role.DISPATCHER, Role.SYSTEM)
 
 # States where a department holds the case and an extension or its decision makes sense.
@@ -71,7 +85,10 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.DISPATCHED, Action.RETURN): _t(S.RETURNED, STAFF, Case.Stage.DISPATCH),
     (S.IN_PROGRESS, Action.RETURN): _t(S.RETURNED, STAFF, Case.Stage.DISPATCH),
     (S.IN_PROGRESS, Action.RESOLVE): _t(S.RESOLVED, STAFF, Case.Stage.VERIFICATION),
-    (S.RESOLVED, Action.VERIFY_PASS): _t(S.CLOSED, VERIFIERS, Deadline.CLEAR),
+    (S.RESOLVED, Action.VERIFY_PASS): _t(S.CLOSED, ON_SITE_VERIFIERS, Deadline.CLEAR),
+    (S.RESOLVED, Action.VERIFY_DESK): _t(S.CLOSED, (Role.DISPATCHER,), Deadline.CLEAR),
+    (S.RESOLVED, Action.DELEGATE_VERIFICATION): _t(None, VERIFIERS, Deadline.KEEP),
+    (S.CLOSED, Action.CALLBACK): _t(None, (Role.DISPATCHER,), Deadline.KEEP),
     (S.RESOLVED, Action.VERIFY_FAIL): _t(S.DISPATCHED, VERIFIERS, Case.Stage.HANDLING),
     **{(state, Action.REQUEST_EXTENSION): _t(None, STAFF, Deadline.KEEP) for state in _HANDLING},
     **{

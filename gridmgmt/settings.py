@@ -67,6 +67,10 @@ AUDIT_SIGNING_KEY = (
     or hashlib.sha256(b"gridmgmt-development-audit-signing-key:" + SECRET_KEY.encode()).hexdigest()
 )
 AUDIT_TRUSTED_PUBLIC_KEYS = env.list("AUDIT_TRUSTED_PUBLIC_KEYS", default=[])
+# Signed audit checkpoints (the audit app): an append-only log outside the database, a file path or an
+# http(s) object-store URL (one object per checkpoint), and how often beat publishes one.
+AUDIT_CHECKPOINT_LOG = env.str("AUDIT_CHECKPOINT_LOG", default=str(VAR_DIR / "audit" / "checkpoints.jsonl"))
+AUDIT_CHECKPOINT_SECONDS = env.int("AUDIT_CHECKPOINT_SECONDS", default=3600)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -327,6 +331,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE = {
     "enforce-deadlines": {"task": "dispatch.tasks.enforce_deadlines_task", "schedule": 60.0},
+    "supervision-sweep": {"task": "dispatch.tasks.supervision_sweep_task", "schedule": 60.0},
+    "audit-checkpoint": {
+        "task": "audit.tasks.checkpoint_publish_task",
+        "schedule": float(AUDIT_CHECKPOINT_SECONDS),
+    },
     "reconcile-unrouted": {"task": "dispatch.tasks.reconcile_task", "schedule": 120.0},
     "send-notifications": {"task": "notifications.tasks.send_pending_notifications_task", "schedule": 60.0},
     "reconcile-resident-imports": {"task": "grids.tasks.reconcile_resident_imports_task", "schedule": 120.0},
@@ -380,6 +389,14 @@ PATROL_COMPUTE_AT_END_POINTS = env.int("PATROL_COMPUTE_AT_END_POINTS", default=5
 PATROL_PLAN_MINUTES_PER_DAY = env.int("PATROL_PLAN_MINUTES_PER_DAY", default=120)
 PATROL_PLAN_WEEKLY_COVERAGE = env.float("PATROL_PLAN_WEEKLY_COVERAGE", default=0.6)
 VISIT_RADIUS_M = env.float("VISIT_RADIUS_M", default=150.0)  # a visit this far from the address is flagged
+# On-site proof (cases.evidence): a verification (or a resolution whose rule asks for it) is on site when the
+# device's fix lies within this many metres of the case and is itself at least this precise.
+ON_SITE_RADIUS_M = env.float("ON_SITE_RADIUS_M", default=100.0)
+# A photo whose camera time lies further back than this before the step is flagged as stale.
+EVIDENCE_PHOTO_MAX_AGE_MINUTES = env.int("EVIDENCE_PHOTO_MAX_AGE_MINUTES", default=24 * 60)
+# The running patrol's track "was there" when one of its points within this many minutes of the step lies
+# within ON_SITE_RADIUS_M of the case.
+EVIDENCE_TRACK_WINDOW_MINUTES = env.int("EVIDENCE_TRACK_WINDOW_MINUTES", default=15)
 
 # --- Open311 GeoReport v2 (open311/): what discovery tells clients, and an optional jurisdiction_id alias ---
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")  # e.g. the city's web domain
