@@ -1,5 +1,6 @@
 """Checking uploaded photos, attaching them to a case, and the EXIF-free copies that pages serve."""
 
+import hashlib
 import io
 import uuid
 import warnings
@@ -125,13 +126,36 @@ def photos_validate(uploads: Iterable[UploadedFile]) -> list[UploadedFile]:
     return uploads
 
 
-def photos_attach(*, case: Case, uploads: list[UploadedFile], kind: str, actor, at) -> list[CasePhoto]:
-    """Store the uploads; their display copies and thumbnails are made by a task after commit."""
+def photo_sha256(upload) -> str:
+    """The SHA-256 of the file as uploaded (the original kept as evidence)."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1 << 16), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def photos_attach(
+    *, case: Case, uploads: list[UploadedFile], kind: str, actor, at, taken: list | None = None
+) -> list[CasePhoto]:
+    """Store the uploads with their SHA-256 (and camera time, `taken`, when the caller read it); their
+    display copies and thumbnails are made by a task after commit. The caller puts the hashes into the
+    step's event (`photo_hashes`), so a file swapped later no longer matches the chain."""
     photos = []
-    for upload in uploads:
+    for index, upload in enumerate(uploads):
+        sha256 = photo_sha256(upload)
         upload.name = f"{uuid.uuid4().hex}.{_EXTENSIONS[photo_validate(upload)]}"
         photos.append(
-            CasePhoto.objects.create(case=case, image=upload, kind=kind, uploaded_by=actor, created_at=at)
+            CasePhoto.objects.create(
+                case=case,
+                image=upload,
+                kind=kind,
+                uploaded_by=actor,
+                created_at=at,
+                sha256=sha256,
+                taken_at=taken[index] if taken else None,
+            )
         )
     for photo in photos:
         enqueue_on_commit(DERIVATIVES_TASK, photo.pk)

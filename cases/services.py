@@ -29,8 +29,20 @@ from places.models import Facility
 from worktime.deadlines import Clock, clock_extended, clock_resumed, minutes_between, stage_clock
 
 from .audit import event_next, events_save, system_event_next
+from .evidence import DevicePosition, on_site_check, photo_taken_at, photos_required
 from .hooks import case_reported
-from .models import OPEN_STATES, Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
+from .models import (
+    OPEN_STATES,
+    Case,
+    CaseCaller,
+    CaseEvent,
+    CasePhoto,
+    CaseState,
+    Category,
+    EvidenceRule,
+    ExtensionRequest,
+    VerifierDelegation,
+)
 from .photos import photos_attach, photos_validate
 from .selectors import active_minor_categories
 from .words import (
@@ -91,10 +103,24 @@ def _authorize(
         )
         if covered:
             return role
+    if Role.GRID_ADMIN in candidates and action in _DELEGABLE and _delegated_to(actor, case):
+        return Role.GRID_ADMIN
     raise NotAllowed(
         gettext_noop("you may not %(verb)s this case: it is not in %(where)s"),
         verb=verb,
         where=SCOPE_WORDS.get(candidates[0], SCOPE_ANY),
+    )
+
+
+# Steps a grid administrator outside the case's grid may take when the verification was delegated to them.
+_DELEGABLE = (Action.VERIFY_PASS, Action.VERIFY_FAIL)
+
+
+def _delegated_to(actor, case: Case | None) -> bool:
+    return (
+        case is not None
+        and actor is not None
+        and VerifierDelegation.objects.filter(case=case, delegate=actor, is_active=True).exists()
     )
 
 
@@ -221,6 +247,10 @@ def _transition(
         locked.state = transition.next_state
     previous_deadline = locked.deadline_at
     _move_clock(locked, transition.deadline, now, data.get("minutes", 0))
+    if locked.supervision_level and transition.deadline not in _SUSPENSION_KEEPING:
+        # The overdue stage is over (a new stage began, or the case ended): so is its supervision (督办).
+        data = {**data, "supervision_ended": locked.supervision_level}
+        locked.supervision_level, locked.supervision_next_at = 0, None
     if transition.deadline in (Deadline.EXTEND, Deadline.RESUME) and previous_deadline is not None:
         # The timeline shows the deadline moving: where it was (and, below, where it is now).
         data = {**data, "previous_deadline": previous_deadline.isoformat()}
@@ -381,6 +411,7 @@ def case_report(
         )
     description = _text(description, field="description", required=True)
     uploads = photos_validate(photos)
+    photos_required(category, EvidenceRule.Step.REPORT, len(uploads))
     grid = facility.grid if facility is not None else grid_locate(lat=lat, lng=lng)
     if grid is None:
         raise InvalidInput(
@@ -414,7 +445,16 @@ def case_report(
             case.save(force_insert=True)
             # The number carries the id, so it (and the first link, which hashes it) follows the insert.
             case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
-            photos_attach(case=case, uploads=uploads, kind=CasePhoto.Kind.REPORT, actor=actor, at=now)
+            stored = photos_attach(
+                case=case,
+                uploads=uploads,
+                kind=CasePhoto.Kind.REPORT,
+                actor=actor,
+                at=now,
+                taken=[photo_taken_at(upload) for upload in uploads],
+            )
+            if stored:
+                data["photo_hashes"] = [photo.sha256 for photo in stored]
             event = event_next(
                 case=case,
                 action=Action.REPORT,
@@ -705,16 +745,72 @@ def case_resume(*, case: Case, actor, note: str = "", expected_version: int | No
 # --- feedback (反馈) ---
 
 
+def _evidence(
+    c: Case,
+    *,
+    step: str,
+    actor,
+    uploads: list,
+    kind: str,
+    now: dt.datetime,
+    position: DevicePosition | None,
+    taken_at: dt.datetime | None,
+    on_site: bool = True,
+) -> dict:
+    """Hold the step to its category's evidence rule (on the locked case, so a category corrected meanwhile
+    counts), store its photos with their hashes, and return what goes into the step's event: the photos'
+    SHA-256 and, where a position or photo times say something, the on-site findings (`evidence`).
+
+    `on_site=False` is a decision taken at the desk: no photos or position are asked for, and none judged."""
+    rule = photos_required(c.category, step, len(uploads)) if on_site else None
+    camera = [photo_taken_at(upload) for upload in uploads]
+    data: dict = {}
+    if rule is None:
+        data["desk"] = True
+    elif rule.position != EvidenceRule.Position.NONE or position is not None or uploads or taken_at:
+        # Judged before anything is stored: a refusal leaves no file behind.
+        data["evidence"] = on_site_check(
+            case=c,
+            step=step,
+            actor=actor,
+            rule=rule,
+            position=position,
+            photo_times=camera,
+            device_taken_at=taken_at,
+            now=now,
+        )
+    stored = photos_attach(case=c, uploads=uploads, kind=kind, actor=actor, at=now, taken=camera)
+    data["photos"] = len(stored)
+    if stored:
+        data["photo_hashes"] = [photo.sha256 for photo in stored]
+    return data
+
+
 def case_resolve(
-    *, case: Case, actor, notes: str, photos: Sequence = (), expected_version: int | None = None
+    *,
+    case: Case,
+    actor,
+    notes: str,
+    photos: Sequence = (),
+    position: DevicePosition | None = None,
+    taken_at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> Case:
-    """The department reports the fix, with evidence photos; verification starts."""
+    """The department reports the fix, with the evidence its category's rule asks for; verification starts."""
     notes = _text(notes, field="notes", required=True)
     uploads = photos_validate(photos)
 
     def change(c: Case, now) -> dict:
-        photos_attach(case=c, uploads=uploads, kind=CasePhoto.Kind.EVIDENCE, actor=actor, at=now)
-        return {"photos": len(uploads)}
+        return _evidence(
+            c,
+            step=EvidenceRule.Step.RESOLVE,
+            actor=actor,
+            uploads=uploads,
+            kind=CasePhoto.Kind.EVIDENCE,
+            now=now,
+            position=position,
+            taken_at=taken_at,
+        )
 
     return _apply(
         case=case,
@@ -729,16 +825,50 @@ def case_resolve(
 # --- verification and closure (核查结案) ---
 
 
+def _verification(c: Case, actor, *, on_site: bool) -> dict:
+    """Who verified: a delegated grid administrator says so (with the delegation's reason on record)."""
+    if not on_site or role_covers_case(actor, Role.GRID_ADMIN, c):
+        return {}
+    delegation = VerifierDelegation.objects.filter(case=c, delegate=actor, is_active=True).first()
+    return {"delegated": True, "delegation": delegation.pk} if delegation else {}
+
+
+def _on_site_verifier(actor, case: Case) -> bool:
+    """A grid administrator of the case's grid, or the one its verification was delegated to, verifies on
+    site; anyone else allowed to verify (a dispatcher) decides at the desk."""
+    roles = user_roles(actor)
+    return Role.GRID_ADMIN in roles and (
+        role_covers_case(actor, Role.GRID_ADMIN, case) or _delegated_to(actor, case)
+    )
+
+
 def case_verify_pass(
-    *, case: Case, actor, note: str = "", photos: Sequence = (), expected_version: int | None = None
+    *,
+    case: Case,
+    actor,
+    note: str = "",
+    photos: Sequence = (),
+    position: DevicePosition | None = None,
+    taken_at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> Case:
+    """The grid administrator checks the fix on site and closes the case (evidence per the category)."""
     note = _text(note, field="note", required=False)
     uploads = photos_validate(photos)
 
     def change(c: Case, now) -> dict:
-        photos_attach(case=c, uploads=uploads, kind=CasePhoto.Kind.VERIFICATION, actor=actor, at=now)
+        data = _evidence(
+            c,
+            step=EvidenceRule.Step.VERIFY,
+            actor=actor,
+            uploads=uploads,
+            kind=CasePhoto.Kind.VERIFICATION,
+            now=now,
+            position=position,
+            taken_at=taken_at,
+        )
         c.closed_at = now
-        return {"photos": len(uploads)}
+        return {**data, **_verification(c, actor, on_site=True)}
 
     return _apply(
         case=case,
@@ -751,19 +881,39 @@ def case_verify_pass(
 
 
 def case_verify_fail(
-    *, case: Case, actor, reason: str, photos: Sequence = (), expected_version: int | None = None
+    *,
+    case: Case,
+    actor,
+    reason: str,
+    photos: Sequence = (),
+    position: DevicePosition | None = None,
+    taken_at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> Case:
-    """The fix did not hold: back to the same department for rework, counted against it."""
+    """The fix did not hold: back to the same department for rework, counted against it. On site (a grid
+    administrator, evidence per the category) or, by a dispatcher, at the desk (recorded as such)."""
     reason = _text(reason, field="reason", required=True)
     uploads = photos_validate(photos)
 
     def change(c: Case, now) -> dict:
-        photos_attach(case=c, uploads=uploads, kind=CasePhoto.Kind.VERIFICATION, actor=actor, at=now)
+        on_site = _on_site_verifier(actor, c)
+        data = _evidence(
+            c,
+            step=EvidenceRule.Step.VERIFY,
+            actor=actor,
+            uploads=uploads,
+            kind=CasePhoto.Kind.VERIFICATION,
+            now=now,
+            position=position,
+            taken_at=taken_at,
+            on_site=on_site,
+        )
         c.rework_count += 1
         return {
+            **data,
+            **_verification(c, actor, on_site=on_site),
             "department": c.department.code if c.department_id else None,
             "rework": c.rework_count,
-            "photos": len(uploads),
         }
 
     def after(c: Case, event: CaseEvent) -> None:
@@ -782,6 +932,93 @@ def case_verify_fail(
         note=reason,
         change=change,
         after=after,
+        expected_version=expected_version,
+    )
+
+
+def case_verify_desk(*, case: Case, actor, reason: str, expected_version: int | None = None) -> Case:
+    """The dispatch center closes a resolved case without anyone on site (the caller confirmed it, the fix
+    is on a camera): a distinct action, with its reason, shown and counted as a desk closure."""
+    reason = _text(reason, field="reason", required=True)
+
+    def change(c: Case, now) -> dict:
+        c.closed_at = now
+        return {"desk": True}
+
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.VERIFY_DESK,
+        note=reason,
+        change=change,
+        expected_version=expected_version,
+    )
+
+
+def case_delegate_verification(
+    *, case: Case, actor, delegate, reason: str, expected_version: int | None = None
+) -> VerifierDelegation:
+    """Hand a resolved case's on-site verification to another grid administrator (the grid's own is away),
+    with a reason; a standing delegation of the case is replaced."""
+    reason = _text(reason, field="reason", required=True)
+    if delegate is None or not delegate.is_active or Role.GRID_ADMIN not in user_roles(delegate):
+        raise InvalidInput(
+            gettext_noop("the verification can only be delegated to an active grid administrator"),
+            field="delegate",
+        )
+    created: list[VerifierDelegation] = []
+
+    def change(c: Case, now) -> dict:
+        VerifierDelegation.objects.filter(case=c, is_active=True).update(is_active=False)
+        created.append(
+            VerifierDelegation.objects.create(
+                case=c, delegate=delegate, reason=reason, delegated_by=actor, created_at=now
+            )
+        )
+        return {"delegate": delegate.get_username()}
+
+    _apply(
+        case=case,
+        actor=actor,
+        action=Action.DELEGATE_VERIFICATION,
+        note=reason,
+        change=change,
+        expected_version=expected_version,
+    )
+    return created[0]
+
+
+# --- the call back (回访) of hotline cases ---
+
+
+def case_callback(
+    *, case: Case, actor, result: str, note: str = "", expected_version: int | None = None
+) -> Case:
+    """Record what the caller said when called back about their closed case; the latest call back counts,
+    every one is in the chain."""
+    note = _text(note, field="note", required=False)
+    if result not in CaseCaller.Callback.values:
+        raise InvalidInput(
+            gettext_noop("choose what the caller said: %(choices)s"),
+            choices=", ".join(CaseCaller.Callback.values),
+            field="result",
+        )
+
+    def change(c: Case, now) -> dict:
+        caller = CaseCaller.objects.select_for_update().filter(case=c).first()
+        if caller is None:
+            raise InvalidInput(gettext_noop("this case has no hotline caller to call back"), field="result")
+        caller.callback_result, caller.callback_note = result, note
+        caller.callback_at, caller.callback_by = now, actor
+        caller.save(update_fields=["callback_result", "callback_note", "callback_at", "callback_by"])
+        return {"result": result}
+
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.CALLBACK,
+        note=note,
+        change=change,
         expected_version=expected_version,
     )
 
