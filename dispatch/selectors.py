@@ -1,9 +1,14 @@
-"""Reads for dispatch: the routing rule that applies to a case, duplicate candidates, due deadlines."""
+"""Reads for dispatch: the routing rule that applies to a case, duplicate candidates, due deadlines, and the
+supervision ladder (its levels, the cases due to enter or climb it, the list of supervised cases)."""
 
 import datetime as dt
 
-from cases.models import OPEN_STATES, Case
+from django.db.models import Count, F, Q, QuerySet
+
+from cases.models import OPEN_STATES, Case, SupervisionLevel
+from cases.selectors import cases_visible_to
 from gridmgmt.caching import ProcessCache
+from gridmgmt.policy import cases_visible_q
 from grids.models import Grid
 from grids.selectors import jurisdiction_ancestor_ids
 
@@ -73,3 +78,66 @@ def cases_unrouted(*, older_than: dt.datetime, limit: int = 500) -> list[int]:
         .order_by("reported_at")
         .values_list("id", flat=True)[:limit]
     )
+
+
+# --- supervision (督办) -------------------------------------------------------------------------------------
+
+
+def supervision_levels() -> list[SupervisionLevel]:
+    """The active rungs of the supervision ladder, lowest rank first (a handful of rows)."""
+    return list(SupervisionLevel.objects.filter(is_active=True).order_by("rank"))
+
+
+def _supervisable() -> Q:
+    """Open, running (not suspended) cases whose current stage is overdue: the only ones that may enter or
+    climb the ladder."""
+    return Q(state__in=OPEN_STATES, suspended_at__isnull=True, overdue_at__isnull=False)
+
+
+def supervision_entering_q(now: dt.datetime) -> Q:
+    """Overdue cases not under supervision yet (the overdue mark has fired, no level reached)."""
+    # deadline_at <= now adds nothing to the meaning (an overdue mark implies it) but lets the planner read
+    # only the overdue part of case_state_deadline_idx instead of every open case.
+    return _supervisable() & Q(supervision_level=0, deadline_at__lte=now)
+
+
+def supervision_due_q(now: dt.datetime) -> Q:
+    """Supervised cases whose time at their level has run out (case_supervision_due_idx)."""
+    return _supervisable() & Q(supervision_level__gt=0, supervision_next_at__lte=now)
+
+
+def cases_supervision_entering(*, now: dt.datetime, limit: int = 500) -> list[int]:
+    return list(
+        Case.objects.filter(supervision_entering_q(now))
+        .order_by("deadline_at", "pk")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def cases_supervision_due(*, now: dt.datetime, limit: int = 500) -> list[int]:
+    return list(
+        Case.objects.filter(supervision_due_q(now))
+        .order_by("supervision_next_at", "pk")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def cases_under_supervision(user) -> QuerySet[Case]:
+    """Open cases under supervision that `user` may see (department staff: their departments' own), highest
+    level first, then the ones whose next level comes soonest."""
+    return (
+        cases_visible_to(user)
+        .filter(state__in=OPEN_STATES, supervision_level__gt=0)
+        .order_by("-supervision_level", F("supervision_next_at").asc(nulls_last=True), "overdue_at", "pk")
+    )
+
+
+def supervision_counts(user) -> dict[int, int]:
+    """{level rank: open supervised cases `user` may see}."""
+    rows = (
+        Case.objects.filter(cases_visible_q(user), state__in=OPEN_STATES, supervision_level__gt=0)
+        .values_list("supervision_level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)

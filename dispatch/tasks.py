@@ -7,7 +7,7 @@ from django.db import IntegrityError, OperationalError
 
 from gridmgmt import tasking
 
-from . import services
+from . import services, supervision
 
 _RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_kwargs": {"max_retries": 5}}
 
@@ -27,10 +27,20 @@ def route_case_soon(case_id: int) -> None:
 def enforce_deadlines_task(now: str | None = None) -> dict:
     """Beat sends it without arguments; an aware ISO date-time `now` sweeps as of that moment (tests, ops
     replaying a missed sweep)."""
+    return services.deadlines_enforce(now=_moment(now))
+
+
+@shared_task(**_RETRY)
+def supervision_sweep_task(now: str | None = None) -> dict:
+    """Beat sends it every minute without arguments; `now` as for enforce_deadlines_task."""
+    return supervision.supervision_sweep(now=_moment(now))
+
+
+def _moment(now: str | None) -> dt.datetime | None:
     moment = dt.datetime.fromisoformat(now) if now else None
     if moment is not None and moment.tzinfo is None:
         raise ValueError(f"now must carry a UTC offset: {now!r}")
-    return services.deadlines_enforce(now=moment)
+    return moment
 
 
 @shared_task(**_RETRY)
