@@ -7,3 +7,6 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "Audit checkpoints"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401 - registers checkpoint_publish_task by name (the beat names it)
