@@ -3,14 +3,18 @@
 import re
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
+from gridmgmt.errors import InvalidInput
 from gridmgmt.messages import Message
+from gridmgmt.roles import Role
 from grids.models import Jurisdiction
 
+from .evidence import position_parse, taken_at_parse
 from .models import Case, CaseState, Category
 from .selectors import categories_minor
 from .services import MAX_EXTENSION_MINUTES, MAX_TEXT
@@ -149,6 +153,16 @@ _CASE_REF = re.compile(r"([0-9]{1,19})(?::([0-9]{1,10}))?", re.ASCII)
 # What each action on the case page asks for besides the version: {action: {field: required}}. Checked
 # all at once here, so a form with two invalid fields says both; the services check the texts again (length,
 # characters) for every other caller.
+# The on-site proof a step sends beside its photos (static/js/evidence.js fills them from the device): the
+# position read into `position` (a refusal of either is shown there), the first photo's time into `taken_at`.
+EVIDENCE_FIELDS = {
+    "position_lat": False,
+    "position_lng": False,
+    "position_accuracy": False,
+    "position": False,
+    "taken_at": False,
+}
+
 ACTION_FIELDS: dict[str, dict[str, bool]] = {
     "file": {"note": False},
     "file_dispatch": {"department": True, "note": False},
@@ -160,9 +174,11 @@ ACTION_FIELDS: dict[str, dict[str, bool]] = {
     "deny_extension": {"reason": True},
     "suspend": {"reason": True},
     "resume": {"note": False},
-    "resolve": {"notes": True},
-    "verify_pass": {"note": False},
-    "verify_fail": {"reason": True},
+    "resolve": {"notes": True, **EVIDENCE_FIELDS},
+    "verify_pass": {"note": False, **EVIDENCE_FIELDS},
+    "verify_fail": {"reason": True, **EVIDENCE_FIELDS},
+    "verify_desk": {"reason": True},
+    "delegate_verification": {"delegate": True, "reason": True},
 }
 
 
@@ -209,15 +225,50 @@ class CaseActionForm(forms.Form):
         },
     )
     duplicate_of = forms.CharField(required=False, max_length=20)
+    # Sent by the page's script, never typed: a value it did not send is refused at `position`.
+    position_lat = forms.CharField(required=False, max_length=40)
+    position_lng = forms.CharField(required=False, max_length=40)
+    position_accuracy = forms.CharField(required=False, max_length=40)
+    position = forms.CharField(required=False, max_length=1)  # carries the parsed position and its error
+    taken_at = forms.CharField(required=False, max_length=40)
+    delegate = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        error_messages={
+            "required": _("choose a grid administrator"),
+            "invalid_choice": _("choose an active grid administrator"),
+        },
+    )
 
     def __init__(self, *args, action: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         asks = ACTION_FIELDS.get(action, {})
-        for name in ("department", "reason", "notes", "note", "minutes", "duplicate_of"):
+        for name in list(self.fields):
+            if name == "version":
+                continue
             if name not in asks:
                 del self.fields[name]
             else:
                 self.fields[name].required = asks[name]
+        if "delegate" in self.fields:
+            self.fields["delegate"].queryset = delegate_candidates()
+
+    def clean_taken_at(self):
+        try:
+            return taken_at_parse(self.cleaned_data["taken_at"])
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.localized()) from exc
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "position" in self.fields:
+            try:
+                data["position"] = position_parse(
+                    data.get("position_lat"), data.get("position_lng"), data.get("position_accuracy")
+                )
+            except InvalidInput as exc:
+                self.add_error("position", exc.localized())
+        return data
 
     def clean_duplicate_of(self) -> Case | None:
         number = self.cleaned_data["duplicate_of"].strip()
@@ -227,6 +278,16 @@ class CaseActionForm(forms.Form):
         if duplicate is None:
             raise forms.ValidationError(_said(gettext_noop("there is no case %(number)s"), number=number))
         return duplicate
+
+
+def delegate_candidates():
+    """Who a verification may be handed to: the active grid administrators (the service checks again)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.GRID_ADMIN)
+        .distinct()
+        .order_by("username")
+    )
 
 
 class CaseRefsField(forms.Field):

@@ -6,6 +6,7 @@ action (DomainError) is shown next to the field it concerns with the status the 
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,8 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from departments.models import Department
 from gridmgmt import clock
 from gridmgmt.errors import DomainError, InvalidInput, NotAllowed
+from gridmgmt.people import display_name, sees_staff_names
 from gridmgmt.policy import base_data_grid_scope, can_view_case, role_covers_grid
 from gridmgmt.roles import Role, user_roles
+from gridmgmt.sorting import natural_sorted
 from grids.geometry import degree_box, distance_m
 from grids.maps import grid_map_features, map_config
 from grids.models import Grid
@@ -33,6 +36,7 @@ from places.selectors import address_locate, facilities_visible_to, located_for
 
 from . import photos as case_photos
 from . import services
+from .evidence import rule_for
 from .forms import (
     STATE_OPEN,
     BulkAcceptForm,
@@ -40,10 +44,19 @@ from .forms import (
     CaseSearchForm,
     ReportCheckForm,
     ReportForm,
+    delegate_candidates,
     form_error_summary,
 )
 from .maps import case_points
-from .models import OPEN_STATES, Case, CasePhoto, CaseState, ExtensionRequest
+from .models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    CaseState,
+    EvidenceRule,
+    ExtensionRequest,
+)
 from .selectors import (
     active_minor_categories,
     case_actions_for,
@@ -372,9 +385,40 @@ def my_reports(request):
 @login_required
 def verification_queue(request):
     _require(request, Role.GRID_ADMIN, Role.DISPATCHER)
-    now = clock.now()
-    page = Paginator(cases_to_verify(request.user, now=now), 30).get_page(request.GET.get("page"))
-    return render(request, "cases/verify.html", {"page": page, "now": now})
+    user, now = request.user, clock.now()
+    page = Paginator(cases_to_verify(user, now=now), 30).get_page(request.GET.get("page"))
+    roles = user_roles(user)
+    # What each card offers: a grid administrator verifies on site (pass or fail, with the category's rule);
+    # the dispatch center closes at the desk, sends back from the desk, or hands the check to another
+    # administrator.
+    rules: dict[int, object] = {}
+    for case in page:
+        if case.category_id not in rules:
+            rules[case.category_id] = rule_for(case.category, EvidenceRule.Step.VERIFY)
+        case.verify_rule = rules[case.category_id]
+    context = {
+        "page": page,
+        "now": now,
+        "on_site": Role.GRID_ADMIN in roles,
+        "at_desk": Role.DISPATCHER in roles,
+        "delegates": _delegates() if page.object_list else [],
+        "on_site_radius": settings.ON_SITE_RADIUS_M,
+    }
+    return render(request, "cases/verify.html", context)
+
+
+def _delegates() -> list[dict]:
+    """The delegation form's choice: each active grid administrator with the grids they hold, by name."""
+    people = delegate_candidates().prefetch_related("grid_assignments__grid")
+    rows = [
+        {
+            "pk": person.pk,
+            "name": display_name(person),
+            "grids": natural_sorted([a.grid.name for a in person.grid_assignments.all()]),
+        }
+        for person in people
+    ]
+    return natural_sorted(rows, key=lambda row: row["name"])
 
 
 # --- department staff --------------------------------------------------------------------------------------
@@ -496,6 +540,14 @@ _SECONDARY_ACTIONS = {
     Action.DENY_EXTENSION,
     Action.SUSPEND,
     Action.VERIFY_FAIL,
+    Action.VERIFY_DESK,
+    Action.DELEGATE_VERIFICATION,
+}
+# The step of the evidence rule each action on the page is held to.
+_EVIDENCE_STEPS = {
+    Action.RESOLVE: EvidenceRule.Step.RESOLVE,
+    Action.VERIFY_PASS: EvidenceRule.Step.VERIFY,
+    Action.VERIFY_FAIL: EvidenceRule.Step.VERIFY,
 }
 EXTENSION_CHOICES = (120, 240, 480, 24 * 60, 2 * 24 * 60, 3 * 24 * 60, 7 * 24 * 60)
 
@@ -504,14 +556,20 @@ def _detail_context(request, case: Case, *, error: dict | None = None) -> dict:
     actions = case_actions_for(request.user, case)
     departments = list(Department.objects.filter(is_active=True).order_by("name"))
     shown = [a for a in actions if a != Action.FILE]  # "file" lives in the file-and-dispatch form
+    events = list(case_events(case))
+    staff = sees_staff_names(request.user)
     context = {
         "now": clock.now(),
         "case": case,
+        "staff_view": staff,
         # The facility's page is linked only for those who may open it (its grid's people, the centre, its
         # department's staff); the others read its class and code.
         "facility_linked": case.facility_id is not None
         and facilities_visible_to(request.user).filter(pk=case.facility_id).exists(),
-        "events": case_events(case),
+        "events": events,
+        # Residents read what happened, not how it was proved: the evidence and its flags are the staff's.
+        "delegations": _delegations(case, events) if staff else {},
+        "closing_notice": _closing_notice(case, events) if staff else None,
         "photos": case.photos.all(),
         "actions": actions,
         "primary_actions": [a for a in shown if a not in _SECONDARY_ACTIONS],
@@ -526,6 +584,17 @@ def _detail_context(request, case: Case, *, error: dict | None = None) -> dict:
     }
     if case.grid_id:
         context["grid_geojson"] = grid_map_features([case.grid])
+    steps = {_EVIDENCE_STEPS[a] for a in actions if a in _EVIDENCE_STEPS}
+    # One query per step offered (resolve for the department, verify for the grid's administrator).
+    context["evidence_rules"] = {step: rule_for(case.category, step) for step in steps}
+    context["on_site_radius"] = settings.ON_SITE_RADIUS_M
+    # Only an on-site verifier is offered "pass"; anyone else failing a fix does so from the desk.
+    context["verifies_on_site"] = Action.VERIFY_PASS in actions
+    if Action.DELEGATE_VERIFICATION in actions:
+        context["delegates"] = _delegates()
+        context["delegation"] = (
+            case.verifier_delegations.filter(is_active=True).select_related("delegate").first()
+        )
     if Action.APPROVE_EXTENSION in actions or Action.DENY_EXTENSION in actions:
         context["pending_extension"] = case.extension_requests.filter(
             state=ExtensionRequest.State.PENDING
@@ -541,6 +610,33 @@ def _detail_context(request, case: Case, *, error: dict | None = None) -> dict:
     case_map["others"] = case_points(context.get("candidates", []), context["now"])
     context["case_map"] = case_map
     return context
+
+
+def _delegations(case: Case, events: list[CaseEvent]) -> dict:
+    """The case's delegations by id and by delegate's username, for the timeline's "delegated" badges; no
+    query when no event speaks of one."""
+    if not any(e.action == Action.DELEGATE_VERIFICATION or e.data.get("delegated") for e in events):
+        return {}
+    rows = case.verifier_delegations.select_related("delegate").order_by("created_at")
+    found: dict = {}
+    for row in rows:
+        found[row.pk] = row
+        found[row.delegate.get_username()] = row
+    return found
+
+
+def _closing_notice(case: Case, events: list[CaseEvent]) -> dict | None:
+    """What the case's state should say about how it was closed: at the desk, or with a flagged check."""
+    if case.state != CaseState.CLOSED:
+        return None
+    closers = (Action.VERIFY_PASS, Action.VERIFY_DESK)
+    closing = next((e for e in reversed(events) if e.action in closers), None)
+    if closing is None:
+        return None
+    if closing.action == Action.VERIFY_DESK or closing.data.get("desk"):
+        return {"desk": True, "event": closing}
+    flags = (closing.data.get("evidence") or {}).get("flags") or []
+    return {"desk": False, "flags": flags, "event": closing} if flags else None
 
 
 @login_required
@@ -615,6 +711,8 @@ _ACTIONS = {
         actor=r.user,
         notes=f["notes"],
         photos=r.FILES.getlist("photos"),
+        position=f["position"],
+        taken_at=f["taken_at"],
         expected_version=f["version"],
     ),
     Action.VERIFY_PASS: lambda r, c, f: services.case_verify_pass(
@@ -622,6 +720,8 @@ _ACTIONS = {
         actor=r.user,
         note=f["note"],
         photos=r.FILES.getlist("photos"),
+        position=f["position"],
+        taken_at=f["taken_at"],
         expected_version=f["version"],
     ),
     Action.VERIFY_FAIL: lambda r, c, f: services.case_verify_fail(
@@ -629,7 +729,15 @@ _ACTIONS = {
         actor=r.user,
         reason=f["reason"],
         photos=r.FILES.getlist("photos"),
+        position=f["position"],
+        taken_at=f["taken_at"],
         expected_version=f["version"],
+    ),
+    Action.VERIFY_DESK: lambda r, c, f: services.case_verify_desk(
+        case=c, actor=r.user, reason=f["reason"], expected_version=f["version"]
+    ),
+    Action.DELEGATE_VERIFICATION: lambda r, c, f: services.case_delegate_verification(
+        case=c, actor=r.user, delegate=f["delegate"], reason=f["reason"], expected_version=f["version"]
     ),
 }
 
@@ -643,13 +751,20 @@ _ACTION_FIELD_LABELS = {
     "minutes": _lazy("More time needed"),
     "duplicate_of": _lazy("Duplicate of case number (optional)"),
     "photos": _lazy("Photos"),
+    "position": _lazy("Position of the device"),
+    "taken_at": _lazy("Time the photo was taken"),
+    "delegate": _lazy("Grid administrator"),
 }
 
 
-def _action_refused(request, case: Case, action: str, form: CaseActionForm, *, status: int):
+def _action_refused(
+    request, case: Case, action: str, form: CaseActionForm, *, status: int, photos_error: str = ""
+):
     """The case page again, with every error of the refused form listed at the top (each linking to its
     field) and shown at its field, and what was typed still in the form (files must be chosen again)."""
     fields = {name: str(errors[0]) for name, errors in form.errors.items() if name in _ACTION_FIELD_LABELS}
+    if photos_error:  # no form field (the service checks photos), shown at their input all the same
+        fields["photos"] = photos_error
     top = [str(e) for name, errors in form.errors.items() if name not in fields for e in errors]
     error = {
         "action": action,
@@ -685,8 +800,11 @@ def case_action(request, pk: int, action: str):
         handler(request, case, form.cleaned_data)
     except DomainError as exc:
         # The service's one refusal, after every field passed: next to its field when the form has it.
-        form.add_error(exc.field if exc.field in form.fields else None, exc.localized())
         case = case_get_for(request.user, pk)  # as it is now, with its suspension
+        if exc.field == "photos":
+            refusal = exc.localized()
+            return _action_refused(request, case, action, form, status=exc.status, photos_error=refusal)
+        form.add_error(exc.field if exc.field in form.fields else None, exc.localized())
         return _action_refused(request, case, action, form, status=exc.status)
     case.refresh_from_db()
     done = EVENT_LABELS.get(Action.DISPATCH if action == FILE_AND_DISPATCH else action, action)

@@ -2,11 +2,13 @@
 
 from django import template
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from gridmgmt import clock, people
+from gridmgmt.people import display_name
 from gridmgmt.roles import user_roles
 
-from .. import ui
+from .. import evidence, ui
 from ..words import SYSTEM_NOTES
 
 register = template.Library()
@@ -151,3 +153,69 @@ def action_value(error, action: str, name: str) -> str:
     if not error or error.get("action") != action:
         return ""
     return error.get("values", {}).get(name, "")
+
+
+# --- evidence of a step (cases.evidence): shown on the timeline to staff ---------------------------------
+
+FLAG_LABELS = {
+    evidence.FLAG_NO_POSITION: _("no device position sent"),
+    evidence.FLAG_OFF_SITE: _("taken away from the case"),
+    evidence.FLAG_IMPRECISE: _("position too imprecise"),
+    evidence.FLAG_TRACK_ABSENT: _("the patrol's track was not there"),
+    evidence.FLAG_PHOTO_STALE: _("photo taken long before"),
+    evidence.FLAG_PHOTO_FUTURE: _("photo time in the future"),
+    evidence.FLAG_PHOTO_TIMES_DISAGREE: _("camera and device disagree on the photo's time"),
+}
+
+# Events whose data may carry evidence, a desk decision or a delegation.
+_EVIDENCE_ACTIONS = {
+    "report",
+    "resolve",
+    "verify_pass",
+    "verify_fail",
+    "verify_desk",
+    "delegate_verification",
+}
+
+
+@register.filter
+def flag_label(value: str) -> str:
+    return _label(FLAG_LABELS, value)
+
+
+@register.simple_tag(takes_context=True)
+def event_evidence(context, event) -> dict | None:
+    """`{% event_evidence e as ev %}`: what the step brought as proof, for staff only (None for others, and
+    for events that prove nothing): photos, on site or not with distance and accuracy, the flags in words,
+    a desk decision, a delegated verifier with the delegation's reason."""
+    if not context.get("staff_view") or event.action not in _EVIDENCE_ACTIONS:
+        return None
+    data = event.data or {}
+    found = data.get("evidence") or {}
+    delegations = context.get("delegations") or {}
+    shown: dict = {
+        "photos": data.get("photos"),
+        "desk": bool(data.get("desk")),
+        "flags": [_label(FLAG_LABELS, flag) for flag in found.get("flags", [])],
+        "rule": found.get("rule", ""),
+    }
+    if "distance_m" in found:
+        position = found.get("position") or {}
+        shown.update(
+            on_site=bool(found.get("on_site")),
+            distance=round(found["distance_m"]),
+            accuracy=round(position.get("accuracy", 0)),
+            radius=round(found.get("radius_m", 0)),
+            lat=position.get("lat"),
+            lng=position.get("lng"),
+            track=found.get("track", ""),
+        )
+    if data.get("delegated"):
+        delegation = delegations.get(data.get("delegation"))
+        shown.update(delegated=True, delegation_reason=delegation.reason if delegation else "")
+    if event.action == "delegate_verification":
+        delegation = delegations.get(data.get("delegate"))
+        shown["delegate"] = display_name(delegation.delegate) if delegation else data.get("delegate", "")
+    if not (shown["photos"] or found or shown["desk"] or "delegated" in shown or "delegate" in shown):
+        return None
+    return shown
