@@ -3,6 +3,7 @@
 import copy
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -12,8 +13,20 @@ from rest_framework import serializers
 from departments.models import Department
 from gridmgmt import clock
 from gridmgmt.api import CodeRefSerializer, CoordinateField, TextField
+from gridmgmt.errors import InvalidInput
+from gridmgmt.roles import Role
 
-from ..models import OPEN_STATES, Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
+from ..evidence import position_parse, taken_at_parse
+from ..models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    CaseState,
+    Category,
+    EvidenceRule,
+    ExtensionRequest,
+)
 from ..photos import MAX_PHOTOS
 from ..selectors import active_minor_categories
 from ..services import MAX_EXTENSION_MINUTES, MAX_TEXT
@@ -244,17 +257,85 @@ class ExtensionRequestInputSerializer(VersionedInputSerializer):
     reason = _text(required=True, help_text="Why the department needs more time")
 
 
-class ResolveInputSerializer(VersionedInputSerializer):
+class EvidenceInputSerializer(serializers.Serializer):
+    """The on-site proof of a step: the device position (all three or none) and when the photo was taken.
+    Judged by the service against the category's evidence rule; refusals name `photos` or `position`."""
+
+    position_lat = serializers.FloatField(
+        required=False, allow_null=True, help_text="Device latitude (WGS84) when the step was taken"
+    )
+    position_lng = serializers.FloatField(
+        required=False, allow_null=True, help_text="Device longitude (WGS84) when the step was taken"
+    )
+    position_accuracy = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Accuracy of the device position in metres (68 % radius, as the Geolocation API gives). "
+        "Where the category's rule requires the step on site, the position must be within "
+        "ON_SITE_RADIUS_M of the case with at most that accuracy.",
+    )
+    taken_at = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="When the device says the (first) photo was taken: ISO 8601, or epoch milliseconds "
+        "(File.lastModified). Compared with the camera's EXIF time and the server's clock.",
+    )
+
+    def validate_taken_at(self, value: str):
+        try:
+            return taken_at_parse(value)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.message) from exc
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        try:
+            position = position_parse(
+                attrs.pop("position_lat", None),
+                attrs.pop("position_lng", None),
+                attrs.pop("position_accuracy", None),
+            )
+        except InvalidInput as exc:
+            raise serializers.ValidationError({"position": [exc.message]}) from exc
+        attrs["position"] = position
+        attrs.setdefault("taken_at", None)
+        return attrs
+
+
+class ResolveInputSerializer(EvidenceInputSerializer, VersionedInputSerializer):
     notes = _text(required=True, help_text="What was done")
-    photos = _photos_field("Evidence of the fix.")
+    photos = _photos_field("Evidence of the fix; how many the category's rule asks for (default 1).")
 
 
-class VerifyPassInputSerializer(NoteInputSerializer):
-    photos = _photos_field("Photos taken on site.")
+class VerifyPassInputSerializer(EvidenceInputSerializer, NoteInputSerializer):
+    photos = _photos_field("Photos taken on site; how many the category's rule asks for (default 1).")
 
 
-class VerifyFailInputSerializer(ReasonInputSerializer):
-    photos = _photos_field("Photos taken on site.")
+class VerifyFailInputSerializer(EvidenceInputSerializer, ReasonInputSerializer):
+    photos = _photos_field(
+        "Photos taken on site (a grid administrator: as the category's rule asks; a dispatcher fails at the "
+        "desk, without photos or position)."
+    )
+
+
+class VerifyDeskInputSerializer(VersionedInputSerializer):
+    reason = _text(
+        required=True,
+        help_text="Why the case closes without an on-site check (the caller confirmed, a camera shows it); "
+        "counted as a desk closure",
+    )
+
+
+class DelegateVerificationInputSerializer(VersionedInputSerializer):
+    delegate = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True, groups__name=Role.GRID_ADMIN).distinct(),
+        error_messages={"does_not_exist": "there is no active grid administrator with username {value}"},
+        help_text="Username of the active grid administrator who is to verify on site instead of the "
+        "grid's own; replaces a standing delegation",
+    )
+    reason = _text(required=True, help_text="Why someone else verifies (kept in the case history)")
 
 
 # --- output -----------------------------------------------------------------------------------------------
@@ -340,6 +421,46 @@ class DeadlineSerializer(serializers.Serializer):
     suspended_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
+class EvidencePositionSerializer(serializers.Serializer):
+    lat = serializers.FloatField(read_only=True)
+    lng = serializers.FloatField(read_only=True)
+    accuracy = serializers.FloatField(read_only=True, help_text="metres")
+
+
+class EvidenceFindingsSerializer(serializers.Serializer):
+    rule = serializers.ChoiceField(
+        choices=EvidenceRule.Position.choices, read_only=True, help_text="The category's position rule"
+    )
+    radius_m = serializers.FloatField(read_only=True)
+    position = EvidencePositionSerializer(read_only=True, required=False)
+    distance_m = serializers.FloatField(read_only=True, required=False, help_text="From the case")
+    on_site = serializers.BooleanField(read_only=True, required=False)
+    track = serializers.ChoiceField(
+        choices=["near", "absent"], read_only=True, required=False, help_text="The verifier's running patrol"
+    )
+    device_taken_at = serializers.CharField(read_only=True, required=False)
+    camera_taken_at = serializers.ListField(child=serializers.CharField(), read_only=True, required=False)
+    flags = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="no_position, off_site, imprecise, track_absent, photo_stale, photo_future, "
+        "photo_times_disagree",
+    )
+
+
+class EventEvidenceSerializer(serializers.Serializer):
+    """One step's proof, from its hash-chained event."""
+
+    seq = serializers.IntegerField(read_only=True)
+    action = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    photos = serializers.IntegerField(read_only=True, help_text="Photos the step brought")
+    desk = serializers.BooleanField(read_only=True, help_text="Decided at the desk, not on site")
+    delegated = serializers.BooleanField(read_only=True, help_text="By a delegated grid administrator")
+    delegation_reason = serializers.CharField(read_only=True, allow_null=True)
+    evidence = EvidenceFindingsSerializer(read_only=True, allow_null=True)
+
+
 class CaseDetailSerializer(CaseSummarySerializer):
     facility = serializers.CharField(
         source="facility.code",
@@ -358,6 +479,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
     photos = serializers.SerializerMethodField()
     pending_extension = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField(
+        help_text="Staff only (empty for residents): the proof each step brought, from the timeline"
+    )
 
     @extend_schema_field(CodeRefSerializer(allow_null=True))
     def get_community(self, case: Case):
@@ -389,6 +513,11 @@ class CaseDetailSerializer(CaseSummarySerializer):
         """What the caller may do now; the view passes them in (they depend on the caller's roles)."""
         return self.context.get("actions", [])
 
+    @extend_schema_field(EventEvidenceSerializer(many=True))
+    def get_evidence(self, case: Case):
+        """The view passes in the steps' proof for staff (`evidence` in the context), nothing for others."""
+        return EventEvidenceSerializer(self.context.get("evidence", []), many=True).data
+
 
 class CaseEventSerializer(serializers.Serializer):
     seq = serializers.IntegerField(read_only=True)
@@ -406,6 +535,17 @@ class CaseEventSerializer(serializers.Serializer):
     def get_actor(self, event: CaseEvent) -> str | None:
         """The username frozen at the time; null for the system."""
         return event.actor_username or None
+
+    def to_representation(self, instance):
+        body = super().to_representation(instance)
+        if not self.context.get("staff", False):
+            # Where the device stood and what was flagged are the staff's: residents read what happened.
+            body["data"] = {k: v for k, v in body["data"].items() if k not in _STAFF_ONLY_DATA}
+        return body
+
+
+# Event data shown to staff only: the on-site findings (device position, distance, flags) and delegations.
+_STAFF_ONLY_DATA = frozenset({"evidence", "delegation", "delegate"})
 
 
 class CaseTimelineSerializer(serializers.Serializer):

@@ -26,11 +26,12 @@ from gridmgmt import clock
 from gridmgmt.api import CursorPagination, error_responses
 from gridmgmt.errors import InvalidInput, NotAllowed
 from gridmgmt.json_io import JSONParser
+from gridmgmt.people import sees_staff_names
 from gridmgmt.roles import Role, user_roles
 
 from .. import services
 from ..audit import chain_verify
-from ..models import Case, CasePhoto, CaseState, Category, ExtensionRequest
+from ..models import Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from ..photos import photo_derivatives_make
 from ..selectors import case_actions_for, case_events, case_get_for, cases_filter, cases_visible_to
 from ..workflow import TRANSITIONS, Action
@@ -51,6 +52,8 @@ ACTION_PATHS = {
     Action.RESOLVE: "resolve/",
     Action.VERIFY_PASS: "verify-pass/",
     Action.VERIFY_FAIL: "verify-fail/",
+    Action.VERIFY_DESK: "verify-desk/",
+    Action.DELEGATE_VERIFICATION: "delegate-verification/",
 }
 
 # The source a report gets from the reporter's role when the caller names none; an explicit source must
@@ -113,7 +116,40 @@ def case_detail_data(request: Request, case: Case, *, loaded: bool = False) -> d
         for action in case_actions_for(request.user, case)
         if action in ACTION_PATHS
     ]
-    return s.CaseDetailSerializer(case, context={"request": request, "actions": actions}).data
+    context = {"request": request, "actions": actions}
+    if sees_staff_names(request.user) and not loaded:  # a new report has no step to prove yet
+        context["evidence"] = _steps_evidence(case)
+    return s.CaseDetailSerializer(case, context=context).data
+
+
+# Steps whose events carry proof: photos and on-site findings, a desk decision, a delegated verifier.
+_PROVING = (Action.REPORT, Action.RESOLVE, Action.VERIFY_PASS, Action.VERIFY_FAIL, Action.VERIFY_DESK)
+
+
+def _steps_evidence(case: Case) -> list[dict]:
+    """Each proving step of the case with what it brought (two queries: its events, and its delegations
+    when a delegated verifier acted)."""
+    events = list(
+        CaseEvent.objects.filter(case=case, action__in=_PROVING)
+        .order_by("seq")
+        .only("seq", "action", "created_at", "data")
+    )
+    delegations = {}
+    if any(e.data.get("delegated") for e in events):
+        delegations = dict(case.verifier_delegations.values_list("pk", "reason"))
+    return [
+        {
+            "seq": e.seq,
+            "action": e.action,
+            "created_at": e.created_at,
+            "photos": e.data.get("photos", 0),
+            "desk": bool(e.data.get("desk")),
+            "delegated": bool(e.data.get("delegated")),
+            "delegation_reason": delegations.get(e.data.get("delegation")),
+            "evidence": e.data.get("evidence"),
+        }
+        for e in events
+    ]
 
 
 class CaseCursorPagination(CursorPagination):
@@ -270,7 +306,8 @@ class CaseEventsView(APIView):
             "broken_link": str(broken) if broken else None,
             "events": events,
         }
-        return Response(s.CaseTimelineSerializer(timeline).data)
+        context = {"staff": sees_staff_names(request.user)}
+        return Response(s.CaseTimelineSerializer(timeline, context=context).data)
 
 
 class _JSONOnly(BaseContentNegotiation):
@@ -505,20 +542,36 @@ class CaseResolveView(_CaseActionView):
     action, input_serializer = Action.RESOLVE, s.ResolveInputSerializer
     parser_classes = [JSONParser, MultiPartParser]
 
-    def perform(self, *, case, actor, expected_version, notes, photos=()):
+    def perform(self, *, case, actor, expected_version, notes, position, taken_at, photos=()):
         return services.case_resolve(
-            case=case, actor=actor, notes=notes, photos=photos, expected_version=expected_version
+            case=case,
+            actor=actor,
+            notes=notes,
+            photos=photos,
+            position=position,
+            taken_at=taken_at,
+            expected_version=expected_version,
         )
 
 
-@_action_schema("Verification passed: close the case (核查结案)")
+@_action_schema(
+    "Verification passed on site: close the case (核查结案); grid administrators of the case's grid or "
+    "the delegated one, with the photos and position the category's rule asks for",
+    example={"note": "已整改到位", "position_lat": 28.6801, "position_lng": 115.8902, "position_accuracy": 8},
+)
 class CaseVerifyPassView(_CaseActionView):
     action, input_serializer = Action.VERIFY_PASS, s.VerifyPassInputSerializer
     parser_classes = [JSONParser, MultiPartParser]
 
-    def perform(self, *, case, actor, expected_version, note, photos=()):
+    def perform(self, *, case, actor, expected_version, note, position, taken_at, photos=()):
         return services.case_verify_pass(
-            case=case, actor=actor, note=note, photos=photos, expected_version=expected_version
+            case=case,
+            actor=actor,
+            note=note,
+            photos=photos,
+            position=position,
+            taken_at=taken_at,
+            expected_version=expected_version,
         )
 
 
@@ -527,9 +580,41 @@ class CaseVerifyFailView(_CaseActionView):
     action, input_serializer = Action.VERIFY_FAIL, s.VerifyFailInputSerializer
     parser_classes = [JSONParser, MultiPartParser]
 
-    def perform(self, *, case, actor, expected_version, reason, photos=()):
+    def perform(self, *, case, actor, expected_version, reason, position, taken_at, photos=()):
         return services.case_verify_fail(
-            case=case, actor=actor, reason=reason, photos=photos, expected_version=expected_version
+            case=case,
+            actor=actor,
+            reason=reason,
+            photos=photos,
+            position=position,
+            taken_at=taken_at,
+            expected_version=expected_version,
+        )
+
+
+@_action_schema(
+    "Close at the desk without an on-site check (dispatchers); counted as a desk closure",
+    example={"reason": "来电人确认已处置"},
+)
+class CaseVerifyDeskView(_CaseActionView):
+    action, input_serializer = Action.VERIFY_DESK, s.VerifyDeskInputSerializer
+
+    def perform(self, *, case, actor, expected_version, reason):
+        return services.case_verify_desk(
+            case=case, actor=actor, reason=reason, expected_version=expected_version
+        )
+
+
+@_action_schema(
+    "Hand the on-site verification to another grid administrator (by username), with a reason",
+    example={"delegate": "gridadmin_b", "reason": "本网格网格员休假"},
+)
+class CaseDelegateVerificationView(_CaseActionView):
+    action, input_serializer = Action.DELEGATE_VERIFICATION, s.DelegateVerificationInputSerializer
+
+    def perform(self, *, case, actor, expected_version, delegate, reason):
+        return services.case_delegate_verification(
+            case=case, actor=actor, delegate=delegate, reason=reason, expected_version=expected_version
         )
 
 
@@ -547,6 +632,8 @@ ACTION_VIEWS = {
     Action.RESOLVE: CaseResolveView,
     Action.VERIFY_PASS: CaseVerifyPassView,
     Action.VERIFY_FAIL: CaseVerifyFailView,
+    Action.VERIFY_DESK: CaseVerifyDeskView,
+    Action.DELEGATE_VERIFICATION: CaseDelegateVerificationView,
 }
 
 
