@@ -5,7 +5,17 @@ Cases change only through the workflow services, never by editing rows here.
 
 from django.contrib import admin
 
-from .models import Case, CaseEvent, Category
+from .models import Case, CaseEvent, Category, EvidenceRule
+
+
+class EvidenceRuleInline(admin.TabularInline):
+    """A district's evidence rules for the class: a minor class without its own row takes its major class's,
+    and a class without either the shipped default (cases.evidence.DEFAULT_RULES)."""
+
+    model = EvidenceRule
+    extra = 0
+    max_num = len(EvidenceRule.Step.choices)
+    fields = ("step", "min_photos", "position")
 
 
 @admin.register(Category)
@@ -13,6 +23,16 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "kind", "parent", "handling_minutes", "around_the_clock", "is_active")
     list_filter = ("kind", "parent", "around_the_clock", "is_active")
     search_fields = ("code", "name", "name_en")
+    inlines = [EvidenceRuleInline]
+
+
+@admin.register(EvidenceRule)
+class EvidenceRuleAdmin(admin.ModelAdmin):
+    list_display = ("category", "step", "min_photos", "position")
+    list_filter = ("step", "position")
+    search_fields = ("category__code", "category__name")
+    list_select_related = ("category",)
+    autocomplete_fields = ("category",)
 
 
 class CaseEventInline(admin.TabularInline):
