@@ -272,3 +272,54 @@ def _notice(case: Case, level: SupervisionLevel, ladder: Ladder) -> tuple[Messag
             **params,
         )
     return subject, body
+
+
+# --- what pages show ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupervisionState:
+    """Where a case stands on the ladder, for its banner and the supervision list."""
+
+    case: Case
+    rank: int
+    name: str  # the level's name in the active language
+    who_must_act: str
+    since: dt.datetime | None
+    next_at: dt.datetime | None
+    next_name: str  # "" at the top
+
+
+def _levels_by_rank(levels) -> dict[int, SupervisionLevel]:
+    return {level.rank: level for level in levels}
+
+
+def supervision_state(
+    case: Case, *, levels: dict[int, SupervisionLevel] | None = None
+) -> SupervisionState | None:
+    """`case`'s place on the ladder, or None when it is not under supervision. `levels` ({rank: level}, all
+    of them: a case may stand on a level deactivated since) saves the query when showing many cases."""
+    if not case.supervision_level:
+        return None
+    if levels is None:
+        levels = _levels_by_rank(SupervisionLevel.objects.all())
+    level = levels.get(case.supervision_level)
+    upper = next(
+        (levels[rank] for rank in sorted(levels) if rank > case.supervision_level and levels[rank].is_active),
+        None,
+    )
+    return SupervisionState(
+        case=case,
+        rank=case.supervision_level,
+        name=level_name(level) if level else str(case.supervision_level),
+        who_must_act=who_must_act(case, level.audience if level else Audience.DEPARTMENT),
+        since=case.supervised_at,
+        next_at=case.supervision_next_at,
+        next_name=level_name(upper) if upper and case.supervision_next_at else "",
+    )
+
+
+def supervision_states(cases, levels) -> list[SupervisionState]:
+    """`supervision_state` of many cases, with the levels read once by the caller."""
+    by_rank = _levels_by_rank(levels)
+    return [state for case in cases if (state := supervision_state(case, levels=by_rank)) is not None]

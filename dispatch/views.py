@@ -1,5 +1,5 @@
 """Browser pages of the dispatch center: the live triage queue (and its htmx partial), the returned cases,
-the extension requests, and the map of all open cases."""
+the extension requests, the map of all open cases, and the cases under supervision (督办)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from cases.maps import case_points
-from cases.models import OPEN_STATES, CaseState, Category
+from cases.models import OPEN_STATES, CaseState, Category, SupervisionLevel
 from cases.selectors import (
     cases_filter,
     cases_returned_queue,
@@ -23,9 +23,13 @@ from gridmgmt.roles import Role, user_roles
 from grids.maps import grid_map_features, map_config
 from grids.models import Grid, Jurisdiction
 
+from .selectors import cases_under_supervision, supervision_counts
+from .supervision import level_name, supervision_states
+
 QUEUES = ("triage", "returned", "extensions")
 QUEUE_LIMIT = 200
 MAP_LIMIT = 3000
+SUPERVISION_LIMIT = 500
 
 
 def _require(request, *roles: str) -> None:
@@ -102,3 +106,35 @@ def case_map(request):
         "returned_state": CaseState.RETURNED,
     }
     return render(request, "dispatch/map.html", context)
+
+
+@login_required
+def supervision_list(request):
+    """The cases under supervision, one section per level, highest first: the dispatch center and the
+    supervisors see every one, department staff their own departments' (they must act on level 1)."""
+    _require(request, Role.DISPATCHER, Role.SUPERVISOR, Role.DEPARTMENT_STAFF)
+    user = request.user
+    levels = list(SupervisionLevel.objects.order_by("rank"))
+    counts = supervision_counts(user)
+    states = supervision_states(cases_under_supervision(user)[:SUPERVISION_LIMIT], levels)
+    by_rank = {level.rank: level for level in levels}
+    # Every active level gets its section (empty ones say so); a deactivated one only while cases stand on it.
+    ranks = sorted({level.rank for level in levels if level.is_active} | set(counts), reverse=True)
+    sections = [
+        {
+            "rank": rank,
+            "level": by_rank.get(rank),
+            "name": level_name(by_rank[rank]) if rank in by_rank else str(rank),
+            "count": counts.get(rank, 0),
+            "rows": [s for s in states if s.rank == rank],
+        }
+        for rank in ranks
+    ]
+    context = {
+        "now": clock.now(),
+        "sections": sections,
+        "total": sum(counts.values()),
+        "limited": sum(counts.values()) > SUPERVISION_LIMIT,
+        "limit": SUPERVISION_LIMIT,
+    }
+    return render(request, "dispatch/supervision.html", context)
