@@ -26,7 +26,7 @@ from gridmgmt.policy import can_view_case, cases_visible_q, role_covers_case
 from gridmgmt.roles import Role, user_roles
 from grids.geometry import degree_box, distance_m
 
-from .models import OPEN_STATES, Case, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
+from .models import OPEN_STATES, Case, CaseCaller, CaseEvent, CasePhoto, CaseState, Category, ExtensionRequest
 from .workflow import TRANSITIONS, Action
 
 
@@ -131,6 +131,8 @@ def case_actions_for(user, case: Case) -> list[str]:
     if {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION} & set(actions):
         pending = case.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists()
         skip |= {Action.REQUEST_EXTENSION} if pending else {Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
+    if Action.CALLBACK in actions and not CaseCaller.objects.filter(case=case).exists():
+        skip.add(Action.CALLBACK)  # only a hotline case has someone to call back
     return [action for action in actions if action not in skip]
 
 

@@ -41,6 +41,7 @@ from worktime.services import calendar_china_2026, calendar_default
 from . import reference as data
 from .base_data import Plan as BasePlan
 from .base_data import base_data_counts, base_data_plan, base_data_residents, base_data_write, grid_areas
+from .evidence import demo_photo, demo_position
 from .layout import build_layout
 from .patrols import demo_patrols_seed
 from .questions import demo_questions_ensure
@@ -831,14 +832,24 @@ class _History:
             )
         elif step == "resolve":
             notes = rng.choice(self.resolutions[case.department.code])
-            plan.case = case_services.case_resolve(case=case, actor=staff, notes=notes)
+            plan.case = case_services.case_resolve(
+                case=case, actor=staff, notes=notes, photos=[demo_photo("evidence", clock.now(), rng)]
+            )
         elif step == "verify_pass":
             plan.case = case_services.case_verify_pass(
-                case=case, actor=verifier, note=rng.choice(data.VERIFY_PASS_NOTES)
+                case=case,
+                actor=verifier,
+                note=rng.choice(data.VERIFY_PASS_NOTES),
+                photos=[demo_photo("verification", clock.now(), rng)],
+                position=demo_position(case, rng),
             )
         elif step == "verify_fail":
             plan.case = case_services.case_verify_fail(
-                case=case, actor=verifier, reason=rng.choice(data.VERIFY_FAIL_REASONS)
+                case=case,
+                actor=verifier,
+                reason=rng.choice(data.VERIFY_FAIL_REASONS),
+                photos=[demo_photo("verification", clock.now(), rng)],
+                position=demo_position(case, rng),
             )
         else:  # pragma: no cover - a typo in SCRIPTS
             raise ValueError(f"unknown demo step {step!r}")

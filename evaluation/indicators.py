@@ -375,7 +375,7 @@ def ranking_key(figures: Figures) -> tuple:
 
 # Events after which a new stage clock runs (and a suspension, if any, has ended).
 _STAGE_STARTS = frozenset({"file", "dispatch", "return", "resolve", "verify_fail"})
-_CLEARS = frozenset({"reject", "verify_pass"})
+_CLEARS = frozenset({"reject", "verify_pass", "verify_desk"})  # a desk closure closes too (counted apart)
 
 
 @dataclass
@@ -478,14 +478,14 @@ def replay(
                 handling_minutes += max(0.0, span)
                 handling.fixed = True
                 handling.on_time = _met(running, "handling", suspended_since, at)
-        elif action in ("verify_pass", "verify_fail"):
+        elif action in ("verify_pass", "verify_fail", "verify_desk"):
             if in_period:
                 tallies.append(("verified", department, actor_id, None))
                 if _met(running, "verification", suspended_since, at):
                     tallies.append(("verified_on_time", department, actor_id, None))
                 if action == "verify_fail":
                     tallies.append(("reworked", data.get("department") or department, None, None))
-            closed = action == "verify_pass"
+            closed = action in ("verify_pass", "verify_desk")
         elif action == "approve_extension" and in_period:
             tallies.append(("extensions", department, None, None))
 

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from cases import services
 from gridmgmt.wsgi import application
 
+from ..cases.helpers import evidence
 from .conftest import png_upload
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
@@ -62,7 +63,7 @@ def fuzz_world(world, report, settings):
     for case in (resolved, closed):
         photo = SimpleUploadedFile("fix.png", png_upload().getvalue(), content_type="image/png")
         services.case_resolve(case=case, actor=staff, notes="已清运", photos=[photo])
-    services.case_verify_pass(case=closed, actor=admin)
+    services.case_verify_pass(case=closed, actor=admin, **evidence(closed))
     services.case_reject(case=rejected, actor=d, reason="无效")
     services.case_suspend(case=suspended, actor=d, reason="待协调")
     tokens = {

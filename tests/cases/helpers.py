@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from cases import services
+from cases.evidence import DevicePosition
 from cases.models import Case, CaseState
 from cases.workflow import Action
 from gridmgmt import clock, tasking
@@ -42,6 +43,16 @@ def report(
         )
 
 
+def on_site(case: Case, *, metres_north: float = 0.0, accuracy: float = 8.0) -> DevicePosition:
+    """A device position at the case (or `metres_north` of it), as a phone standing there reports it."""
+    return DevicePosition(case.lat + metres_north / 111_195.0, case.lng, accuracy)
+
+
+def evidence(case: Case) -> dict:
+    """What the default evidence rules ask of a resolution or a verification: a photo, taken on site."""
+    return {"photos": [png_upload()], "position": on_site(case)}
+
+
 # The steps of the main flow, each done by the persona the workflow gives it, with valid input.
 _STEPS: dict[str, Callable] = {
     Action.FILE: lambda w, c: services.case_file(case=c, actor=w.dispatcher),
@@ -49,8 +60,8 @@ _STEPS: dict[str, Callable] = {
     Action.DISPATCH: lambda w, c: services.case_dispatch(case=c, actor=w.dispatcher, department=w.sanitation),
     Action.ACCEPT: lambda w, c: services.case_accept(case=c, actor=w.staff),
     Action.RETURN: lambda w, c: services.case_return(case=c, actor=w.staff, reason="非本部门职责"),
-    Action.RESOLVE: lambda w, c: services.case_resolve(case=c, actor=w.staff, notes="已清运"),
-    Action.VERIFY_PASS: lambda w, c: services.case_verify_pass(case=c, actor=w.gridadmin),
+    Action.RESOLVE: lambda w, c: services.case_resolve(case=c, actor=w.staff, notes="已清运", **evidence(c)),
+    Action.VERIFY_PASS: lambda w, c: services.case_verify_pass(case=c, actor=w.gridadmin, **evidence(c)),
 }
 
 PATHS: dict[str, tuple[str, ...]] = {
@@ -103,11 +114,24 @@ def act(world, case: Case, action: str, actor, **overrides):
         ),
         Action.RESUME: lambda: services.case_resume(case=case, actor=actor, **overrides),
         Action.RESOLVE: lambda: services.case_resolve(
-            case=case, actor=actor, **({"notes": "已处理"} | overrides)
+            case=case, actor=actor, **({"notes": "已处理"} | evidence(case) | overrides)
         ),
-        Action.VERIFY_PASS: lambda: services.case_verify_pass(case=case, actor=actor, **overrides),
+        Action.VERIFY_PASS: lambda: services.case_verify_pass(
+            case=case, actor=actor, **(evidence(case) | overrides)
+        ),
         Action.VERIFY_FAIL: lambda: services.case_verify_fail(
-            case=case, actor=actor, **({"reason": "仍有垃圾"} | overrides)
+            case=case, actor=actor, **({"reason": "仍有垃圾"} | evidence(case) | overrides)
+        ),
+        Action.DELEGATE_VERIFICATION: lambda: services.case_delegate_verification(
+            case=case,
+            actor=actor,
+            **({"delegate": world.other_gridadmin, "reason": "网格员休假"} | overrides),
+        ),
+        Action.CALLBACK: lambda: services.case_callback(
+            case=case, actor=actor, **({"result": "satisfied"} | overrides)
+        ),
+        Action.VERIFY_DESK: lambda: services.case_verify_desk(
+            case=case, actor=actor, **({"reason": "来电人确认已处置"} | overrides)
         ),
     }
     return calls[action]()

@@ -18,7 +18,7 @@ from cases.models import CaseEvent, CaseState
 from dispatch.services import case_route, deadlines_enforce
 from gridmgmt.clock import frozen_at
 
-from .helpers import drive, event_actions, png_upload, report
+from .helpers import drive, event_actions, evidence, png_upload, report
 
 S = CaseState
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -42,11 +42,13 @@ def full_lifecycle(world):
         case = services.case_resume(case=case, actor=world.dispatcher)
     deadlines_enforce(now=T0 + 7 * HOUR)  # warning and overdue fire, as system events
     with frozen_at(T0 + 8 * HOUR):
-        case = services.case_resolve(case=case, actor=world.staff, notes="已清运", photos=[png_upload()])
-        case = services.case_verify_fail(case=case, actor=world.gridadmin, reason="未清干净")
+        case = services.case_resolve(case=case, actor=world.staff, notes="已清运", **evidence(case))
+        case = services.case_verify_fail(
+            case=case, actor=world.gridadmin, reason="未清干净", **evidence(case)
+        )
         case = services.case_accept(case=case, actor=world.staff)
-        case = services.case_resolve(case=case, actor=world.staff, notes="复清")
-        case = services.case_verify_pass(case=case, actor=world.gridadmin, note="合格")
+        case = services.case_resolve(case=case, actor=world.staff, notes="复清", **evidence(case))
+        case = services.case_verify_pass(case=case, actor=world.gridadmin, note="合格", **evidence(case))
     assert case.state == S.CLOSED
     return case
 

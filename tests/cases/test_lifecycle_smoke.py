@@ -6,6 +6,7 @@ from cases.models import CaseState
 from dispatch.services import case_route
 
 from ..factories import centre
+from .helpers import evidence
 
 
 def test_it_takes_a_case_from_report_to_closure(world, django_capture_on_commit_callbacks):
@@ -24,8 +25,8 @@ def test_it_takes_a_case_from_report_to_closure(world, django_capture_on_commit_
     case = services.case_file(case=case, actor=world.dispatcher)
     case = services.case_dispatch(case=case, actor=world.dispatcher, department=world.sanitation)
     case = services.case_accept(case=case, actor=world.staff)
-    case = services.case_resolve(case=case, actor=world.staff, notes="已清运")
-    case = services.case_verify_pass(case=case, actor=world.gridadmin)
+    case = services.case_resolve(case=case, actor=world.staff, notes="已清运", **evidence(case))
+    case = services.case_verify_pass(case=case, actor=world.gridadmin, **evidence(case))
     assert case.state == CaseState.CLOSED and case.deadline_at is None and case.closed_at is not None
     actions = list(case.events.order_by("seq").values_list("action", flat=True))
     assert actions == ["report", "route", "file", "dispatch", "accept", "resolve", "verify_pass"]

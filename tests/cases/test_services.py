@@ -15,7 +15,7 @@ from gridmgmt.errors import Conflict, InvalidInput, InvalidTransition, NotAllowe
 from gridmgmt.policy import can_view_case
 from notifications.models import Notification
 
-from .helpers import drive, event_actions, png_upload, report
+from .helpers import drive, event_actions, evidence, png_upload, report
 
 S = CaseState
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday morning
@@ -129,22 +129,35 @@ def test_a_failed_verification_sends_the_case_back_to_the_same_department(world)
         case = drive(world, S.RESOLVED)
     later = T0 + 3 * HOUR
     with frozen_at(later):
-        case = services.case_verify_fail(case=case, actor=world.gridadmin, reason="垃圾仍未清走")
+        case = services.case_verify_fail(
+            case=case, actor=world.gridadmin, reason="垃圾仍未清走", **evidence(case)
+        )
     assert case.state == S.DISPATCHED and case.department == world.sanitation and case.rework_count == 1
     assert case.deadline_stage == Case.Stage.HANDLING
     assert case.deadline_started_at == later
     assert case.deadline_at == later + world.cats.waste.handling_minutes * MINUTE
-    assert last_event(case).data == {
+    data = last_event(case).data
+    photo = case.photos.get(kind="verification")
+    assert data == {
         "department": "sanitation",
         "rework": 1,
-        "photos": 0,
+        "photos": 1,
+        "photo_hashes": [photo.sha256],
+        "evidence": {
+            "rule": "require",
+            "radius_m": 100.0,
+            "position": {"lat": round(case.lat, 7), "lng": round(case.lng, 7), "accuracy": 8.0},
+            "distance_m": 0.0,
+            "on_site": True,
+            "flags": [],
+        },
         "stage": "handling",
         "deadline": case.deadline_at.isoformat(),
     }
     assert Notification.objects.filter(case=case, kind="rework", recipient="staff@example.org").exists()
     # The same department takes it up again; a second failure counts again.
     case = services.case_accept(case=case, actor=world.staff)
-    case = services.case_resolve(case=case, actor=world.staff, notes="再次清运")
+    case = services.case_resolve(case=case, actor=world.staff, notes="再次清运", **evidence(case))
     case = services.case_verify_fail(case=case, actor=world.dispatcher, reason="还是没清")
     assert case.rework_count == 2
 

@@ -10,14 +10,15 @@ from django.db import transaction
 from django.test import override_settings
 
 from cases import services
-from cases.models import Case, CaseEvent, CaseState, ExtensionRequest
+from cases.models import Case, CaseCaller, CaseEvent, CaseState, ExtensionRequest
 from cases.selectors import case_actions_for
 from cases.workflow import TRANSITIONS, Action, actions_from, transition_for
 from gridmgmt.errors import DomainError, InvalidTransition, NotAllowed
 from gridmgmt.roles import Role
+from grids import pii
 
 from ..factories import world_build
-from .helpers import act, drive, report
+from .helpers import act, drive, evidence, report
 
 S = CaseState
 STATES = list(S.values)
@@ -60,7 +61,10 @@ AGREED: dict[tuple[str, str], tuple[str, set[str]]] = {
     (S.DISPATCHED, Action.RETURN): (S.RETURNED, {STAFF}),
     (S.IN_PROGRESS, Action.RETURN): (S.RETURNED, {STAFF}),
     (S.IN_PROGRESS, Action.RESOLVE): (S.RESOLVED, {STAFF}),
-    (S.RESOLVED, Action.VERIFY_PASS): (S.CLOSED, {GRIDADMIN, DISPATCHER}),
+    (S.RESOLVED, Action.VERIFY_PASS): (S.CLOSED, {GRIDADMIN}),
+    (S.RESOLVED, Action.VERIFY_DESK): (S.CLOSED, {DISPATCHER}),
+    (S.RESOLVED, Action.DELEGATE_VERIFICATION): (S.RESOLVED, {GRIDADMIN, DISPATCHER}),
+    (S.CLOSED, Action.CALLBACK): (S.CLOSED, {DISPATCHER}),
     (S.RESOLVED, Action.VERIFY_FAIL): (S.DISPATCHED, {GRIDADMIN, DISPATCHER}),
     **{(s, Action.REQUEST_EXTENSION): (s, {STAFF}) for s in _HELD},
     **{(s, Action.APPROVE_EXTENSION): (s, {DISPATCHER}) for s in _HELD},
@@ -111,6 +115,8 @@ def needs(state: str, action: str) -> str:
         return "pending_extension"
     if action == Action.RESUME:
         return "suspended"
+    if action == Action.CALLBACK:
+        return "caller"
     return ""
 
 
@@ -119,6 +125,8 @@ def prepare(world, case, need: str):
         services.case_request_extension(case=case, actor=world.staff, minutes=120, reason="需要调集设备")
     elif need == "suspended":
         services.case_suspend(case=case, actor=world.dispatcher, reason="等待上级批复")
+    elif need == "caller":  # a hotline case: someone to call back
+        CaseCaller.objects.create(case=case, phone_encrypted=pii.encrypt("13800138000"), phone_hash="0" * 64)
     case.refresh_from_db()
     return case
 
@@ -197,7 +205,9 @@ def test_the_transition_table_is_the_agreed_workflow():
 
 def test_every_action_has_a_row_and_no_row_leaves_a_final_state():
     assert {action for _, action in TRANSITIONS} == set(ALL_ACTIONS)
-    assert actions_from(S.CLOSED) == [] and actions_from(S.REJECTED) == []
+    # A closed case stays closed: the hotline's call back (回访) is recorded on it and changes no state.
+    assert actions_from(S.CLOSED) == [Action.CALLBACK] and actions_from(S.REJECTED) == []
+    assert transition_for(S.CLOSED, Action.CALLBACK).next_state is None
     assert set(services.ACTION_VERBS) == set(ALL_ACTIONS)
 
 
@@ -320,11 +330,16 @@ def test_a_grid_administrator_verifies_only_in_their_own_grids(world):
     theirs = drive(world, S.RESOLVED)
     elsewhere = drive(world, S.RESOLVED, report(world, actor=world.other_gridadmin, grid=world.g3))
     with pytest.raises(NotAllowed, match="not in your grids"):
-        services.case_verify_pass(case=elsewhere, actor=world.gridadmin)
+        services.case_verify_pass(case=elsewhere, actor=world.gridadmin, **evidence(elsewhere))
     with pytest.raises(NotAllowed, match="not in your grids"):
-        services.case_verify_fail(case=elsewhere, actor=world.gridadmin, reason="没修好")
-    assert services.case_verify_pass(case=theirs, actor=world.gridadmin).state == S.CLOSED
-    assert services.case_verify_pass(case=elsewhere, actor=world.other_gridadmin).state == S.CLOSED
+        services.case_verify_fail(
+            case=elsewhere, actor=world.gridadmin, reason="没修好", **evidence(elsewhere)
+        )
+    assert services.case_verify_pass(case=theirs, actor=world.gridadmin, **evidence(theirs)).state == S.CLOSED
+    assert (
+        services.case_verify_pass(case=elsewhere, actor=world.other_gridadmin, **evidence(elsewhere)).state
+        == S.CLOSED
+    )
 
 
 def test_staff_of_another_department_cannot_touch_the_case(world):

@@ -18,6 +18,7 @@ from notifications.models import Notification
 from worktime.deadlines import clock_for
 
 from .. import factories
+from ..cases.helpers import evidence
 from ..conftest import requires_postgres
 from .helpers import T0, report
 
@@ -156,8 +157,8 @@ def test_a_closed_case_fires_nothing(world):
     case = _dispatched(world)
     with clock.frozen_at(T0 + dt.timedelta(minutes=30)), tasking.suppressed():
         case = case_services.case_accept(case=case, actor=world.staff)
-        case = case_services.case_resolve(case=case, actor=world.staff, notes="已清运")
-        case = case_services.case_verify_pass(case=case, actor=world.gridadmin)
+        case = case_services.case_resolve(case=case, actor=world.staff, notes="已清运", **evidence(case))
+        case = case_services.case_verify_pass(case=case, actor=world.gridadmin, **evidence(case))
     # Even with stale alert points left behind, the state alone must stop enforcement.
     Case.objects.filter(pk=case.pk).update(
         deadline_warn_at=T0, deadline_at=T0, deadline_escalate_at=T0, deadline_stage="handling"

@@ -324,7 +324,9 @@ def test_suspended_time_is_not_handling_time_and_a_resume_moves_the_deadline(wor
     case = go(at("03-02", "10:30"), services.case_accept, case=case, actor=world.other_staff)
     case = go(at("03-03", "10:00"), services.case_resume, case=case, actor=world.dispatcher)
     case = go(at("03-03", "11:00"), services.case_resolve, case=case, actor=world.other_staff, notes="已处理")
-    case = go(at("03-03", "11:30"), services.case_verify_pass, case=case, actor=world.dispatcher)
+    case = go(
+        at("03-03", "11:30"), services.case_verify_desk, case=case, actor=world.dispatcher, reason="来电确认"
+    )
 
     facts = ev.facts_collect(WEEK, now=AFTER)
     mine = next(f for f in facts.cases if f.case_id == case.pk)
@@ -346,7 +348,13 @@ def test_a_fix_reported_while_the_clock_stands_still_is_on_time_if_it_stopped_in
             at("03-02", stop), services.case_suspend, case=case, actor=world.dispatcher, reason="等批复"
         )
         case = go.fix(case, at("03-03", "09:00"), at("03-03", "10:00"), world.other_staff)
-        go(at("03-03", "10:30"), services.case_verify_pass, case=case, actor=world.dispatcher)
+        go(
+            at("03-03", "10:30"),
+            services.case_verify_desk,
+            case=case,
+            actor=world.dispatcher,
+            reason="来电确认",
+        )
     facts = {f.case_id: f for f in ev.facts_collect(WEEK, now=AFTER).cases}
     assert facts[stopped_in_time.pk].closed_on_time
     assert facts[stopped_late.pk].closed and not facts[stopped_late.pk].closed_on_time

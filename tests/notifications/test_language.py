@@ -14,7 +14,7 @@ from gridmgmt.roles import Role
 from notifications.models import LanguagePreference, Notification
 from notifications.services import language_preference_set
 
-from ..cases.helpers import drive
+from ..cases.helpers import drive, evidence
 from ..factories import user
 
 
@@ -76,7 +76,7 @@ def test_rework_and_deadline_notices_follow_the_reader_too(world, readers):
     zh, en = readers
     case = drive(world, "resolved")
     with tasking.suppressed():
-        case_services.case_verify_fail(case=case, actor=world.gridadmin, reason="垃圾仍在")
+        case_services.case_verify_fail(case=case, actor=world.gridadmin, reason="垃圾仍在", **evidence(case))
     rework = {n.recipient: n for n in Notification.objects.filter(kind="rework")}
     assert rework[zh.email].subject == f"案件 {case.number} 核查未通过，需返工"
     assert rework[zh.email].body == "返工原因：垃圾仍在"

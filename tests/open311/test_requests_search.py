@@ -12,6 +12,7 @@ from cases.models import Case
 from gridmgmt import clock
 from grids import services as grid_services
 
+from ..cases.helpers import evidence
 from ..factories import ORIGIN_LAT, ORIGIN_LNG, centre, square
 from .conftest import json_of, url
 
@@ -197,14 +198,14 @@ def test_a_resolved_case_is_expected_to_close_at_its_verification_deadline(clien
     case = case_services.case_file(case=case, actor=world.dispatcher)
     case = case_services.case_dispatch(case=case, actor=world.dispatcher, department=world.sanitation)
     case = case_services.case_accept(case=case, actor=world.staff)
-    case = case_services.case_resolve(case=case, actor=world.staff, notes="已清运")
+    case = case_services.case_resolve(case=case, actor=world.staff, notes="已清运", **evidence(case))
     item = item_of(client, case)
     assert item["status"] == "open"
     assert item["status_notes"] == "fixed by 环卫局; waiting for on-site verification"
     assert item["expected_datetime"] == w3c(case.deadline_at)
 
     with clock.frozen_at(NOW + dt.timedelta(hours=2)):
-        case = case_services.case_verify_pass(case=case, actor=world.gridadmin)
+        case = case_services.case_verify_pass(case=case, actor=world.gridadmin, **evidence(case))
     item = item_of(client, case)
     assert item["status"] == "closed"
     assert item["status_notes"] == "closed: the fix was verified on site"
