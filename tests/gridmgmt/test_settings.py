@@ -67,7 +67,9 @@ def test_it_names_only_the_secrets_that_are_missing(tmp_path):
 
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.endswith("these settings must be set: FIELD_ENCRYPTION_KEY, FIELD_HASH_KEY, AUDIT_CHAIN_KEY, AUDIT_SIGNING_KEY")
+    assert last_line.endswith(
+        "these settings must be set: FIELD_ENCRYPTION_KEY, FIELD_HASH_KEY, AUDIT_CHAIN_KEY, AUDIT_SIGNING_KEY"
+    )
 
 
 def test_it_starts_without_secrets_when_debug_is_on(tmp_path):
