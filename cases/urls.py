@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_hotline
 
 urlpatterns = [
     path("", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -16,6 +16,13 @@ urlpatterns = [
     path("report/locate/", views.case_report_locate, name="case-report-locate"),
     path("mine/", views.my_reports, name="my-reports"),
     path("verify/", views.verification_queue, name="verification-queue"),
+    # the dispatch center's hotline (12345): intake, earlier calls of a number, call backs, one caller
+    path("hotline/", views_hotline.hotline_intake, name="hotline-intake"),
+    path("hotline/history/", views_hotline.hotline_history, name="hotline-history"),
+    path("hotline/callbacks/", views_hotline.hotline_callbacks, name="hotline-callbacks"),
+    path("hotline/cases/<int:pk>/", views_hotline.hotline_caller, name="hotline-caller"),
+    path("hotline/cases/<int:pk>/reveal/", views_hotline.hotline_reveal, name="hotline-reveal"),
+    path("hotline/cases/<int:pk>/callback/", views_hotline.hotline_callback, name="hotline-callback"),
     # department staff
     path("department/", views.department_queue, name="department-queue"),
     path("cases/accept/", views.case_bulk_accept, name="case-bulk-accept"),
