@@ -32,6 +32,7 @@ from grids.models import Grid, Jurisdiction, grid_label
 from . import exports, selectors
 from . import indicators as ev
 from . import patrol_indicators as pi
+from . import supervision_indicators as si
 from .services import evaluation_materialise
 
 MAX_PERIOD_DAYS = 731
@@ -54,7 +55,7 @@ RANKINGS = (ev.DEPARTMENT, ev.STREET, ev.COMMUNITY, ev.GRID, ev.ADMINISTRATOR)
 # The patrol and visit tables, in the page's order: the people first, then their grids and communities.
 PATROL_TABLES = (ev.ADMINISTRATOR, ev.GRID, ev.COMMUNITY)
 # The column sets of the indicator exports (?set=): the case figures, or the patrol, visit and discovery ones.
-EXPORT_SETS = ("cases", "patrols")
+EXPORT_SETS = ("cases", "patrols", "supervision")
 FORMATS = ("csv", "xlsx")
 
 
@@ -219,6 +220,7 @@ def dashboard(request):
         "map": grid_map(tables[ev.GRID].rows),
         "patrol_total": patrols[ev.TOTAL].rows[0],
         "patrol_tables": [(kind, KIND_LABELS[kind], patrols[kind].rows) for kind in PATROL_TABLES],
+        "supervision": si.supervision_indicators(period, now=now),
         "can_recompute": can_recompute_evaluation(request.user),
         "query": _query(period),
         "trends": _with_percent_texts(ev.trends(facts)) if facts is not None else None,
@@ -259,7 +261,11 @@ def formulas(request):
     return render(
         request,
         "evaluation/dashboard_formulas.html",
-        {"formulas": ev.FORMULAS, "patrol_formulas": pi.PATROL_FORMULAS},
+        {
+            "formulas": ev.FORMULAS,
+            "patrol_formulas": pi.PATROL_FORMULAS,
+            "supervision_formulas": si.SUPERVISION_FORMULAS,
+        },
     )
 
 
@@ -301,21 +307,28 @@ def _download(fmt: str, header, rows, *, filename: str, title: str):
 @login_required
 @require_GET
 def export_indicators(request, fmt: str):
-    """?start&end (or ?preset) &by=<grouping> [&set=patrols]: the indicator table, as on the page; with
-    set=patrols the patrol, visit and discovery figures (groupings total, community, grid, administrator)."""
+    """?start&end (or ?preset) &by=<grouping> [&set=patrols|supervision]: the indicator table, as on the page;
+    with set=patrols the patrol, visit and discovery figures (groupings total, community, grid,
+    administrator); with set=supervision the supervision, desk-closure and call-back figures of departments
+    (by=department) and the off-site verifications of grids (by=grid)."""
     _require_viewer(request)
     if fmt not in FORMATS:
         raise Http404
     column_set = request.GET.get("set", "cases")
     kind = request.GET.get("by", ev.ADMINISTRATOR if column_set == "patrols" else ev.DEPARTMENT)
-    if column_set not in EXPORT_SETS or kind not in (
-        pi.PATROL_KINDS if column_set == "patrols" else ev.KINDS
-    ):
+    allowed = {"patrols": pi.PATROL_KINDS, "supervision": si.SUPERVISION_KINDS}.get(column_set, ev.KINDS)
+    if column_set not in EXPORT_SETS or kind not in allowed:
         raise Http404
     now = clock.now()
     period, _preset, error = _period(request, today=ev.local_today(now))
     if error:
         return JsonResponse({"error": error}, status=400)
+    if column_set == "supervision":
+        figures = si.supervision_indicators(period, now=now)
+        name = f"evaluation-supervision-{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+        return _download(
+            fmt, figures.columns(kind), figures.rows(kind), filename=name, title=f"supervision-{kind}"
+        )
     if column_set == "patrols":
         patrol_table = pi.patrol_indicators(period, kinds=[kind], now=now)[kind]
         name = f"evaluation-patrols-{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
