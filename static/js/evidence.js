@@ -58,10 +58,12 @@
         field("position_accuracy").value = (c.accuracy || 0).toFixed(1);
         var distance = Math.round(metres(c.latitude, c.longitude, caseLat, caseLng));
         var accuracy = Math.round(c.accuracy || 0);
-        var text = fill(msg("found"), { distance: distance, accuracy: accuracy });
         var near = distance <= radius && accuracy <= radius;
-        if (!near) text += " " + fill(msg("far"), { radius: Math.round(radius) });
-        say(text, near ? "ok" : "warn");
+        say(fill(msg("found"), { distance: distance, accuracy: accuracy }), near ? "ok" : "warn");
+        if (!near) {
+          status.appendChild(document.createElement("br"));
+          status.appendChild(document.createTextNode(fill(msg("far"), { radius: Math.round(radius) })));
+        }
         box.setAttribute("data-distance", String(distance));
         retry.hidden = false;
       },
