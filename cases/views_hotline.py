@@ -45,6 +45,8 @@ class HotlineForm(ReportForm):
     """The report form and who rang: the caller's name (optional) and phone, and the priority the
     dispatcher hears in the call."""
 
+    field_order = ["caller_phone", "caller_name"]  # first on the page, first in the error summary
+
     caller_name = forms.CharField(label=_lazy("Caller's name (optional)"), max_length=50, required=False)
     caller_phone = forms.CharField(label=_lazy("Caller's phone"), max_length=40)
     priority = forms.TypedChoiceField(

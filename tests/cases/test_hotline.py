@@ -319,3 +319,44 @@ def test_a_call_back_is_the_dispatchers(world, persona):
     with pytest.raises(NotAllowed):
         services.case_callback(case=case, actor=getattr(world, persona), result="satisfied")
     assert CaseCaller.objects.get(case=case).callback_result == ""
+
+
+# --- the demo's hotline -----------------------------------------------------------------------------------
+
+
+@pytest.mark.demo
+def test_the_demos_calls_have_encrypted_callers_and_most_closed_ones_are_called_back(world):
+    import random
+
+    from demo.hotline import demo_callbacks_seed, demo_callers, demo_hotline_report
+    from gridmgmt import clock
+
+    rng = random.Random(1)
+    callers = demo_callers(rng)
+    assert all(hotline.caller_phone_normalise(phone) for _, phone in callers)
+    lat, lng = centre(world.g1)
+    with tasking.suppressed():
+        cases = [
+            demo_hotline_report(
+                rng,
+                callers,
+                actor=world.dispatcher,
+                lat=lat,
+                lng=lng,
+                category=world.cats.waste,
+                description="积水",
+            )
+            for _ in range(6)
+        ]
+    assert all(c.source == Case.Source.HOTLINE and c.reporter_contact == "" for c in cases)
+    assert all(
+        c.phone_encrypted and not c.phone_encrypted.startswith("1380000") for c in CaseCaller.objects.all()
+    )
+    for case in cases:
+        drive(world, S.CLOSED, case=case)
+    called = demo_callbacks_seed(rng=rng, now=clock.now() + dt.timedelta(days=3), dispatcher=world.dispatcher)
+    assert 0 < called <= 6
+    assert CaseCaller.objects.exclude(callback_result="").count() == called
+    for case in Case.objects.all():
+        events = list(case.events.order_by("seq"))
+        assert chain_verify(case.number, events) is None

@@ -67,7 +67,7 @@ def test_a_refused_call_lists_every_error_and_keeps_what_was_typed(client, world
     response = client.post(reverse("hotline-intake"), _intake(world, caller_phone="12345", description=""))
     page = html(response)
     assert response.status_code == 400 and not Case.objects.exists()
-    assert 'href="#id_caller_phone"' in page and 'href="#id_description"' in page
+    assert page.index('href="#id_caller_phone"') < page.index('href="#id_description"')
     assert "a mobile number (11 digits, 13x–19x)" in page
     assert 'value="王小明"' in page and 'value="12345"' in page
 
@@ -261,6 +261,7 @@ def test_the_dispatchers_case_page_links_to_the_caller_and_offers_no_second_call
     page = html(client.get(reverse("case-detail", args=[case.pk])))
     assert reverse("hotline-caller", args=[case.pk]) in page
     assert reverse("case-action", args=[case.pk, "callback"]) not in page
+    assert 'id="actions-title"' not in page, "nothing else to do on a closed case: no empty action box"
     assert PHONE not in page
 
 
