@@ -106,19 +106,19 @@ def supervision_due_q(now: dt.datetime) -> Q:
     return _supervisable() & Q(supervision_level__gt=0, supervision_next_at__lte=now)
 
 
-def cases_supervision_entering(*, now: dt.datetime, limit: int = 500) -> list[int]:
-    return list(
-        Case.objects.filter(supervision_entering_q(now))
-        .order_by("deadline_at", "pk")
-        .values_list("id", flat=True)[:limit]
-    )
+def cases_supervision_entering(
+    *, now: dt.datetime, limit: int = 500, case_ids: list[int] | None = None
+) -> list[int]:
+    q = supervision_entering_q(now) & (Q(pk__in=case_ids) if case_ids is not None else Q())
+    return list(Case.objects.filter(q).order_by("deadline_at", "pk").values_list("id", flat=True)[:limit])
 
 
-def cases_supervision_due(*, now: dt.datetime, limit: int = 500) -> list[int]:
+def cases_supervision_due(
+    *, now: dt.datetime, limit: int = 500, case_ids: list[int] | None = None
+) -> list[int]:
+    q = supervision_due_q(now) & (Q(pk__in=case_ids) if case_ids is not None else Q())
     return list(
-        Case.objects.filter(supervision_due_q(now))
-        .order_by("supervision_next_at", "pk")
-        .values_list("id", flat=True)[:limit]
+        Case.objects.filter(q).order_by("supervision_next_at", "pk").values_list("id", flat=True)[:limit]
     )
 
 

@@ -146,9 +146,11 @@ _DUE_BATCH = 500
 SWEEP_BUDGET_SECONDS = 30
 
 
-def supervision_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+def supervision_sweep(*, now: dt.datetime | None = None, case_ids: list[int] | None = None) -> dict[str, int]:
     """Put newly overdue cases on the first level and move those whose time at a level ran out one level up;
-    returns how many cases {"entered", "climbed"}. One level per case per batch, never skipped."""
+    returns how many cases {"entered", "climbed"}. One level per case per batch, never skipped. `case_ids`
+    limits the sweep to those cases (a replay of the past, as the demo's, must not reach a case before its
+    own history does)."""
     now = now or clock.now()
     ladder = supervision_ladder()
     reached = {"entered": 0, "climbed": 0}
@@ -158,7 +160,7 @@ def supervision_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     budget_ends = time.monotonic() + SWEEP_BUDGET_SECONDS
     for kind, read in (("entered", cases_supervision_entering), ("climbed", cases_supervision_due)):
         while True:
-            due = read(now=now, limit=_DUE_BATCH)
+            due = read(now=now, limit=_DUE_BATCH, case_ids=case_ids)
             done = sum(
                 _levels_reach(
                     case_ids=due[start : start + _CHUNK],
