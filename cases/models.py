@@ -351,7 +351,9 @@ class VerifierDelegation(models.Model):
     recorded reason; at most one standing delegation per case."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="verifier_delegations")
-    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="verifications_delegated"
+    )
     reason = models.TextField()
     delegated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()

@@ -22,7 +22,7 @@ from django.http import Http404
 
 from gridmgmt import clock
 from gridmgmt.caching import ProcessCache
-from gridmgmt.policy import can_view_case, cases_visible_q, role_covers_case
+from gridmgmt.policy import can_view_case, cases_visible_q, role_covers_case, verification_delegated_to
 from gridmgmt.roles import Role, user_roles
 from grids.geometry import degree_box, distance_m
 
@@ -115,6 +115,10 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("seq")
 
 
+# What a grid administrator may do on a case of another grid whose verification was delegated to them.
+_DELEGABLE = (Action.VERIFY_PASS, Action.VERIFY_FAIL)
+
+
 def case_actions_for(user, case: Case) -> list[str]:
     """Exactly the actions this viewer may take on this case now (table, role and scope), leaving out the
     ones its services would refuse anyway: resume when not suspended, suspend when suspended, deciding an
@@ -125,6 +129,12 @@ def case_actions_for(user, case: Case) -> list[str]:
         if state != case.state or not state:
             continue
         if any(role_covers_case(user, role, case) for role in roles & transition.roles):
+            actions.append(action)
+        elif (
+            action in _DELEGABLE
+            and Role.GRID_ADMIN in transition.roles
+            and verification_delegated_to(user, case)
+        ):
             actions.append(action)
     suspended = case.suspended_at is not None
     skip = {Action.RESUME} if not suspended else {Action.SUSPEND}
@@ -247,7 +257,8 @@ def cases_to_verify(user, *, now=None) -> QuerySet[Case]:
     cases = Case.objects.filter(state=CaseState.RESOLVED)
     if Role.DISPATCHER not in roles:
         grid_ids = user.grid_assignments.values_list("grid_id", flat=True) if Role.GRID_ADMIN in roles else []
-        cases = cases.filter(grid_id__in=grid_ids)
+        delegated = user.verifications_delegated.filter(is_active=True).values_list("case_id", flat=True)
+        cases = cases.filter(Q(grid_id__in=grid_ids) | Q(pk__in=delegated))
     resolve_note = (
         CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.RESOLVE)
         .order_by("-seq")

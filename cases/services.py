@@ -117,6 +117,7 @@ _DELEGABLE = (Action.VERIFY_PASS, Action.VERIFY_FAIL)
 
 
 def _delegated_to(actor, case: Case | None) -> bool:
+    """Read afresh inside the transaction (policy's per-request cache may predate the delegation)."""
     return (
         case is not None
         and actor is not None

@@ -251,6 +251,8 @@ _NAV = (
     ("my-reports", _("My reports"), {Role.GRID_ADMIN, Role.RESIDENT}),
     ("verification-queue", _("Verify"), {Role.GRID_ADMIN}),
     ("dispatch-map", _("Case map"), {Role.DISPATCHER, Role.SUPERVISOR, None}),
+    ("hotline-intake", _("Hotline call"), {Role.DISPATCHER}),
+    ("hotline-callbacks", _("Call backs"), {Role.DISPATCHER}),
     ("case-search", _("Search"), {Role.DISPATCHER, Role.SUPERVISOR, Role.DEPARTMENT_STAFF, None}),
     ("grid-partition-index", _("Partition"), {Role.DISPATCHER, Role.SUPERVISOR, None}),
     ("resident-list", _("Residents"), {Role.GRID_ADMIN, Role.DISPATCHER, Role.SUPERVISOR, None}),
@@ -272,7 +274,11 @@ HOME_PAGE = {
     Role.RESIDENT: "my-reports",
 }
 
-_SAME_PAGE = {"grid-partition": "grid-partition-index", "evaluation-formulas": "evaluation-dashboard"}
+_SAME_PAGE = {
+    "grid-partition": "grid-partition-index",
+    "evaluation-formulas": "evaluation-dashboard",
+    "hotline-caller": "hotline-callbacks",
+}
 
 
 def nav_items(user, roles: frozenset[str], current: str | None, home_role: str | None) -> list[dict]:

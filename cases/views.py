@@ -553,7 +553,8 @@ EXTENSION_CHOICES = (120, 240, 480, 24 * 60, 2 * 24 * 60, 3 * 24 * 60, 7 * 24 * 
 
 
 def _detail_context(request, case: Case, *, error: dict | None = None) -> dict:
-    actions = case_actions_for(request.user, case)
+    # The call back is the caller's card's (cases/_caller.html → the hotline's caller page), not a form here.
+    actions = [a for a in case_actions_for(request.user, case) if a != Action.CALLBACK]
     departments = list(Department.objects.filter(is_active=True).order_by("name"))
     shown = [a for a in actions if a != Action.FILE]  # "file" lives in the file-and-dispatch form
     events = list(case_events(case))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("grids.api.urls")),
     path("", include("cases.api.urls")),
+    path("", include("cases.api.hotline")),
     path("", include("departments.api.urls")),
     path("", include("places.api.urls")),
     path("", include("patrols.api.urls")),

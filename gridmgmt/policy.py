@@ -23,6 +23,20 @@ def _department_ids(user) -> set[int]:
     return cached
 
 
+def _delegated_case_ids(user) -> set[int]:
+    """The cases whose on-site verification was delegated to this grid administrator (and still stands)."""
+    cached = getattr(user, "_gridmgmt_delegated_case_ids", None)
+    if cached is None:
+        cached = set(user.verifications_delegated.filter(is_active=True).values_list("case_id", flat=True))
+        user._gridmgmt_delegated_case_ids = cached
+    return cached
+
+
+def verification_delegated_to(user, case) -> bool:
+    """Was this case's on-site verification delegated to `user` (a grid administrator of another grid)?"""
+    return Role.GRID_ADMIN in user_roles(user) and case.pk in _delegated_case_ids(user)
+
+
 def role_covers_case(user, role: str, case) -> bool:
     """Does acting in `role` give `user` this case? (The role itself is checked by the caller.)"""
     if role in _EVERYWHERE:
@@ -48,7 +62,9 @@ def can_view_case(user, case) -> bool:
         return True
     if case.reporter_id is not None and case.reporter_id == user.pk:
         return True
-    return any(role_covers_case(user, role, case) for role in user_roles(user))
+    return any(role_covers_case(user, role, case) for role in user_roles(user)) or verification_delegated_to(
+        user, case
+    )
 
 
 def cases_visible_q(user) -> Q:
@@ -59,6 +75,8 @@ def cases_visible_q(user) -> Q:
     q = Q(reporter_id=user.pk)
     if Role.GRID_ADMIN in roles:
         q |= Q(grid_id__in=_grid_ids(user))
+        if delegated := _delegated_case_ids(user):
+            q |= Q(pk__in=delegated)
     if Role.DEPARTMENT_STAFF in roles:
         q |= Q(department_id__in=_department_ids(user))
     return q

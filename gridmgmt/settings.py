@@ -453,6 +453,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,  # file uploads: request bodies get their own (binary) components
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "cases.models.CaseState",
+        "CallbackResultEnum": "cases.models.CaseCaller.Callback",
+        "EvidencePositionRuleEnum": "cases.models.EvidenceRule.Position",
+        "EvidenceTrackEnum": ["near", "absent"],
         "CaseSourceEnum": "cases.models.Case.Source",
         "ReportSourceEnum": ["patrol", "resident", "hotline"],
         "DeadlineStageEnum": "cases.models.Case.Stage",

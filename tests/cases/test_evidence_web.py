@@ -263,11 +263,6 @@ def test_the_grids_administrator_delegates_and_the_delegate_verifies_only_with_i
     assert "delegated" in page and "(delegated: 本网格网格员休假)" in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a delegate outside the case's grid cannot open the case: gridmgmt.policy.can_view_case and "
-    "cases.selectors.case_actions_for/cases_to_verify do not know delegations yet",
-)
 def test_the_delegate_verifies_through_the_case_page(client, world):
     case = _resolved(world)
     services.case_delegate_verification(

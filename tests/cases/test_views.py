@@ -133,6 +133,7 @@ def test_the_detail_page_offers_only_the_actions_the_viewer_may_take(client, wor
     case = drive(world, S.RESOLVED)
     client.force_login(world.gridadmin)
     assert sorted(client.get(reverse("case-detail", args=[case.pk])).context["actions"]) == [
+        "delegate_verification",
         "verify_fail",
         "verify_pass",
     ]
