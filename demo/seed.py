@@ -42,6 +42,7 @@ from . import reference as data
 from .base_data import Plan as BasePlan
 from .base_data import base_data_counts, base_data_plan, base_data_residents, base_data_write, grid_areas
 from .evidence import demo_photo, demo_position
+from .hotline import demo_callbacks_seed, demo_callers, demo_hotline_report
 from .layout import build_layout
 from .patrols import demo_patrols_seed
 from .questions import demo_questions_ensure
@@ -269,6 +270,7 @@ def demo_seed(*, cases: int = 360, seed: int = 1, now: dt.datetime | None = None
         _History(rng=rng, now=now, grids=grids, categories=categories, people=people, summary=summary).run(
             cases
         )
+        demo_callbacks_seed(rng=random.Random("callbacks"), now=now, dispatcher=people.dispatcher)
         demo_patrols_seed(now=now, seed=seed)  # the administrators' last week: patrols and home visits
         # History, not news: nobody should be emailed about things that "happened" weeks ago.
         Notification.objects.filter(sent_at__isnull=True).update(sent_at=now)
@@ -535,6 +537,8 @@ class _History:
         # Facilities a report may name: intact ones whose class says which case category a report takes.
         self.by_code = {minor.code: minor for minor in self.minors}
         self.grid_by_id = {grid.pk: grid for grid in grids}
+        self.hotline_rng = random.Random("hotline")
+        self.callers = demo_callers(self.hotline_rng)
         self.facilities = [
             facility
             for facility in Facility.objects.select_related("facility_class").order_by("code")
@@ -754,20 +758,23 @@ class _History:
         hotline = plan.source == Case.Source.HOTLINE
         road = self.rng.choice(data.ROADS)
         address = f"{road}{self.rng.randint(1, 399)}{self.rng.choice(data.PLACES)}"
-        case = case_services.case_report(
-            actor=plan.reporter,
-            source=plan.source,
-            lat=plan.point[0],
-            lng=plan.point[1],
-            category=plan.category,
-            description=self.rng.choice(_minor_spec(plan.category.code).descriptions),
+        report = {
+            "actor": plan.reporter,
+            "lat": plan.point[0],
+            "lng": plan.point[1],
+            "category": plan.category,
+            "description": self.rng.choice(_minor_spec(plan.category.code).descriptions),
             # A facility's case is at the facility's address (case_report takes it when none is given).
-            address="" if plan.facility else address,
-            facility=plan.facility,
-            reporter_name=self.rng.choice(data.HOTLINE_CALLERS) if hotline else "",
-            # 1380000xxxx: obviously made-up numbers, so the demo never shows a real person's phone
-            reporter_contact=f"1380000{self.rng.randint(0, 9999):04d}" if hotline else "",
-        )
+            "address": "" if plan.facility else address,
+            "facility": plan.facility,
+        }
+        if hotline:
+            # The caller comes from the hotline's own generator (regulars ring again and again), kept
+            # encrypted on the case; these two draws only keep the rest of the demo as it always was.
+            self.rng.choice(data.HOTLINE_CALLERS), self.rng.randint(0, 9999)
+            case = demo_hotline_report(self.hotline_rng, self.callers, **report)
+        else:
+            case = case_services.case_report(source=plan.source, **report)
         # The route task would run right after commit; in the seed it runs at the same moment.
         plan.case = case_route(case_id=case.pk) or case
 
