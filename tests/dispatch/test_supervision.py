@@ -20,6 +20,7 @@ from gridmgmt.roles import Role
 from notifications.models import Notification
 
 from .. import factories
+from ..cases.helpers import evidence
 from ..conftest import requires_postgres
 from ..support.racing import race
 from .helpers import T0, report
@@ -326,24 +327,25 @@ def test_the_task_refuses_a_moment_without_a_utc_offset():
         supervision_sweep_task.apply(kwargs={"now": "2026-03-02T09:00:00"}).get()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="cases.services ends a supervision on a stage change (the lead's change, not in yet)",
-)
 def test_the_case_moving_on_ends_its_supervision(world):
     case = dispatched(world)
+    SupervisionLevel.objects.filter(rank=1).update(after_minutes=60)  # level 2 would come at DUE + 60
     sweep(after(DUE))
     with clock.frozen_at(after(DUE + 10)), tasking.suppressed():
         case = case_services.case_accept(case=case, actor=world.staff)
-        case = case_services.case_resolve(case=case, actor=world.staff, notes="已清运")
+        case = case_services.case_resolve(case=case, actor=world.staff, notes="已清运", **evidence(case))
 
     case.refresh_from_db()
     assert case.supervision_level == 0 and case.supervision_next_at is None
     assert case.supervised_at == after(DUE)  # kept as history
     (resolve,) = case.events.filter(action="resolve")
     assert resolve.data["supervision_ended"] == 1
-    # Its new stage (verification) is not overdue: nothing climbs or enters later on its old clock.
-    assert sweep(after(DUE + 20, hours=LEVEL_1_HOURS)) == NOTHING
+    # Its old level's time runs out before the new stage (verification, 120 minutes) is due: nothing climbs.
+    assert sweep(after(DUE + 10 + 119)) == NOTHING
+    # The new stage going overdue starts a supervision afresh, at level 1.
+    assert sweep(after(DUE + 10 + 120)) == {"entered": 1, "climbed": 0}
+    case.refresh_from_db()
+    assert case.supervision_level == 1 and supervise_events(case)[-1].data["stage"] == "verification"
 
 
 @requires_postgres
