@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 from PIL import Image
 
+from gridmgmt.caching import ProcessCache
 from gridmgmt.errors import InvalidInput
 from grids.geometry import distance_m
 
@@ -58,19 +59,27 @@ PHOTO_TIMES_TOLERANCE = dt.timedelta(minutes=10)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
-def rule_for(category, step: str) -> Rule:
-    """The rule of `step` for a case of `category`: the minor class's own, else its major class's, else the
-    default. One query."""
-    ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
-    rows = {
-        row.category_id: row
-        for row in EvidenceRule.objects.filter(category_id__in=ids, step=step).only(
-            "category_id", "min_photos", "position"
+def _rules_load() -> dict[tuple[int, str], Rule]:
+    return {
+        (category_id, step): Rule(min_photos, position)
+        for category_id, step, min_photos, position in EvidenceRule.objects.values_list(
+            "category_id", "step", "min_photos", "position"
         )
     }
-    for category_id in ids:
-        if category_id in rows:
-            return Rule(rows[category_id].min_photos, rows[category_id].position)
+
+
+# Every report, resolution and verification asks for its rule: each process keeps the (few) rows for
+# CATEGORIES_CACHE_SECONDS, and forgets them when one is saved here (cases.apps).
+evidence_rules = ProcessCache(_rules_load, seconds_setting="CATEGORIES_CACHE_SECONDS")
+
+
+def rule_for(category, step: str) -> Rule:
+    """The rule of `step` for a case of `category`: the minor class's own, else its major class's, else the
+    default."""
+    rules = evidence_rules.get()
+    for category_id in (category.pk, category.parent_id):
+        if (category_id, step) in rules:
+            return rules[(category_id, step)]
     return DEFAULT_RULES[step]
 
 

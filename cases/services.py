@@ -246,12 +246,10 @@ def _transition(
         data = {**data, "suspension_ended": True, "suspended_seconds": suspended}
     if transition.next_state:
         locked.state = transition.next_state
-    previous_deadline = locked.deadline_at
+    previous_deadline, suspended_since = locked.deadline_at, locked.suspended_at
     _move_clock(locked, transition.deadline, now, data.get("minutes", 0))
-    if locked.supervision_level and transition.deadline not in _SUSPENSION_KEEPING:
-        # The overdue stage is over (a new stage began, or the case ended): so is its supervision (督办).
-        data = {**data, "supervision_ended": locked.supervision_level}
-        locked.supervision_level, locked.supervision_next_at = 0, None
+    if locked.supervision_level:
+        data = _supervision_moved(locked, transition.deadline, now, suspended_since, data)
     if transition.deadline in (Deadline.EXTEND, Deadline.RESUME) and previous_deadline is not None:
         # The timeline shows the deadline moving: where it was (and, below, where it is now).
         data = {**data, "previous_deadline": previous_deadline.isoformat()}
@@ -271,6 +269,22 @@ def _transition(
         note=note,
         data=data,
     )
+
+
+def _supervision_moved(
+    locked: Case, rule: str, now: dt.datetime, suspended_since: dt.datetime | None, data: dict
+) -> dict:
+    """A supervision (督办) ends with its overdue stage (a new stage began, the case ended, or an approved
+    extension put the deadline ahead again); a suspension holds its climb, as it holds the deadline."""
+    ended = rule not in _SUSPENSION_KEEPING or (
+        rule == Deadline.EXTEND and locked.deadline_at is not None and now < locked.deadline_at
+    )
+    if ended:
+        data = {**data, "supervision_ended": locked.supervision_level}
+        locked.supervision_level, locked.supervision_next_at = 0, None
+    elif rule == Deadline.RESUME and suspended_since is not None and locked.supervision_next_at is not None:
+        locked.supervision_next_at += now - suspended_since
+    return data
 
 
 def _write(locked: Case, events: list[CaseEvent]) -> None:

@@ -251,6 +251,7 @@ _NAV = (
     ("my-reports", _("My reports"), {Role.GRID_ADMIN, Role.RESIDENT}),
     ("verification-queue", _("Verify"), {Role.GRID_ADMIN}),
     ("dispatch-map", _("Case map"), {Role.DISPATCHER, Role.SUPERVISOR, None}),
+    ("supervision-list", _("Supervision"), {Role.DISPATCHER, Role.SUPERVISOR, Role.DEPARTMENT_STAFF, None}),
     ("hotline-intake", _("Hotline call"), {Role.DISPATCHER}),
     ("hotline-callbacks", _("Call backs"), {Role.DISPATCHER}),
     ("case-search", _("Search"), {Role.DISPATCHER, Role.SUPERVISOR, Role.DEPARTMENT_STAFF, None}),

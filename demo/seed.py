@@ -45,6 +45,7 @@ from .evidence import demo_photo, demo_position
 from .hotline import demo_callbacks_seed, demo_callers, demo_hotline_report
 from .layout import build_layout
 from .patrols import demo_patrols_seed
+from .supervision import demo_supervision_seed
 from .questions import demo_questions_ensure
 
 HISTORY_DAYS = 60
@@ -272,6 +273,7 @@ def demo_seed(*, cases: int = 360, seed: int = 1, now: dt.datetime | None = None
         )
         demo_callbacks_seed(rng=random.Random("callbacks"), now=now, dispatcher=people.dispatcher)
         demo_patrols_seed(now=now, seed=seed)  # the administrators' last week: patrols and home visits
+        demo_supervision_seed(now=now)  # overdue open cases climb the supervision ladder (督办)
         # History, not news: nobody should be emailed about things that "happened" weeks ago.
         Notification.objects.filter(sent_at__isnull=True).update(sent_at=now)
         summary.notifications = Notification.objects.count()

@@ -71,6 +71,9 @@ AUDIT_TRUSTED_PUBLIC_KEYS = env.list("AUDIT_TRUSTED_PUBLIC_KEYS", default=[])
 # http(s) object-store URL (one object per checkpoint), and how often beat publishes one.
 AUDIT_CHECKPOINT_LOG = env.str("AUDIT_CHECKPOINT_LOG", default=str(VAR_DIR / "audit" / "checkpoints.jsonl"))
 AUDIT_CHECKPOINT_SECONDS = env.int("AUDIT_CHECKPOINT_SECONDS", default=3600)
+# The top supervision level (督办) tells the active users of this Django group (the district leaders'
+# office); empty, or nobody there with an address: the supervisors and ADMINS.
+SUPERVISION_LEADERS_GROUP = env.str("SUPERVISION_LEADERS_GROUP", default="")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -12,6 +12,7 @@ from PIL import Image
 from cases.models import Case, CasePhoto, CaseState, Category, ExtensionRequest
 from gridmgmt import clock
 
+from ..cases.helpers import evidence_fields
 from ..factories import centre
 from .conftest import png_upload
 
@@ -20,6 +21,12 @@ pytestmark = pytest.mark.django_db
 
 def _post(client, number: str, action: str, data: dict | None = None, fmt: str = "json"):
     return client.post(f"/api/v1/cases/{number}/{action}/", data or {}, format=fmt)
+
+
+def _on_site(number: str) -> dict:
+    """A verification's evidence as the API takes it: a photo and the device standing at the case."""
+    fields = evidence_fields(Case.objects.get(number=number))
+    return {**fields, "photos": [png_upload()]}
 
 
 def _new_case(api, world, **fields) -> dict:
@@ -211,11 +218,13 @@ def test_it_takes_a_case_through_every_stage(api, world):
     resolved = _post(staff, number, "resolve", {"notes": "已清运", "photos": [png_upload()]}, fmt="multipart")
     assert resolved.status_code == 200, resolved.json()
     assert resolved.json()["state"] == "resolved" and resolved.json()["photos"][0]["kind"] == "evidence"
-    failed = _post(gridadmin, number, "verify-fail", {"reason": "仍有垃圾"})
+    failed = _post(
+        gridadmin, number, "verify-fail", {"reason": "仍有垃圾", **_on_site(number)}, fmt="multipart"
+    )
     assert failed.json()["state"] == "dispatched" and failed.json()["rework_count"] == 1
     _post(staff, number, "accept")
-    _post(staff, number, "resolve", {"notes": "再次清运"})
-    closed = _post(gridadmin, number, "verify-pass", {"note": "已核实"})
+    _post(staff, number, "resolve", {"notes": "再次清运", "photos": [png_upload()]}, fmt="multipart")
+    closed = _post(gridadmin, number, "verify-pass", {"note": "已核实", **_on_site(number)}, fmt="multipart")
     assert closed.status_code == 200
     assert (
         closed.json()["state"] == "closed" and closed.json()["closed_at"] and closed.json()["actions"] == []

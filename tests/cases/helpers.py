@@ -53,6 +53,17 @@ def evidence(case: Case) -> dict:
     return {"photos": [png_upload()], "position": on_site(case)}
 
 
+def evidence_fields(case: Case) -> dict:
+    """The same evidence as a form or the API sends it: a photo and the device position's fields."""
+    where = on_site(case)
+    return {
+        "photos": [png_upload()],
+        "position_lat": where.lat,
+        "position_lng": where.lng,
+        "position_accuracy": where.accuracy,
+    }
+
+
 # The steps of the main flow, each done by the persona the workflow gives it, with valid input.
 _STEPS: dict[str, Callable] = {
     Action.FILE: lambda w, c: services.case_file(case=c, actor=w.dispatcher),

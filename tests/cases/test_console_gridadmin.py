@@ -8,7 +8,7 @@ from django.urls import reverse
 from cases.models import CaseState
 
 from .console import html, login, queries
-from .helpers import drive, png_upload, report
+from .helpers import drive, evidence_fields, report
 
 S = CaseState
 
@@ -56,7 +56,7 @@ def test_passing_verification_with_a_photo_closes_the_case_and_returns_to_the_qu
     login(client, world.gridadmin)
     response = client.post(
         reverse("case-action", args=[case.pk, "verify_pass"]),
-        {"version": case.version, "photos": [png_upload()], "next": reverse("verification-queue")},
+        {"version": case.version, **evidence_fields(case), "next": reverse("verification-queue")},
     )
     assert response.status_code == 302 and response.url == reverse("verification-queue")
     case.refresh_from_db()
@@ -68,7 +68,12 @@ def test_failing_verification_sends_the_case_back_for_rework(client, world):
     login(client, world.gridadmin)
     response = client.post(
         reverse("case-action", args=[case.pk, "verify_fail"]),
-        {"version": case.version, "reason": "垃圾仍在", "next": reverse("verification-queue")},
+        {
+            "version": case.version,
+            "reason": "垃圾仍在",
+            **evidence_fields(case),
+            "next": reverse("verification-queue"),
+        },
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -93,7 +98,7 @@ def test_an_unsafe_next_is_ignored(client, world):
     login(client, world.gridadmin)
     response = client.post(
         reverse("case-action", args=[case.pk, "verify_pass"]),
-        {"version": case.version, "next": "https://evil.example/"},
+        {"version": case.version, **evidence_fields(case), "next": "https://evil.example/"},
     )
     assert response.url == reverse("case-detail", args=[case.pk])
 

@@ -8,7 +8,7 @@ from cases.models import Case, CaseState
 
 from ..factories import centre
 from .console import html, login
-from .helpers import act, drive, png_upload, report
+from .helpers import act, drive, evidence_fields, png_upload, report
 
 S = CaseState
 
@@ -141,6 +141,11 @@ def test_a_successful_action_redirects(client, world):
     login(client, world.gridadmin)
     response = client.post(
         reverse("case-action", args=[case.pk, "verify_fail"]),
-        {"version": case.version, "reason": "井盖仍然松动", "next": reverse("verification-queue")},
+        {
+            "version": case.version,
+            "reason": "井盖仍然松动",
+            **evidence_fields(case),
+            "next": reverse("verification-queue"),
+        },
     )
     assert response.status_code == 302 and response.url == reverse("verification-queue")

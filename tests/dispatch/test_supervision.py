@@ -247,7 +247,7 @@ def test_a_suspended_case_neither_enters_nor_climbs(world):
     assert waiting.supervision_level == 2
 
 
-def test_a_case_no_longer_overdue_after_an_extension_does_not_climb(world):
+def test_an_extension_that_puts_the_deadline_ahead_ends_the_supervision(world):
     case = dispatched(world)
     sweep(after(DUE))
     with clock.frozen_at(after(DUE + 10)):
@@ -257,7 +257,9 @@ def test_a_case_no_longer_overdue_after_an_extension_does_not_climb(world):
 
     assert sweep(after(DUE, hours=LEVEL_1_HOURS)) == NOTHING
     case.refresh_from_db()
-    assert case.supervision_level == 1 and case.overdue_at is None
+    assert case.supervision_level == 0 and case.supervision_next_at is None and case.overdue_at is None
+    approved = case.events.get(action="approve_extension")
+    assert approved.data["supervision_ended"] == 1
 
 
 def test_a_closed_case_never_climbs_even_with_a_stale_next_level(world):
@@ -370,3 +372,19 @@ def test_two_concurrent_sweeps_reach_each_level_once(world):
             [world.staff.email, world.sanitation.email] + [world.supervisor.email] * 2
         )
     assert chains_verify() == (len(cases), [])
+
+
+def test_a_suspension_holds_the_climb_for_as_long_as_it_lasted(world):
+    case = dispatched(world)
+    sweep(after(DUE))
+    case.refresh_from_db()
+    next_level = case.supervision_next_at
+    with clock.frozen_at(after(DUE + 10)):
+        case = case_services.case_suspend(case=case, actor=world.dispatcher, reason="等待上级批复")
+    with clock.frozen_at(after(DUE + 10, hours=30)):
+        case = case_services.case_resume(case=case, actor=world.dispatcher)
+
+    case.refresh_from_db()
+    assert case.supervision_level == 1
+    assert case.supervision_next_at == next_level + dt.timedelta(hours=30)
+    assert sweep(next_level + dt.timedelta(hours=1)) == NOTHING  # the old time has passed: no climb yet
