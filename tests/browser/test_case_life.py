@@ -20,6 +20,12 @@ from .conftest import DESKTOP, PHONE, screenshot
 S = CaseState
 
 
+def _stand_at(page, case) -> None:
+    """The phone shares its position, 8 m accurate, standing at the case."""
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": case.lat, "longitude": case.lng, "accuracy": 8})
+
+
 @pytest.fixture
 def photo(tmp_path):
     path = tmp_path / "scene.jpg"
@@ -106,12 +112,14 @@ def test_a_case_lives_from_the_phone_report_to_closure(open_page, live_server, r
     case.refresh_from_db()
     assert case.state == S.RESOLVED
 
-    # The administrator verifies on site from the verification queue and closes it.
+    # The administrator verifies on site from the verification queue and closes it: the phone's position
+    # (standing at the case) goes with the verification.
+    _stand_at(admin, case)
     admin.goto(live_server.url + "/verify/")
     _chinese(admin)
     card = admin.locator(f'li[data-case="{pk}"]')
     assert "已清运" in card.inner_text()
-    card.locator(f"#pass-photo-{pk}").set_input_files(photo)
+    card.locator(f"#pass-{pk}-photos").set_input_files(photo)
     screenshot(admin, "gridadmin-verify-phone")
     card.get_by_role("button", name="核查通过并结案").click()
     admin.locator(".messages li").filter(has_text=number).wait_for()
@@ -179,11 +187,13 @@ def test_a_return_is_redispatched_and_a_failed_verification_goes_back_for_rework
     staff.locator(".messages li").filter(has_text=case.number).wait_for()
     staff.goto(f"{live_server.url}/cases/{case.pk}/")
     staff.fill("#f-resolve-notes", "已清理")
+    staff.set_input_files("#f-resolve-photos", photo)
     staff.locator("#form-resolve button[type=submit]").click()
     staff.locator(".state-resolved").wait_for()
 
     # On site the administrator finds it still dirty: fail with a reason and a photo.
     admin, a_watch = open_page(world.gridadmin, viewport=PHONE)
+    _stand_at(admin, case)
     admin.goto(f"{live_server.url}/cases/{case.pk}/")
     admin.locator("summary", has_text="核查不通过").click()
     admin.fill("#f-verify_fail-reason", "垃圾仍在路边")
