@@ -122,10 +122,9 @@ def _caller_name(raw: str) -> str:
     return name
 
 
-def dispatcher_required(actor, refusal: str) -> None:
-    """NotAllowed with `refusal` unless the actor is a dispatcher: the hotline is the dispatch centre's."""
-    if actor is None or Role.DISPATCHER not in user_roles(actor):
-        raise NotAllowed(refusal)
+def is_dispatcher(actor) -> bool:
+    """The hotline is the dispatch centre's: its callers are for dispatchers only."""
+    return actor is not None and Role.DISPATCHER in user_roles(actor)
 
 
 # --- intake -----------------------------------------------------------------------------------------------
@@ -135,7 +134,8 @@ def hotline_case_report(*, actor, caller_name: str, caller_phone: str, **report)
     """A case taken on the hotline by a dispatcher: `cases.services.case_report` (source hotline, the
     reporter fields left empty) and its caller, encrypted, in one transaction. `report` takes the other
     arguments of case_report (lat, lng, category, description, address, priority, photos, facility)."""
-    dispatcher_required(actor, ONLY_DISPATCHERS_TAKE_CALLS)
+    if not is_dispatcher(actor):
+        raise NotAllowed(ONLY_DISPATCHERS_TAKE_CALLS)
     phone = caller_phone_normalise(caller_phone)
     name = _caller_name(caller_name)
     with transaction.atomic():
@@ -188,7 +188,8 @@ def caller_reveal(*, case: Case, actor, reason: str) -> dict:
     """The caller's name and number in full, for a dispatcher who gives a reason. The reveal is an event of
     the case's chain (who, when, why), appended under the case's row lock; the case's version stays, so
     nobody's open form goes stale because a number was looked up."""
-    dispatcher_required(actor, ONLY_DISPATCHERS_REVEAL)
+    if not is_dispatcher(actor):
+        raise NotAllowed(ONLY_DISPATCHERS_REVEAL)
     what = FIELD_WORDS["reason"]
     reason = (reason or "").strip()
     text_check(reason, what=what, field="reason")
@@ -237,7 +238,8 @@ def caller_history(*, actor, phone: str, limit: int = REPEAT_CASES_SHOWN) -> tup
     """How many hotline cases this number has rung about, and the latest `limit` of them (newest first):
     found by the keyed hash, nothing decrypted. For dispatchers; a number that does not parse is refused
     like the intake form refuses it."""
-    dispatcher_required(actor, ONLY_DISPATCHERS_LOOK_UP)
+    if not is_dispatcher(actor):
+        raise NotAllowed(ONLY_DISPATCHERS_LOOK_UP)
     digest = caller_phone_hash(caller_phone_normalise(phone))
     cases = Case.objects.filter(caller__phone_hash=digest)
     latest = list(cases.select_related("category__parent").order_by("-reported_at")[:limit])

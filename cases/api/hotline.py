@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridmgmt.api import TextField, error_responses
+from gridmgmt.errors import NotAllowed
 from gridmgmt.json_io import JSONParser
 
 from .. import hotline, services
@@ -139,7 +140,8 @@ class HotlineCaseCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         # The role before the input: someone who may not take calls learns that, not what a field lacks.
-        hotline.dispatcher_required(request.user, hotline.ONLY_DISPATCHERS_TAKE_CALLS)
+        if not hotline.is_dispatcher(request.user):
+            raise NotAllowed(hotline.ONLY_DISPATCHERS_TAKE_CALLS)
         serializer = HotlineCaseCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -201,7 +203,8 @@ class CallerRevealView(APIView):
     )
     def post(self, request: Request, number: str) -> Response:
         case = case_for(request, number)
-        hotline.dispatcher_required(request.user, hotline.ONLY_DISPATCHERS_REVEAL)
+        if not hotline.is_dispatcher(request.user):
+            raise NotAllowed(hotline.ONLY_DISPATCHERS_REVEAL)
         serializer = RevealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         revealed = hotline.caller_reveal(

@@ -125,8 +125,8 @@ def test_a_refusal_says_english_to_the_api_and_the_page_language_to_pages(world)
         ),
         (
             lambda w: services._authorize(w.staff, _transition(Action.VERIFY_PASS), Action.VERIFY_PASS, None),
-            "only a dispatcher or grid administrator may close a case",
-            "只有指挥中心调度员或网格员可以对案件执行“结案”",
+            "only a grid administrator may close a case",
+            "只有网格员可以对案件执行“结案”",
         ),
     ],
 )
