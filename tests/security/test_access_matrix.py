@@ -23,6 +23,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
+from cases.hotline import hotline_case_report
 from gridmgmt import tasking
 from grids import residents_import
 from open311.services import api_key_ensure_demo, request_create
@@ -132,6 +133,18 @@ def _build(world) -> SimpleNamespace:
         cases["suspended"] = case_in("dispatched")
         services.case_suspend(case=cases["suspended"], actor=world.dispatcher, reason="等待上级批复")
         cases["photo"] = case_in("dispatched", photos=[_png()])
+        # A hotline call in grid 1, closed, its caller waiting to be called back.
+        lat, lng = centre(world.g1)
+        call = hotline_case_report(
+            actor=world.dispatcher,
+            caller_name="王明",
+            caller_phone="13800138000",
+            lat=lat,
+            lng=lng,
+            category=world.cats.waste,
+            description="热线反映垃圾堆放",
+        )
+        cases["hotline"] = drive(world, "closed", call)
         key = api_key_ensure_demo()
         data = QueryDict(mutable=True)
         lat = (world.g1.min_lat + world.g1.max_lat) / 2
@@ -209,6 +222,9 @@ _ACTION_CASES = {
     "resolve": "in_progress",
     "verify_pass": "resolved",
     "verify_fail": "resolved",
+    "verify_desk": "resolved",
+    "delegate_verification": "resolved",
+    "callback": "hotline",
 }
 
 
@@ -301,6 +317,11 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         "case-receipt": {"pk": case.pk},
         "case-photo": {"pk": s.cases["photo"].pk, "photo_pk": s.photo.pk, "variant": "thumb"},
         "case-action": {"pk": case.pk, "action": "accept"},
+        "api-case-caller-reveal": {"number": s.cases["hotline"].number},
+        **{
+            name: {"pk": s.cases["hotline"].pk}
+            for name in ("hotline-caller", "hotline-reveal", "hotline-callback")
+        },
         "open311:discovery": {"fmt": "json"},
         "open311:services": {"fmt": "json"},
         "open311:service": {"code": s.world.cats.waste.code, "fmt": "json"},
@@ -471,6 +492,16 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "dispatch-queue": same(web({"dispatcher"}, 200)),
     "dispatch-queue-rows": same(web({"dispatcher"}, 200)),
     "dispatch-map": same(web(CENTRE, 200)),
+    # Supervision (督办): the centre and supervisors see every level; staff their departments' cases.
+    "supervision-list": same(web(CENTRE | STAFF, 200)),
+    # The hotline: the dispatch centre's desk.
+    "hotline-intake": {"GET": web({"dispatcher"}, 200), "POST": web({"dispatcher"}, WRITE)},
+    "hotline-history": {"GET": web({"dispatcher"}, 200), "POST": WEB_405},
+    # A role-level gate: whoever is not a dispatcher is refused before the case is looked at.
+    "hotline-callbacks": {"GET": web({"dispatcher"}, 200), "POST": WEB_405},
+    "hotline-caller": {"GET": web({"dispatcher"}, 200), "POST": WEB_405},
+    "hotline-reveal": {"GET": WEB_405, "POST": web({"dispatcher"}, WRITE)},
+    "hotline-callback": {"GET": WEB_405, "POST": web({"dispatcher"}, WRITE)},
     # --- evaluation: the centre reads, supervisors recompute ---
     "evaluation-dashboard": {"GET": web(CENTRE, 200), "POST": WEB_405},
     "evaluation-formulas": {"GET": web(CENTRE, 200), "POST": WEB_405},
@@ -581,8 +612,14 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "api-case-suspend": api_case_action("dispatcher"),
     "api-case-resume": api_case_action("dispatcher"),
     "api-case-resolve": api_case_action("staff"),
-    "api-case-verify_pass": api_case_action("gridadmin", "dispatcher"),
-    "api-case-verify_fail": api_case_action("gridadmin", "dispatcher"),
+    "api-case-verify_pass": api_case_action("gridadmin"),  # on site: the grid's administrator
+    "api-case-verify_fail": api_case_action("gridadmin", "dispatcher"),  # the dispatcher's is a desk decision
+    "api-case-verify_desk": api_case_action("dispatcher"),
+    "api-case-delegate_verification": api_case_action("gridadmin", "dispatcher"),
+    # The hotline's caller: the dispatch centre's alone (others who see the case are refused).
+    "api-case-callback": api_case_action("dispatcher"),
+    "api-case-caller-reveal": api_case_action("dispatcher"),
+    "api-hotline-cases": {"GET": API_405, "POST": api({"dispatcher"}, 400)},
     # --- REST API: base data ---
     "api-buildings": api_list(BASE_READERS),
     "api-building-detail": api_detail(),
