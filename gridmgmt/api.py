@@ -176,6 +176,23 @@ class CursorPagination(pagination.CursorPagination):
             raise exceptions.ValidationError({self.cursor_query_param: [str(exc.detail)]}) from exc
 
 
+def cursor_page(name: str, item: serializers.Serializer) -> serializers.Serializer:
+    """The schema of one page of a CursorPagination list: `next`, `previous` and `results` (`item`, built
+    with many=True)."""
+    from drf_spectacular.utils import inline_serializer
+
+    return inline_serializer(
+        name,
+        {
+            "next": serializers.URLField(allow_null=True, help_text="The next page, null on the last"),
+            "previous": serializers.URLField(
+                allow_null=True, help_text="The previous page, null on the first"
+            ),
+            "results": item,
+        },
+    )
+
+
 # --- token login ------------------------------------------------------------------------------------------
 
 

@@ -428,18 +428,22 @@ class EvidencePositionSerializer(serializers.Serializer):
 
 
 class EvidenceFindingsSerializer(serializers.Serializer):
+    """What the step's position and photo times showed (output only). The optional findings are not marked
+    read-only: the schema generator would list read-only fields as always present, and a step without a
+    position has no distance."""
+
     rule = serializers.ChoiceField(
         choices=EvidenceRule.Position.choices, read_only=True, help_text="The category's position rule"
     )
     radius_m = serializers.FloatField(read_only=True)
-    position = EvidencePositionSerializer(read_only=True, required=False)
-    distance_m = serializers.FloatField(read_only=True, required=False, help_text="From the case")
-    on_site = serializers.BooleanField(read_only=True, required=False)
+    position = EvidencePositionSerializer(required=False)
+    distance_m = serializers.FloatField(required=False, help_text="From the case")
+    on_site = serializers.BooleanField(required=False)
     track = serializers.ChoiceField(
-        choices=["near", "absent"], read_only=True, required=False, help_text="The verifier's running patrol"
+        choices=["near", "absent"], required=False, help_text="The verifier's running patrol"
     )
-    device_taken_at = serializers.CharField(read_only=True, required=False)
-    camera_taken_at = serializers.ListField(child=serializers.CharField(), read_only=True, required=False)
+    device_taken_at = serializers.CharField(required=False)
+    camera_taken_at = serializers.ListField(child=serializers.CharField(), required=False)
     flags = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridmgmt import policy
-from gridmgmt.api import CursorPagination, error_responses
+from gridmgmt.api import CursorPagination, cursor_page, error_responses
 from gridmgmt.errors import InvalidInput, NotAllowed
 from gridmgmt.ids import id_or_404
 from gridmgmt.json_io import JSONParser
@@ -106,9 +106,25 @@ STARTED = inline_serializer(
 )
 
 
+class PatrolSummarySerializer(serializers.Serializer):
+    """One patrol in the list (for the schema: the view writes dicts, `patrol_summary`)."""
+
+    id = serializers.IntegerField()
+    patroller = serializers.CharField()
+    state = serializers.ChoiceField(choices=Patrol.State.values)
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    point_count = serializers.IntegerField()
+    duration_s = serializers.IntegerField()
+    distance_m = serializers.FloatField()
+    review = serializers.ChoiceField(choices=Patrol.Review.values, allow_blank=True)
+    flag_codes = serializers.ListField(child=serializers.CharField())
+
+
 class PatrolListView(GenericAPIView):
     pagination_class = PatrolIdPagination
     parser_classes = [JSONParser]
+    serializer_class = PatrolSummarySerializer  # what OPTIONS describes
 
     @extend_schema(
         tags=TAGS,
@@ -118,7 +134,7 @@ class PatrolListView(GenericAPIView):
         "`review=pending` lists the flagged patrols awaiting a supervisor.",
         parameters=[OpenApiParameter("review", str, enum=[c for c in Patrol.Review.values if c])],
         responses={
-            200: inline_serializer("PatrolSummary", {"id": serializers.IntegerField()}),
+            200: cursor_page("PaginatedPatrolList", PatrolSummarySerializer(many=True)),
             **error_responses(400, 403),
         },
     )

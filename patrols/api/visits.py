@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridmgmt import policy
-from gridmgmt.api import CursorPagination, error_responses
+from gridmgmt.api import CursorPagination, cursor_page, error_responses
 from gridmgmt.errors import InvalidInput, NotAllowed
 from gridmgmt.ids import id_from, id_or_404
 from gridmgmt.json_io import JSONParser
@@ -125,22 +125,24 @@ class VisitPagination(CursorPagination):
 
 
 VISIT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The visit's id")
-VISIT = inline_serializer(
-    "Visit",
-    {
-        "id": serializers.IntegerField(),
-        "visitor": serializers.CharField(),
-        "grid": serializers.CharField(help_text="the grid's 14-digit code"),
-        "target": serializers.ChoiceField(choices=["resident", "house", "organisation"]),
-        "whom": serializers.CharField(
-            help_text="a resident's masked name, the house's address or the unit's name"
-        ),
-        "visited_at": serializers.DateTimeField(),
-        "position": serializers.ChoiceField(choices=Visit.Position.values),
-        "distance_m": serializers.FloatField(allow_null=True, help_text="metres from the address"),
-        "needs": serializers.ListField(child=serializers.DictField(), required=False),
-    },
-)
+
+
+class VisitSerializer(serializers.Serializer):
+    """One visit as the list and the detail give it (for the schema: the views write dicts)."""
+
+    id = serializers.IntegerField()
+    visitor = serializers.CharField()
+    grid = serializers.CharField(help_text="the grid's 14-digit code")
+    target = serializers.ChoiceField(choices=["resident", "house", "organisation"])
+    whom = serializers.CharField(help_text="a resident's masked name, the house's address or the unit's name")
+    visited_at = serializers.DateTimeField()
+    position = serializers.ChoiceField(choices=Visit.Position.values)
+    distance_m = serializers.FloatField(allow_null=True, help_text="metres from the address")
+    needs = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+VISIT = VisitSerializer
+VISIT_PAGE = cursor_page("PaginatedVisitList", VisitSerializer(many=True))
 VISIT_IN = inline_serializer(
     "VisitRecord",
     {
@@ -161,6 +163,7 @@ VISIT_IN = inline_serializer(
 class VisitListView(GenericAPIView):
     pagination_class = VisitPagination
     parser_classes = [JSONParser]
+    serializer_class = VisitSerializer  # what OPTIONS describes
 
     @extend_schema(
         tags=TAGS,
@@ -169,7 +172,7 @@ class VisitListView(GenericAPIView):
         description="Grid administrators see the visits in their grids (and their own); supervisors and "
         "dispatchers every visit. `grid` (a 14-digit code) narrows the list; `mine=1` to one's own.",
         parameters=[OpenApiParameter("grid", str), OpenApiParameter("mine", str, enum=["1"])],
-        responses={200: VISIT, **error_responses(400, 403)},
+        responses={200: VISIT_PAGE, **error_responses(400, 403)},
     )
     def get(self, request: Request) -> Response:
         _reader_check(request)
@@ -309,6 +312,21 @@ PLAN = inline_serializer(
 )
 
 
+PLANS = inline_serializer(
+    "VisitPlanOverview",
+    {
+        "target": serializers.ChoiceField(choices=["resident", "organisation"]),
+        "tag": serializers.CharField(),
+        "default_days": serializers.IntegerField(allow_null=True),
+        "district_days": serializers.IntegerField(allow_null=True, help_text="null: no district-wide plan"),
+        "communities": serializers.DictField(
+            child=serializers.IntegerField(), help_text="a community's 12-digit code → its interval in days"
+        ),
+    },
+    many=True,
+)
+
+
 def _plans() -> list[dict]:
     out = []
     for row in visits.visit_plans_overview():
@@ -333,7 +351,7 @@ class VisitPlansView(APIView):
         summary="Visit plans: every tag's interval in days",
         description="For each tag: the default, the district-wide plan and the communities' own (by code); "
         "a community's plan wins over the district's, which wins over the default. Null: not set.",
-        responses={200: PLAN, **error_responses(403)},
+        responses={200: PLANS, **error_responses(403)},
     )
     def get(self, request: Request) -> Response:
         _reader_check(request)
