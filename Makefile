@@ -79,3 +79,4 @@ bench: $(STAMP) | var
 	createdb -h 127.0.0.1 -U postgres gridmgmt_io_bench
 	$(BIN)/python bench/base_data_import.py --database-url postgres://postgres@127.0.0.1:5432/gridmgmt_io_bench
 	$(BIN)/python bench/patrols.py
+	$(BIN)/python bench/audit.py

@@ -49,6 +49,8 @@ ENV = {
     "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
     "FIELD_ENCRYPTION_KEY": "YmVuY2gtb25seS1maWVsZC1rZXktMDEyMzQ1Njc4OWE=",
     "FIELD_HASH_KEY": "bench-only-hash-key",
+    "AUDIT_CHAIN_KEY": "bench-only-audit-chain-key",
+    "AUDIT_SIGNING_KEY": "5e" * 32,
     "SECURE_SSL_REDIRECT": "0",
     "SESSION_COOKIE_SECURE": "0",
     "CSRF_COOKIE_SECURE": "0",

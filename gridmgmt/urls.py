@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerView
 
+import audit.admin  # noqa: F401
 import cases.admin  # noqa: F401 - registers models (no admin autodiscovery, see settings)
 import departments.admin  # noqa: F401
 import dispatch.admin  # noqa: F401

@@ -6,6 +6,8 @@ from rest_framework.test import APIClient
 from cases.api.views import ACTION_PATHS
 from grids.models import GridAssignment
 
+from ..cases.helpers import png_upload
+
 pytestmark = pytest.mark.django_db
 
 
@@ -68,7 +70,8 @@ def test_a_grid_administrator_cannot_verify_outside_their_grids(api, world, repo
     _dispatched_to_sanitation(api, world, case)
     staff = api(world.staff)
     staff.post(f"/api/v1/cases/{case.number}/accept/", {}, format="json")
-    staff.post(f"/api/v1/cases/{case.number}/resolve/", {"notes": "已清运"}, format="json")
+    fix = {"notes": "已清运", "photos": [png_upload()]}
+    assert staff.post(f"/api/v1/cases/{case.number}/resolve/", fix, format="multipart").status_code == 200
     GridAssignment.objects.filter(user=world.gridadmin, grid=world.g1).delete()
 
     gridadmin = api(world.gridadmin)  # still sees the case: they reported it

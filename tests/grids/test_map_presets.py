@@ -24,7 +24,14 @@ MAP_ENV = ("MAP_TILES", "MAP_TILES_URL", "MAP_TILES_ATTRIBUTION", "TIANDITU_KEY"
 def _settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess:
     """Imports the settings module as a deployment would, with only `env` about maps and DEBUG."""
     clean = {k: v for k, v in os.environ.items() if k not in MAP_ENV}
-    clean.update(SECRET_KEY="k" * 50, FIELD_ENCRYPTION_KEY="x", FIELD_HASH_KEY="h" * 40, **env)
+    clean.update(
+        SECRET_KEY="k" * 50,
+        FIELD_ENCRYPTION_KEY="x",
+        FIELD_HASH_KEY="h" * 40,
+        AUDIT_CHAIN_KEY="c" * 40,
+        AUDIT_SIGNING_KEY="5e" * 32,
+        **env,
+    )
     code = "import gridmgmt.settings as s; print(s.MAP_TILES)"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
