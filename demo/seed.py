@@ -45,8 +45,8 @@ from .evidence import demo_photo, demo_position
 from .hotline import demo_callbacks_seed, demo_callers, demo_hotline_report
 from .layout import build_layout
 from .patrols import demo_patrols_seed
-from .supervision import demo_supervision_seed
 from .questions import demo_questions_ensure
+from .supervision import demo_supervision_seed
 
 HISTORY_DAYS = 60
 DEMO_POINT = (28.6800, 115.8900)  # (lat, lng): the map's centre; gridadmin1 holds the grid around it
