@@ -131,6 +131,8 @@ def district_seed(*, cases: int = 60, seed: int = 7) -> District:
         "with photos": Case.objects.filter(pk=photo_case.pk),
         "closed after a return": Case.objects.filter(state="closed", return_count__gt=0),
         "rejected": Case.objects.filter(state="rejected"),
+        # The hotline's: its caller on the page (masked), the call back recorded or waiting.
+        "a hotline call": Case.objects.filter(caller__isnull=False),
     }
     chosen = {
         what: query.order_by("-reported_at").values_list("pk", flat=True).first()
@@ -236,6 +238,7 @@ def _patrol_picks(gridadmin) -> dict[str, list]:
 # line fills stops the test: a new page cannot be left out without anyone noticing.
 FILLERS: list[tuple[str, object]] = [
     ("case-*:pk", lambda d: list(d.cases.values())),
+    ("hotline-*:pk", lambda d: [d.cases["a hotline call"]]),
     ("resident-import-job*:pk", lambda d: [d.import_job]),
     ("resident-*:pk", lambda d: [d.resident]),
     ("grid-partition:code", lambda d: [d.area_code]),
@@ -383,7 +386,8 @@ def tab_links(path: str, content: bytes) -> list[str]:
     for nav in _TABS.findall(content.decode()):
         for attrs in _LINK.findall(nav):
             href = _HREF.search(attrs)
-            if href and "aria-current" not in attrs:
+            # A link to a place on the same page (#level-2) is no page of its own.
+            if href and "aria-current" not in attrs and not href.group(1).startswith("#"):
                 found.append(urljoin(path, unescape(href.group(1))))
     return found
 

@@ -7,15 +7,13 @@ frozen clock. See test_worker.py for how the worker is run.
 import datetime as dt
 
 import pytest
-from django.conf import settings
 
 from cases.models import Case
 from dispatch.tasks import enforce_deadlines_task, supervision_sweep_task
-from gridmgmt.celery import app as celery_app
 from notifications.models import Notification
 
 from ..conftest import requires_postgres, requires_redis
-from ..support.celery_worker import Worker, celery_publishing, forget_queue, service_env, unique_queue
+from ..support.celery_worker import worker_log_print_on_failure, worker_on_own_queue
 from .helpers import T0
 from .test_supervision import DUE, LEVEL_1_HOURS, LEVEL_2_HOURS, dispatched, ladder_ensure
 
@@ -24,25 +22,14 @@ pytestmark = [requires_postgres, requires_redis, pytest.mark.celery_worker]
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, tmp_path_factory):
-    broker_url = celery_app.conf.broker_url
-    assert broker_url.startswith("redis://"), f"the worker tests need a Redis broker, not {broker_url!r}"
-    queue = unique_queue()
-    env = service_env(broker_url=broker_url, queue=queue, REDIS_URL=settings.REDIS_URL)
-    w = Worker(queue=queue, log_path=tmp_path_factory.mktemp("celery") / "worker.log", env=env)
-    with celery_publishing(queue=queue):
-        try:
-            yield w.start()
-        finally:
-            w.stop()
-            forget_queue(broker_url, queue)
+    with worker_on_own_queue(tmp_path_factory.mktemp("celery")) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)
 def _worker_log_on_failure(request, worker):
     yield
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        print(f"--- celery worker log ({worker.log_path}) ---\n{worker.log()}")
+    worker_log_print_on_failure(request, worker)
 
 
 def _at_level(case_id: int, level: int) -> Case | None:

@@ -7,7 +7,6 @@ connection, sees only committed rows.
 """
 
 import pytest
-from django.conf import settings
 
 from cases import services as case_services
 from cases.models import Case, CaseState
@@ -19,33 +18,21 @@ from notifications.models import Notification
 from .. import factories
 from ..conftest import requires_postgres, requires_redis
 from ..factories import centre
-from ..support.celery_worker import Worker, celery_publishing, forget_queue, service_env, unique_queue
+from ..support.celery_worker import worker_log_print_on_failure, worker_on_own_queue
 
 pytestmark = [requires_postgres, requires_redis, pytest.mark.celery_worker]
 
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, tmp_path_factory):
-    broker_url = celery_app.conf.broker_url
-    assert broker_url.startswith("redis://"), f"the worker tests need a Redis broker, not {broker_url!r}"
-    queue = unique_queue()
-    env = service_env(broker_url=broker_url, queue=queue, REDIS_URL=settings.REDIS_URL)
-    w = Worker(queue=queue, log_path=tmp_path_factory.mktemp("celery") / "worker.log", env=env)
-    # What this process publishes goes to the worker's queue.
-    with celery_publishing(queue=queue):
-        try:
-            yield w.start()
-        finally:
-            w.stop()
-            forget_queue(broker_url, queue)
+    with worker_on_own_queue(tmp_path_factory.mktemp("celery")) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)
 def _worker_log_on_failure(request, worker):
     yield
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        print(f"--- celery worker log ({worker.log_path}) ---\n{worker.log()}")
+    worker_log_print_on_failure(request, worker)
 
 
 def _report(world) -> Case:

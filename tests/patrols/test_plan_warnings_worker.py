@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from gridmgmt.celery import app as celery_app
 from notifications.models import Notification
 from patrols import plans
 from patrols.models import PatrolWarning
@@ -23,7 +22,7 @@ from patrols.tasks import patrol_plan_warnings_task
 
 from ..conftest import requires_postgres, requires_redis
 from ..factories import centre
-from ..support.celery_worker import Worker, celery_publishing, forget_queue, service_env, unique_queue
+from ..support.celery_worker import worker_on_own_queue
 from .factories import patrol_walked, walk
 
 pytestmark = [requires_postgres, requires_redis, pytest.mark.celery_worker]
@@ -31,17 +30,8 @@ pytestmark = [requires_postgres, requires_redis, pytest.mark.celery_worker]
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, tmp_path_factory):
-    broker_url = celery_app.conf.broker_url
-    assert broker_url.startswith("redis://"), f"the worker tests need a Redis broker, not {broker_url!r}"
-    queue = unique_queue()
-    env = service_env(broker_url=broker_url, queue=queue, REDIS_URL=settings.REDIS_URL)
-    w = Worker(queue=queue, log_path=tmp_path_factory.mktemp("celery") / "worker.log", env=env)
-    with celery_publishing(queue=queue):  # what this process publishes goes to the worker's queue
-        try:
-            yield w.start()
-        finally:
-            w.stop()
-            forget_queue(broker_url, queue)
+    with worker_on_own_queue(tmp_path_factory.mktemp("celery")) as running:
+        yield running
 
 
 def _yesterday_at(hour: int) -> dt.datetime:

@@ -209,3 +209,27 @@ def celery_publishing(*, queue: str, broker_url: str | None = None):
                 else:
                     os.environ[name] = value
             drop_pools()
+
+
+@contextlib.contextmanager
+def worker_on_own_queue(log_dir: Path):
+    """A real worker (against the test database and the configured Redis broker) consuming a queue of its
+    own, which this process publishes to within the block; the queue is forgotten afterwards."""
+    broker_url = celery_app.conf.broker_url
+    assert broker_url.startswith("redis://"), f"the worker tests need a Redis broker, not {broker_url!r}"
+    queue = unique_queue()
+    env = service_env(broker_url=broker_url, queue=queue, REDIS_URL=settings.REDIS_URL)
+    worker = Worker(queue=queue, log_path=log_dir / "worker.log", env=env)
+    with celery_publishing(queue=queue):
+        try:
+            yield worker.start()
+        finally:
+            worker.stop()
+            forget_queue(broker_url, queue)
+
+
+def worker_log_print_on_failure(request, worker: Worker) -> None:
+    """After a failed test, print the worker's log (call from an autouse fixture, after its yield)."""
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        print(f"--- celery worker log ({worker.log_path}) ---\n{worker.log()}")
