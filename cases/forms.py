@@ -179,6 +179,7 @@ ACTION_FIELDS: dict[str, dict[str, bool]] = {
     "verify_fail": {"reason": True, **EVIDENCE_FIELDS},
     "verify_desk": {"reason": True},
     "delegate_verification": {"delegate": True, "reason": True},
+    "publicity": {"public": False, "public_description": False, "reason": True},
 }
 
 
@@ -231,6 +232,8 @@ class CaseActionForm(forms.Form):
     position_accuracy = forms.CharField(required=False, max_length=40)
     position = forms.CharField(required=False, max_length=1)  # carries the parsed position and its error
     taken_at = forms.CharField(required=False, max_length=40)
+    public = forms.BooleanField(required=False)
+    public_description = forms.CharField(required=False, max_length=MAX_TEXT)
     delegate = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
         required=False,

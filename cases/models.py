@@ -31,6 +31,15 @@ class Category(models.Model):
         default=False, help_text="Urgent hazards: deadlines ignore work hours."
     )
     default_priority = models.PositiveSmallIntegerField(default=3)
+
+    class Publicity(models.TextChoices):
+        PUBLIC = "public", "public unless the dispatch center hides it"
+        PRIVATE = "private", "not public unless the dispatch center shows it"
+        NEVER = "never", "never public (personal matters, disputes)"
+
+    # Whether a new case of this class is shown on the public channels (the residents' site, Open311's
+    # reads); the dispatch center decides each case (cases.services.case_publicity_set), within `never`.
+    publicity = models.CharField(max_length=8, choices=Publicity.choices, default=Publicity.PUBLIC)
     # What an open case of this class says about the facility it names (places.Facility.State): a
     # "missing manhole cover" makes the cover missing until the case closes.
     facility_state = models.CharField(max_length=10, blank=True, default="damaged")
@@ -129,6 +138,11 @@ class Case(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     duplicate_candidates = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
+    # The one decision every public channel follows: the residents' site, Open311's reads and media, the
+    # "likely duplicates" a reporter is shown. Set from the category at report time; the dispatch center
+    # changes it, and may replace the description the public reads (abusive or personal text), in the chain.
+    is_public = models.BooleanField(default=False)
+    public_description = models.TextField(blank=True, help_text="shown publicly instead of the description")
     notifications = GenericRelation(
         "notifications.Notification", content_type_field="content_type", related_query_name="case"
     )

@@ -447,6 +447,7 @@ def case_report(
         facility=facility,
         description=description,
         priority=priority or category.default_priority,
+        is_public=category.publicity == Category.Publicity.PUBLIC,
         state=CaseState.REPORTED,
         reported_at=now,
         updated_at=now,
@@ -1001,6 +1002,54 @@ def case_delegate_verification(
         expected_version=expected_version,
     )
     return created[0]
+
+
+# --- what the public channels show ---
+
+
+def case_publicity_set(
+    *,
+    case: Case,
+    actor,
+    public: bool,
+    reason: str,
+    public_description: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """The dispatch center shows a case on the public channels or hides it, and may replace the description
+    the public reads (abusive words, a name, an address inside a home); the decision, its reason and the
+    text are in the chain. A category that is never public stays hidden."""
+    reason = _text(reason, field="reason", required=True)
+    text = (
+        None
+        if public_description is None
+        else _text(public_description, field="public_description", required=False)
+    )
+
+    def change(c: Case, now) -> dict:
+        if public and c.category.publicity == Category.Publicity.NEVER:
+            raise InvalidInput(
+                gettext_noop("cases of %(category)s are never shown to the public"),
+                category=category_name(c.category),
+                field="public",
+            )
+        data: dict = {}
+        if bool(public) != c.is_public:
+            c.is_public = data["public"] = bool(public)
+        if text is not None and text != c.public_description:
+            c.public_description = data["public_description"] = text
+        if not data:
+            raise InvalidInput(gettext_noop("nothing to change: the case is shown as it was"), field="public")
+        return data
+
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.PUBLICITY,
+        note=reason,
+        change=change,
+        expected_version=expected_version,
+    )
 
 
 # --- the call back (回访) of hotline cases ---

@@ -63,6 +63,7 @@ ACTION_LABELS = {
     Action.VERIFY_DESK: pgettext_lazy("action", "Close at the desk"),
     Action.DELEGATE_VERIFICATION: pgettext_lazy("action", "Delegate verification"),
     Action.CALLBACK: pgettext_lazy("action", "Record call back"),
+    Action.PUBLICITY: pgettext_lazy("action", "Public or not"),
 }
 
 # What the timeline says happened (workflow actions and the system's own events).
@@ -84,6 +85,7 @@ EVENT_LABELS = {
     Action.VERIFY_DESK: pgettext_lazy("event", "closed at the desk (no on-site check)"),
     Action.DELEGATE_VERIFICATION: pgettext_lazy("event", "verification delegated"),
     Action.CALLBACK: pgettext_lazy("event", "caller called back"),
+    Action.PUBLICITY: pgettext_lazy("event", "publicity decided"),
     "supervise": pgettext_lazy("event", "under supervision (督办)"),
     "supervision_ended": pgettext_lazy("event", "supervision ended"),
     "caller_revealed": pgettext_lazy("event", "caller's phone shown"),

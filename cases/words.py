@@ -29,6 +29,7 @@ ACTION_VERBS = {
     Action.VERIFY_DESK: _("close at the desk"),
     Action.DELEGATE_VERIFICATION: _("delegate the verification of"),
     Action.CALLBACK: _("record a call back on"),
+    Action.PUBLICITY: _("decide the publicity of"),
 }
 
 # A state inside a sentence: the model's own label in English ("a case that is resolved").
@@ -55,6 +56,7 @@ FIELD_WORDS = {
     "reporter_name": _("reporter name"),
     "reporter_contact": _("reporter contact"),
     "caller_name": _("caller's name"),
+    "public_description": _("public description"),
 }
 
 # Where an actor's scope lies, in "it is not in …".

@@ -35,6 +35,8 @@ class Action:
     DELEGATE_VERIFICATION = "delegate_verification"
     # The hotline calls the caller back once the case is closed (回访) and records what they said.
     CALLBACK = "callback"
+    # The dispatch center decides whether the case is shown on the public channels, and what text they show.
+    PUBLICITY = "publicity"
 
 
 # Events the system appends on its own (not in the table): supervision (督办) reaching a level, and its end.
@@ -89,6 +91,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.RESOLVED, Action.VERIFY_DESK): _t(S.CLOSED, (Role.DISPATCHER,), Deadline.CLEAR),
     (S.RESOLVED, Action.DELEGATE_VERIFICATION): _t(None, VERIFIERS, Deadline.KEEP),
     (S.CLOSED, Action.CALLBACK): _t(None, (Role.DISPATCHER,), Deadline.KEEP),
+    **{(state, Action.PUBLICITY): _t(None, (Role.DISPATCHER,), Deadline.KEEP) for state in S.values},
     (S.RESOLVED, Action.VERIFY_FAIL): _t(S.DISPATCHED, VERIFIERS, Case.Stage.HANDLING),
     **{(state, Action.REQUEST_EXTENSION): _t(None, STAFF, Deadline.KEEP) for state in _HANDLING},
     **{

@@ -141,6 +141,9 @@ def act(world, case: Case, action: str, actor, **overrides):
         Action.CALLBACK: lambda: services.case_callback(
             case=case, actor=actor, **({"result": "satisfied"} | overrides)
         ),
+        Action.PUBLICITY: lambda: services.case_publicity_set(
+            case=case, actor=actor, **({"public": not case.is_public, "reason": "涉及个人隐私"} | overrides)
+        ),
         Action.VERIFY_DESK: lambda: services.case_verify_desk(
             case=case, actor=actor, **({"reason": "来电人确认已处置"} | overrides)
         ),

@@ -261,7 +261,8 @@ def test_the_dispatchers_case_page_links_to_the_caller_and_offers_no_second_call
     page = html(client.get(reverse("case-detail", args=[case.pk])))
     assert reverse("hotline-caller", args=[case.pk]) in page
     assert reverse("case-action", args=[case.pk, "callback"]) not in page
-    assert 'id="actions-title"' not in page, "nothing else to do on a closed case: no empty action box"
+    # What is left to do on a closed case is the publicity decision, not a second call-back form.
+    assert reverse("case-action", args=[case.pk, "publicity"]) in page
     assert PHONE not in page
 
 

@@ -65,6 +65,7 @@ AGREED: dict[tuple[str, str], tuple[str, set[str]]] = {
     (S.RESOLVED, Action.VERIFY_DESK): (S.CLOSED, {DISPATCHER}),
     (S.RESOLVED, Action.DELEGATE_VERIFICATION): (S.RESOLVED, {GRIDADMIN, DISPATCHER}),
     (S.CLOSED, Action.CALLBACK): (S.CLOSED, {DISPATCHER}),
+    **{(s, Action.PUBLICITY): (s, {DISPATCHER}) for s in S.values},
     (S.RESOLVED, Action.VERIFY_FAIL): (S.DISPATCHED, {GRIDADMIN, DISPATCHER}),
     **{(s, Action.REQUEST_EXTENSION): (s, {STAFF}) for s in _HELD},
     **{(s, Action.APPROVE_EXTENSION): (s, {DISPATCHER}) for s in _HELD},
@@ -205,9 +206,12 @@ def test_the_transition_table_is_the_agreed_workflow():
 
 def test_every_action_has_a_row_and_no_row_leaves_a_final_state():
     assert {action for _, action in TRANSITIONS} == set(ALL_ACTIONS)
-    # A closed case stays closed: the hotline's call back (回访) is recorded on it and changes no state.
-    assert actions_from(S.CLOSED) == [Action.CALLBACK] and actions_from(S.REJECTED) == []
-    assert transition_for(S.CLOSED, Action.CALLBACK).next_state is None
+    # A closed or rejected case stays so: what is recorded on it (the hotline's call back, the publicity
+    # decision) changes no state.
+    assert set(actions_from(S.CLOSED)) == {Action.CALLBACK, Action.PUBLICITY}
+    assert actions_from(S.REJECTED) == [Action.PUBLICITY]
+    for state in (S.CLOSED, S.REJECTED):
+        assert all(transition_for(state, action).next_state is None for action in actions_from(state))
     assert set(services.ACTION_VERBS) == set(ALL_ACTIONS)
 
 
