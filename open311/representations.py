@@ -86,7 +86,8 @@ def status_of(case: Case) -> str:
 
 
 def status_notes(case: Case) -> str:
-    """Our detailed state behind the spec's open/closed."""
+    """Our detailed state behind the spec's open/closed: a fixed phrase per state, never text staff typed
+    (a rejection's reason and the chain's notes stay inside; they may name people or places)."""
     department = case.department.name if case.department_id else "the responsible department"
     notes = {
         CaseState.REPORTED: "reported; waiting to be filed by the dispatch center",
@@ -98,13 +99,13 @@ def status_notes(case: Case) -> str:
         CaseState.CLOSED: "closed: the fix was verified on site",
     }
     if case.state == CaseState.REJECTED:
-        events = getattr(case, "reject_events", None)
-        reason = events[0].note if events else ""
-        if case.duplicate_of_id and case.duplicate_of is not None:
-            text = f"rejected as a duplicate of {case.duplicate_of.number}"
-        else:
-            text = "rejected"
-        return f"{text}: {reason}" if reason else text
+        original = case.duplicate_of if case.duplicate_of_id else None
+        if original is None:
+            return "rejected"
+        # The surviving case is named only when the public may read it; otherwise its number leads nowhere.
+        if not original.is_public:
+            return "rejected as a duplicate"
+        return f"rejected as a duplicate of {original.number}"
     text = notes.get(case.state, case.state)
     if case.suspended_at is not None:
         text += "; suspended (挂账) for now"
@@ -163,7 +164,8 @@ def request_dict(case: Case, absolute) -> dict:
         "status_notes": status_notes(case),
         "service_name": case.category.name,
         "service_code": case.category.code,
-        "description": case.description,
+        # The dispatch center may replace what the reporter wrote (abusive words, a name) for the public.
+        "description": case.public_description or case.description,
         "agency_responsible": case.department.name if case.department_id else None,
         "service_notice": service_notice(case.category),
         "requested_datetime": w3c(case.reported_at),

@@ -10,8 +10,7 @@ import re
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
-from cases.models import OPEN_STATES, Case, CaseEvent, CasePhoto, CaseState, Category
-from cases.workflow import Action
+from cases.models import OPEN_STATES, Case, CasePhoto, CaseState, Category
 from grids.models import Jurisdiction
 
 from .errors import not_found
@@ -76,8 +75,10 @@ def service_attributes(category: Category) -> list[ServiceAttribute]:
 
 
 def _requests_base() -> QuerySet[Case]:
+    """The cases Open311 reads: public ones only (Case.is_public, the one decision every public channel
+    follows). A case that is not public is absent, so asking for it reads exactly like an unknown id."""
     return (
-        Case.objects.filter(number__isnull=False)
+        Case.objects.filter(number__isnull=False, is_public=True)
         .select_related("category", "department", "duplicate_of", "grid", "open311_request")
         .prefetch_related(
             Prefetch(
@@ -85,13 +86,15 @@ def _requests_base() -> QuerySet[Case]:
                 queryset=CasePhoto.objects.filter(kind=CasePhoto.Kind.REPORT).order_by("created_at", "id"),
                 to_attr="report_photos",
             ),
-            Prefetch(
-                "events",
-                queryset=CaseEvent.objects.filter(action=Action.REJECT).order_by("-seq"),
-                to_attr="reject_events",
-            ),
         )
     )
+
+
+def media_photo(photo_id: int) -> CasePhoto | None:
+    """A report photo of a public request (the media_url of a GeoReport request); None for any other photo."""
+    return CasePhoto.objects.filter(
+        pk=photo_id, kind=CasePhoto.Kind.REPORT, case__is_public=True, case__number__isnull=False
+    ).first()
 
 
 def _in_jurisdiction(qs: QuerySet[Case], district: Jurisdiction | None) -> QuerySet[Case]:

@@ -17,7 +17,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
-from cases.models import CasePhoto
 from cases.photos import photo_copy_response
 from gridmgmt import clock
 
@@ -187,8 +186,9 @@ def unknown(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
 
 @require_GET
 def media(request, photo_id: str):
-    """The EXIF-free display copy of a request's report photo (the media_url of a GeoReport request)."""
-    photo = CasePhoto.objects.filter(pk=int(photo_id), kind=CasePhoto.Kind.REPORT).first()
+    """The EXIF-free display copy of a public request's report photo (the media_url of a GeoReport request);
+    any other photo, a hidden case's included, is not found, like one that does not exist."""
+    photo = selectors.media_photo(int(photo_id))
     if photo is None:
         return error_response(JSON, not_found(f"no such photo: {photo_id}"))
     return photo_copy_response(photo, "display", cache="public")
