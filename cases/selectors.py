@@ -223,10 +223,16 @@ def duplicate_candidates(case: Case) -> QuerySet[Case]:
     return Case.objects.filter(pk__in=ids).order_by("reported_at")
 
 
-def duplicate_candidates_near(*, lat: float, lng: float, category_id: int, now) -> list[tuple[Case, float]]:
+def duplicate_candidates_near(
+    *, lat: float, lng: float, category_id: int, now, viewer=None
+) -> list[tuple[Case, float]]:
     """Open cases of a category near a point that is not reported yet, nearest first, with their distance in
     metres: duplicate_candidates for a report still on the form (same radius, and the
-    window reaches back from now)."""
+    window reaches back from now).
+
+    With a `viewer` (the reporter on the form), only the cases they may open or the public may read: one
+    filter in the query, so a case that is neither never leaves the database. Without one: every case (the
+    dispatch center's own reads)."""
     radius = settings.DUPLICATE_RADIUS_M
     min_lat, min_lng, max_lat, max_lng = degree_box(lat, lng, radius)
     nearby = Case.objects.filter(
@@ -236,6 +242,8 @@ def duplicate_candidates_near(*, lat: float, lng: float, category_id: int, now) 
         lat__range=(min_lat, max_lat),
         lng__range=(min_lng, max_lng),
     ).select_related("category__parent", "grid")
+    if viewer is not None:
+        nearby = nearby.filter(cases_visible_q(viewer) | Q(is_public=True))
     # The box is a cheap indexed prefilter; the exact great-circle distance decides.
     scored = [(case, distance_m(lat, lng, case.lat, case.lng)) for case in nearby]
     return sorted(((c, d) for c, d in scored if d <= radius), key=lambda pair: pair[1])

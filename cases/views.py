@@ -354,11 +354,16 @@ def case_report_check(request):
                 role_covers_grid(user, role, grid.pk) for role in reporter_roles
             )
         if (category_id := check.known("category")) is not None:
-            near = duplicate_candidates_near(lat=lat, lng=lng, category_id=category_id, now=now)
-            context["duplicates"] = [
-                {"case": case, "metres": round(metres), "visible": can_view_case(user, case)}
-                for case, metres in near[:10]
-            ]
+            # Only cases this user may open or the public may read come back (one filter, no query per case);
+            # of a public case they cannot open, they read what the public reads, never the description.
+            near = duplicate_candidates_near(lat=lat, lng=lng, category_id=category_id, now=now, viewer=user)
+            context["duplicates"] = []
+            for case, metres in near[:10]:
+                visible = can_view_case(user, case)  # grids and departments read once, then cached
+                text = case.description if visible else (case.public_description or case.description)
+                context["duplicates"].append(
+                    {"case": case, "metres": round(metres), "visible": visible, "text": text}
+                )
     return render(request, "cases/_report_check.html", context)
 
 
