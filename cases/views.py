@@ -547,6 +547,7 @@ _SECONDARY_ACTIONS = {
     Action.VERIFY_FAIL,
     Action.VERIFY_DESK,
     Action.DELEGATE_VERIFICATION,
+    Action.PUBLICITY,
 }
 # The step of the evidence rule each action on the page is held to.
 _EVIDENCE_STEPS = {
@@ -745,6 +746,14 @@ _ACTIONS = {
     Action.DELEGATE_VERIFICATION: lambda r, c, f: services.case_delegate_verification(
         case=c, actor=r.user, delegate=f["delegate"], reason=f["reason"], expected_version=f["version"]
     ),
+    Action.PUBLICITY: lambda r, c, f: services.case_publicity_set(
+        case=c,
+        actor=r.user,
+        public=f["public"],
+        public_description=f["public_description"],
+        reason=f["reason"],
+        expected_version=f["version"],
+    ),
 }
 
 
@@ -760,6 +769,8 @@ _ACTION_FIELD_LABELS = {
     "position": _lazy("Position of the device"),
     "taken_at": _lazy("Time the photo was taken"),
     "delegate": _lazy("Grid administrator"),
+    "public": _lazy("Shown to the public"),
+    "public_description": _lazy("Description the public reads"),
 }
 
 
