@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "open311",
     "patrols",
     "audit",
+    "public",
     "evaluation",
     "demo",  # removable: without it the product runs, only the demo seed is gone
 ]

@@ -40,6 +40,7 @@ urlpatterns = [
     path("patrols/", include("patrols.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("open311/v2/", include("open311.urls")),
+    path("public/", include("public.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""The public site's pages (mounted under /public/): no login."""
+
+urlpatterns: list = []
