@@ -1,0 +1,71 @@
+"""What the public case page says: a case's state, place and steps in residents' words, never staff text."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.translation import get_language, pgettext, pgettext_lazy
+
+from cases.models import Case
+from cases.ui import RESIDENT_STATE_LABELS, category_label
+from cases.workflow import Action
+
+# Fixed phrases only: a rejection's reason, a dispatcher's note or a verifier's comment may name people.
+_STEP_LABELS = {
+    Action.REPORT: pgettext_lazy("public timeline", "Reported"),
+    Action.FILE: pgettext_lazy("public timeline", "Accepted by the dispatch center"),
+    Action.RESOLVE: pgettext_lazy("public timeline", "Reported fixed"),
+    Action.VERIFY_PASS: pgettext_lazy("public timeline", "Fix checked on site; closed"),
+    Action.VERIFY_DESK: pgettext_lazy("public timeline", "Closed"),
+    Action.REJECT: pgettext_lazy("public timeline", "Not accepted"),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    label: str
+    at: dt.datetime
+
+
+def state_label(case: Case) -> str:
+    """The state in residents' words, for every viewer: staff on the public page see what the public sees."""
+    return str(RESIDENT_STATE_LABELS.get(case.state, case.state))
+
+
+def category_path(case: Case) -> str:
+    """ "市容环境 › 垃圾堆放": the major class, then the minor class, in the page language."""
+    language = get_language()
+    names = [category_label(case.category.parent, language), category_label(case.category, language)]
+    return " › ".join(name for name in names if name)
+
+
+def place_label(case: Case) -> str:
+    """The rough place: street, community and grid names; never the address nor the coordinates."""
+    grid = case.grid
+    if grid is None:
+        return ""
+    community = grid.community
+    street = community.parent if community is not None else None
+    names = [street.name if street else "", community.name if community else "", grid.name]
+    unique: list[str] = []
+    for name in names:
+        if name and name not in unique:
+            unique.append(name)
+    return " · ".join(unique)
+
+
+def steps(case: Case) -> list[Step]:
+    """The public steps of `case` (public_case_get's public_events), oldest first."""
+    result = []
+    for event in case.public_events:
+        if event.action == Action.DISPATCH:
+            if event.department_name:
+                label = pgettext("public timeline", "Sent to %(department)s") % {
+                    "department": event.department_name
+                }
+            else:
+                label = pgettext("public timeline", "Sent to the responsible department")
+        else:
+            label = str(_STEP_LABELS[event.action])
+        result.append(Step(action=event.action, label=label, at=event.created_at))
+    return result
