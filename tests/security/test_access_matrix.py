@@ -315,6 +315,7 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         },
         "case-detail": {"pk": case.pk},
         "case-receipt": {"pk": case.pk},
+        "public-case": number,  # a public case (waste is public unless the dispatch center hides it)
         "case-photo": {"pk": s.cases["photo"].pk, "photo_pk": s.photo.pk, "variant": "thumb"},
         "case-action": {"pk": case.pk, "action": "accept"},
         "api-case-caller-reveal": {"number": s.cases["hotline"].number},
@@ -332,6 +333,10 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         **_place_kwargs(s.places, s.world),
         **_patrol_kwargs(s.patrols),
     }
+    if key == "public-case-photo":  # the fix's photo of a closed public case: the one kind shown once closed
+        closed = s.cases["hotline"]
+        fix = closed.photos.filter(kind="evidence").first()
+        return reverse(key, kwargs={"number": closed.number, "photo_id": fix.pk, "variant": "thumb"})
     if key == "open311:unknown":
         return "/open311/v2/no-such-resource.json"
     if key.startswith("api-case-") and key.removeprefix("api-case-") in _ACTION_CASES:
@@ -658,6 +663,9 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "open311:token": {"GET": everyone(200), "POST": everyone(405)},
     "open311:media": {"GET": everyone(200), "POST": everyone(405)},  # the EXIF-free copy of a report photo
     "open311:unknown": {"GET": everyone(404), "POST": everyone(404)},
+    # --- the residents' public site: no login; a case the public may read, whoever asks ---
+    "public-case": {"GET": everyone(200), "POST": everyone(405)},
+    "public-case-photo": {"GET": everyone(200), "POST": everyone(405)},  # an EXIF-free copy only
 }
 
 MATRIX = [
