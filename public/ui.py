@@ -40,18 +40,9 @@ def category_path(case: Case) -> str:
 
 
 def place_label(case: Case) -> str:
-    """The rough place: street, community and grid names; never the address nor the coordinates."""
-    grid = case.grid
-    if grid is None:
-        return ""
-    community = grid.community
-    street = community.parent if community is not None else None
-    names = [street.name if street else "", community.name if community else "", grid.name]
-    unique: list[str] = []
-    for name in names:
-        if name and name not in unique:
-            unique.append(name)
-    return " · ".join(unique)
+    """The rough place as people say it (grid, community, street: Grid.place); never the address nor the
+    coordinates."""
+    return case.grid.place if case.grid is not None else ""
 
 
 def steps(case: Case) -> list[Step]:
