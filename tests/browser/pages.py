@@ -32,7 +32,7 @@ from django.test import Client, override_settings
 from PIL import Image
 
 from cases import services as case_services
-from cases.models import OPEN_STATES, Case, Category, ExtensionRequest
+from cases.models import OPEN_STATES, Case, CasePhoto, Category, ExtensionRequest
 from departments.models import Department
 from evaluation import indicators
 from evaluation.patrol_indicators import PatrolFigures, PatrolTable
@@ -234,6 +234,28 @@ def _patrol_picks(gridadmin) -> dict[str, list]:
 
 # --- path parameters ---------------------------------------------------------------------------------------
 
+
+def _public_cases(d: District) -> list[Case]:
+    """The picked cases the public may read, the resident's report with photos first (its photos shown)."""
+    picked = sorted(d.cases.items(), key=lambda item: item[0] != "with photos")
+    order = {pk: i for i, (_, pk) in enumerate(picked)}
+    found = Case.objects.filter(pk__in=order, is_public=True, number__isnull=False)
+    return sorted(found, key=lambda case: order[case.pk])
+
+
+def _public_numbers(d: District) -> list[str]:
+    return [case.number for case in _public_cases(d)]
+
+
+def _public_photo_ids(d: District) -> list[int]:
+    cases = _public_cases(d)
+    return (
+        list(CasePhoto.objects.filter(case=cases[0], kind=CasePhoto.Kind.REPORT).values_list("pk", flat=True))
+        if cases
+        else []
+    )
+
+
 # How to fill a path parameter, by "route:parameter" (fnmatch patterns, first match wins). A parameter no
 # line fills stops the test: a new page cannot be left out without anyone noticing.
 FILLERS: list[tuple[str, object]] = [
@@ -255,6 +277,10 @@ FILLERS: list[tuple[str, object]] = [
     ("patrol-*:pk", lambda d: d.places["patrol"]),
     ("visit-need-case:pk", lambda d: d.places["need"]),
     ("visit-*:pk", lambda d: d.places["visit"]),
+    # The public case page: the public ones among the picks, the resident's case with photos first.
+    ("public-case*:number", lambda d: _public_numbers(d)),
+    ("public-case-photo:photo_id", lambda d: _public_photo_ids(d)),
+    ("public-case-photo:variant", lambda d: ["thumb"]),
     ("*:action", lambda d: ["accept"]),  # case actions are posted; a GET must say so
     ("*:field", lambda d: ["phone"]),
     ("*:fmt", lambda d: ["csv"]),
