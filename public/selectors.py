@@ -27,6 +27,12 @@ def _public_cases():
     return Case.objects.filter(number__isnull=False, is_public=True)
 
 
+def _is_case_number(number: str) -> bool:
+    """Case numbers are ASCII digits (date and id): anything else is no case, and is never sent to the
+    database (PostgreSQL refuses a NUL in a string outright)."""
+    return number.isascii() and number.isdigit() and len(number) <= 20
+
+
 def public_case_get(number: str) -> Case | None:
     """A public case by its number, with `public_events` (the public steps, in order, each dispatch knowing
     its department as `department_name`) and `public_photos`; None when there is none or it is not public.
@@ -34,6 +40,8 @@ def public_case_get(number: str) -> Case | None:
     Four queries whatever the history's length: the case with its category and place, its public events,
     its photos, and the names of the departments it was sent to.
     """
+    if not _is_case_number(number):
+        return None
     case = (
         _public_cases()
         .filter(number=number)
@@ -68,6 +76,8 @@ def public_case_get(number: str) -> Case | None:
 def public_case_photo(number: str, photo_id: int) -> CasePhoto | None:
     """A photo the public page of case `number` shows (a report photo; the fix's evidence once the case is
     closed); None for any other photo, a hidden case's included."""
+    if not _is_case_number(number):
+        return None
     return (
         CasePhoto.objects.filter(pk=photo_id, case__number=number, case__is_public=True)
         .filter(Q(kind=CasePhoto.Kind.REPORT) | Q(kind=CasePhoto.Kind.EVIDENCE, case__state=CaseState.CLOSED))

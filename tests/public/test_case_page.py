@@ -255,3 +255,9 @@ def test_the_page_costs_the_same_queries_whatever_the_history(
         response = page(client, case)
     assert response.status_code == 200
     assert len(response.context["steps"]) == 3 + 2 * rounds
+
+
+def test_a_number_that_is_not_digits_is_not_found_on_every_database(client, world):
+    for number in ("2026\x00", "２０２６", "abc", "1" * 21):
+        assert client.get(f"/public/cases/{number}/").status_code == 404
+        assert client.get(f"/public/cases/{number}/photos/1/thumb/").status_code == 404
