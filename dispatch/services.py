@@ -25,6 +25,7 @@ from notifications.selectors import role_recipients
 from notifications.services import notifications_queue
 
 from .selectors import active_rules, cases_due, cases_unrouted, routing_rule_for
+from .sweeping import SWEEP_BUDGET_SECONDS, sweep_due
 
 logger = logging.getLogger(__name__)
 
@@ -104,13 +105,6 @@ _ALERTS = (
 )
 
 
-# Cases locked and fired per transaction: few enough to keep lock times short, many enough that the
-# per-transaction round trips stop dominating.
-_ALERT_CHUNK = 200
-_DUE_BATCH = 500
-SWEEP_BUDGET_SECONDS = 30
-
-
 def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Fire each due warning, overdue mark and escalation exactly once per running deadline."""
     now = now or clock.now()
@@ -119,26 +113,14 @@ def deadlines_enforce(*, now: dt.datetime | None = None) -> dict[str, int]:
     budget_ends = time.monotonic() + SWEEP_BUDGET_SECONDS
     fired = {}
     for field, flag, action, audience in _ALERTS:
-        fired[action] = 0
         recipients = _AlertRecipients(audience)  # looked up once per sweep, not per batch
-        while True:
-            due = cases_due(field=field, flag=flag, now=now, limit=_DUE_BATCH)
-            fired_now = sum(
-                _alerts_fire(
-                    case_ids=due[start : start + _ALERT_CHUNK],
-                    field=field,
-                    flag=flag,
-                    action=action,
-                    recipients=recipients,
-                    now=now,
-                )
-                for start in range(0, len(due), _ALERT_CHUNK)
-            )
-            fired[action] += fired_now
-            # Stop on a short batch (nothing more due), on a batch that fired nothing (another sweeper has
-            # these rows), or when the budget is spent.
-            if len(due) < _DUE_BATCH or fired_now == 0 or time.monotonic() > budget_ends:
-                break
+        fired[action] = sweep_due(
+            lambda limit, field=field, flag=flag: cases_due(field=field, flag=flag, now=now, limit=limit),
+            lambda ids, field=field, flag=flag, action=action, recipients=recipients: _alerts_fire(
+                case_ids=ids, field=field, flag=flag, action=action, recipients=recipients, now=now
+            ),
+            budget_ends=budget_ends,
+        )
     return fired
 
 

@@ -42,6 +42,7 @@ from .selectors import (
     supervision_entering_q,
     supervision_levels,
 )
+from .sweeping import SWEEP_BUDGET_SECONDS, sweep_due
 
 Audience = SupervisionLevel.Audience
 
@@ -140,12 +141,6 @@ class _Recipients:
         return self._found[key]
 
 
-# Cases locked per transaction and read per batch, and the sweep's time budget: as deadlines_enforce.
-_CHUNK = 200
-_DUE_BATCH = 500
-SWEEP_BUDGET_SECONDS = 30
-
-
 def supervision_sweep(*, now: dt.datetime | None = None, case_ids: list[int] | None = None) -> dict[str, int]:
     """Put newly overdue cases on the first level and move those whose time at a level ran out one level up;
     returns how many cases {"entered", "climbed"}. One level per case per batch, never skipped. `case_ids`
@@ -159,22 +154,13 @@ def supervision_sweep(*, now: dt.datetime | None = None, case_ids: list[int] | N
     recipients = _Recipients()
     budget_ends = time.monotonic() + SWEEP_BUDGET_SECONDS
     for kind, read in (("entered", cases_supervision_entering), ("climbed", cases_supervision_due)):
-        while True:
-            due = read(now=now, limit=_DUE_BATCH, case_ids=case_ids)
-            done = sum(
-                _levels_reach(
-                    case_ids=due[start : start + _CHUNK],
-                    entering=kind == "entered",
-                    ladder=ladder,
-                    recipients=recipients,
-                    now=now,
-                )
-                for start in range(0, len(due), _CHUNK)
-            )
-            reached[kind] += done
-            # A short batch: nothing more due; nothing done: another sweeper holds these rows.
-            if len(due) < _DUE_BATCH or done == 0 or time.monotonic() > budget_ends:
-                break
+        reached[kind] = sweep_due(
+            lambda limit, read=read: read(now=now, limit=limit, case_ids=case_ids),
+            lambda ids, kind=kind: _levels_reach(
+                case_ids=ids, entering=kind == "entered", ladder=ladder, recipients=recipients, now=now
+            ),
+            budget_ends=budget_ends,
+        )
     return reached
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 
 from cases import services as case_services
 from cases.models import Case
-from dispatch import services as dispatch_services
+from dispatch import sweeping
 from dispatch.services import deadlines_enforce
 from gridmgmt import clock, tasking
 from gridmgmt.roles import Role
@@ -88,8 +88,8 @@ def test_the_warning_fires_once_at_its_share_of_the_limit_and_tells_the_departme
 
 
 def test_one_sweep_clears_a_backlog_larger_than_its_batch(world, monkeypatch):
-    monkeypatch.setattr(dispatch_services, "_DUE_BATCH", 2)
-    monkeypatch.setattr(dispatch_services, "_ALERT_CHUNK", 1)
+    monkeypatch.setattr(sweeping, "DUE_BATCH", 2)
+    monkeypatch.setattr(sweeping, "CHUNK", 1)
     cases = [_dispatched(world) for _ in range(5)]
 
     assert _enforce(WARN)["deadline_warning"] == 5

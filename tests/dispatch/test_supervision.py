@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from cases import services as case_services
 from cases.audit import chains_verify
 from cases.models import Case, SupervisionLevel
-from dispatch import supervision as supervision_module
+from dispatch import sweeping
 from dispatch.services import deadlines_enforce
 from dispatch.supervision import supervision_sweep
 from dispatch.tasks import supervision_sweep_task
@@ -282,8 +282,8 @@ def test_two_sweeps_in_a_row_reach_each_level_once(world):
 
 
 def test_one_sweep_clears_a_backlog_larger_than_its_batch(world, monkeypatch):
-    monkeypatch.setattr(supervision_module, "_DUE_BATCH", 2)
-    monkeypatch.setattr(supervision_module, "_CHUNK", 1)
+    monkeypatch.setattr(sweeping, "DUE_BATCH", 2)
+    monkeypatch.setattr(sweeping, "CHUNK", 1)
     cases = [dispatched(world) for _ in range(5)]
 
     assert sweep(after(DUE)) == {"entered": 5, "climbed": 0}
