@@ -5,7 +5,7 @@ Cases change only through the workflow services, never by editing rows here.
 
 from django.contrib import admin
 
-from .models import Case, CaseEvent, Category, EvidenceRule
+from .models import Case, CaseEvent, Category, EvidenceRule, SupervisionLevel
 
 
 class EvidenceRuleInline(admin.TabularInline):
@@ -20,8 +20,17 @@ class EvidenceRuleInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "parent", "handling_minutes", "around_the_clock", "is_active")
-    list_filter = ("kind", "parent", "around_the_clock", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "kind",
+        "parent",
+        "handling_minutes",
+        "around_the_clock",
+        "publicity",
+        "is_active",
+    )
+    list_filter = ("kind", "parent", "around_the_clock", "publicity", "is_active")
     search_fields = ("code", "name", "name_en")
     inlines = [EvidenceRuleInline]
 
@@ -33,6 +42,14 @@ class EvidenceRuleAdmin(admin.ModelAdmin):
     search_fields = ("category__code", "category__name")
     list_select_related = ("category",)
     autocomplete_fields = ("category",)
+
+
+@admin.register(SupervisionLevel)
+class SupervisionLevelAdmin(admin.ModelAdmin):
+    """The supervision ladder (督办): who must act at each rank and how long a case stays there."""
+
+    list_display = ("rank", "name", "name_en", "audience", "after_minutes", "is_active")
+    list_editable = ("after_minutes", "is_active")
 
 
 class CaseEventInline(admin.TabularInline):
