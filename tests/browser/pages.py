@@ -499,6 +499,7 @@ MEASURE_JS = r"""(codes) => {
     texts.push({
       text, kind,
       data: !!el.closest(DATA),
+      scale: !!el.closest('.axis'),
       foreign: !!langEl && langEl !== root && !lang.startsWith(pageLang.slice(0, 2)),
       context: coded ? block.context : '',
       where: block.where,
@@ -634,6 +635,8 @@ def percentage_problems(measure: dict, visit: Visit) -> list[str]:
     shown: set[Decimal] = set()
     found = []
     for entry in measure["texts"]:
+        if entry.get("scale"):
+            continue  # a chart's axis marks (0%, 25% … 100%) are a scale, not figures
         for match in _PERCENT.finditer(entry["text"]):
             figure, decimals = Decimal(match.group(1)), match.group(2) or ""
             shown.add(figure)
