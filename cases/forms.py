@@ -156,9 +156,9 @@ _CASE_REF = re.compile(r"([0-9]{1,19})(?::([0-9]{1,10}))?", re.ASCII)
 # The on-site proof a step sends beside its photos (static/js/evidence.js fills them from the device): the
 # position read into `position` (a refusal of either is shown there), the first photo's time into `taken_at`.
 EVIDENCE_FIELDS = {
-    "position_lat": False,
-    "position_lng": False,
-    "position_accuracy": False,
+    "lat": False,
+    "lng": False,
+    "accuracy": False,
     "position": False,
     "taken_at": False,
 }
@@ -227,9 +227,9 @@ class CaseActionForm(forms.Form):
     )
     duplicate_of = forms.CharField(required=False, max_length=20)
     # Sent by the page's script, never typed: a value it did not send is refused at `position`.
-    position_lat = forms.CharField(required=False, max_length=40)
-    position_lng = forms.CharField(required=False, max_length=40)
-    position_accuracy = forms.CharField(required=False, max_length=40)
+    lat = forms.CharField(required=False, max_length=40)
+    lng = forms.CharField(required=False, max_length=40)
+    accuracy = forms.CharField(required=False, max_length=40)
     position = forms.CharField(required=False, max_length=1)  # carries the parsed position and its error
     taken_at = forms.CharField(required=False, max_length=40)
     public = forms.BooleanField(required=False)
@@ -267,7 +267,7 @@ class CaseActionForm(forms.Form):
         if "position" in self.fields:
             try:
                 data["position"] = position_parse(
-                    data.get("position_lat"), data.get("position_lng"), data.get("position_accuracy")
+                    data.get("lat"), data.get("lng"), data.get("accuracy")
                 )
             except InvalidInput as exc:
                 self.add_error("position", exc.localized())

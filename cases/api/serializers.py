@@ -261,13 +261,13 @@ class EvidenceInputSerializer(serializers.Serializer):
     """The on-site proof of a step: the device position (all three or none) and when the photo was taken.
     Judged by the service against the category's evidence rule; refusals name `photos` or `position`."""
 
-    position_lat = serializers.FloatField(
+    lat = serializers.FloatField(
         required=False, allow_null=True, help_text="Device latitude (WGS84) when the step was taken"
     )
-    position_lng = serializers.FloatField(
+    lng = serializers.FloatField(
         required=False, allow_null=True, help_text="Device longitude (WGS84) when the step was taken"
     )
-    position_accuracy = serializers.FloatField(
+    accuracy = serializers.FloatField(
         required=False,
         allow_null=True,
         help_text="Accuracy of the device position in metres (68 % radius, as the Geolocation API gives). "
@@ -292,9 +292,9 @@ class EvidenceInputSerializer(serializers.Serializer):
         attrs = super().validate(attrs)
         try:
             position = position_parse(
-                attrs.pop("position_lat", None),
-                attrs.pop("position_lng", None),
-                attrs.pop("position_accuracy", None),
+                attrs.pop("lat", None),
+                attrs.pop("lng", None),
+                attrs.pop("accuracy", None),
             )
         except InvalidInput as exc:
             raise serializers.ValidationError({"position": [exc.message]}) from exc

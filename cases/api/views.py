@@ -557,7 +557,7 @@ class CaseResolveView(_CaseActionView):
 @_action_schema(
     "Verification passed on site: close the case (核查结案); grid administrators of the case's grid or "
     "the delegated one, with the photos and position the category's rule asks for",
-    example={"note": "已整改到位", "position_lat": 28.6801, "position_lng": 115.8902, "position_accuracy": 8},
+    example={"note": "已整改到位", "lat": 28.6801, "lng": 115.8902, "accuracy": 8},
 )
 class CaseVerifyPassView(_CaseActionView):
     action, input_serializer = Action.VERIFY_PASS, s.VerifyPassInputSerializer

@@ -53,9 +53,9 @@
         say(msg("unsupported") + " " + msg("missing"), "warn");
       },
       found: function (c) {
-        field("position_lat").value = c.latitude.toFixed(7);
-        field("position_lng").value = c.longitude.toFixed(7);
-        field("position_accuracy").value = (c.accuracy || 0).toFixed(1);
+        field("lat").value = c.latitude.toFixed(7);
+        field("lng").value = c.longitude.toFixed(7);
+        field("accuracy").value = (c.accuracy || 0).toFixed(1);
         var distance = Math.round(metres(c.latitude, c.longitude, caseLat, caseLng));
         var accuracy = Math.round(c.accuracy || 0);
         var near = distance <= radius && accuracy <= radius;
@@ -68,9 +68,9 @@
         retry.hidden = false;
       },
       missing: function () {
-        field("position_lat").value = "";
-        field("position_lng").value = "";
-        field("position_accuracy").value = "";
+        field("lat").value = "";
+        field("lng").value = "";
+        field("accuracy").value = "";
         say(msg("missing"), "warn");
         box.removeAttribute("data-distance");
         retry.hidden = false;

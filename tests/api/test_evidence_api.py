@@ -20,7 +20,7 @@ def _post(client, case, segment: str, data: dict, *, multipart: bool = True):
 
 def _where(case, metres_north: float = 0.0, accuracy: float = 8.0) -> dict:
     position = on_site(case, metres_north=metres_north, accuracy=accuracy)
-    return {"position_lat": position.lat, "position_lng": position.lng, "position_accuracy": accuracy}
+    return {"lat": position.lat, "lng": position.lng, "accuracy": accuracy}
 
 
 def _error(response) -> dict:
@@ -51,7 +51,7 @@ def test_verify_pass_is_refused_without_a_position_and_far_away(api, world):
 def test_a_half_given_position_or_a_bad_time_is_refused_naming_the_field(api, world):
     case = drive(world, S.RESOLVED)
     client = api(world.gridadmin)
-    half = _post(client, case, "verify-pass", {"photos": [png_upload()], "position_lat": 28.68})
+    half = _post(client, case, "verify-pass", {"photos": [png_upload()], "lat": 28.68})
     assert half.status_code == 400 and _error(half)["field"] == "position"
     late = _post(
         client, case, "verify-pass", {"photos": [png_upload()], **_where(case), "taken_at": "yesterday"}

@@ -93,7 +93,7 @@ def test_a_grid_administrator_verifies_on_site_through_the_form(device, live_ser
     status = page.locator("#form-verify_pass [data-evidence-status]")
     assert "hint-ok" in status.get_attribute("class")
     assert re.search(r"20\D+8", status.inner_text())  # "距案件 20 米（精度 8 米）" / "20 m … (accuracy 8 m)"
-    assert page.locator("#form-verify_pass input[name=position_accuracy]").input_value() == "8.0"
+    assert page.locator("#form-verify_pass input[name=accuracy]").input_value() == "8.0"
     page.set_input_files("#f-verify_pass-photos", photo)
     assert page.locator("#form-verify_pass input[name=taken_at]").input_value().isdigit()
     _shot(page, "verify-on-site-zh-phone")

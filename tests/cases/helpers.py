@@ -58,9 +58,9 @@ def evidence_fields(case: Case) -> dict:
     where = on_site(case)
     return {
         "photos": [png_upload()],
-        "position_lat": where.lat,
-        "position_lng": where.lng,
-        "position_accuracy": where.accuracy,
+        "lat": where.lat,
+        "lng": where.lng,
+        "accuracy": where.accuracy,
     }
 
 

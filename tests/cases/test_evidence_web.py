@@ -29,9 +29,9 @@ def _where(case, metres_north: float = 0.0, accuracy: float = 8.0) -> dict:
     """The hidden position fields as static/js/evidence.js fills them, `metres_north` of the case."""
     position = on_site(case, metres_north=metres_north, accuracy=accuracy)
     return {
-        "position_lat": f"{position.lat:.7f}",
-        "position_lng": f"{position.lng:.7f}",
-        "position_accuracy": f"{position.accuracy:.1f}",
+        "lat": f"{position.lat:.7f}",
+        "lng": f"{position.lng:.7f}",
+        "accuracy": f"{position.accuracy:.1f}",
     }
 
 
@@ -102,7 +102,7 @@ def test_the_verify_form_carries_the_case_point_and_the_on_site_rule(client, wor
     assert f'data-case-lat="{case.lat:.7f}"' in page and f'data-case-lng="{case.lng:.7f}"' in page
     assert 'data-required="1"' in page
     assert "within 100 m of the case" in page
-    assert 'name="position_accuracy"' in page and 'name="taken_at"' in page
+    assert 'name="accuracy"' in page and 'name="taken_at"' in page
     assert "js/evidence.js" in page
 
 
@@ -148,7 +148,7 @@ def test_it_refuses_a_verification_300_m_away_naming_the_distance(client, world)
 def test_it_refuses_a_position_that_is_not_numbers_at_the_position_field(client, world):
     case = _resolved(world)
     login(client, world.gridadmin)
-    data = {"position_lat": "north", "position_lng": "1", "position_accuracy": "5"}
+    data = {"lat": "north", "lng": "1", "accuracy": "5"}
     response = _post(client, case, "verify_pass", data, photos=[png_upload()])
     assert response.status_code == 400
     assert "numeric latitude" in _field_error(html(response), "verify_pass", "position")
@@ -196,7 +196,7 @@ def test_a_dispatcher_is_not_offered_pass_but_desk_closure_and_delegation(client
     assert "counted as a desk closure" in page
     # The delegation's choice names each grid administrator with their grids.
     assert f'<option value="{world.other_gridadmin.pk}">gridadmin_b · {world.g3.name}</option>' in page
-    assert 'name="position_lat"' not in page  # a desk decision brings no position
+    assert 'name="lat"' not in page  # a desk decision brings no position
 
 
 def test_a_dispatcher_cannot_pass_a_case(client, world):
