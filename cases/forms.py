@@ -180,6 +180,7 @@ ACTION_FIELDS: dict[str, dict[str, bool]] = {
     "verify_desk": {"reason": True},
     "delegate_verification": {"delegate": True, "reason": True},
     "publicity": {"public": False, "public_description": False, "reason": True},
+    "reopen": {"reason": True},
 }
 
 
@@ -266,9 +267,7 @@ class CaseActionForm(forms.Form):
         data = super().clean()
         if "position" in self.fields:
             try:
-                data["position"] = position_parse(
-                    data.get("lat"), data.get("lng"), data.get("accuracy")
-                )
+                data["position"] = position_parse(data.get("lat"), data.get("lng"), data.get("accuracy"))
             except InvalidInput as exc:
                 self.add_error("position", exc.localized())
         return data

@@ -84,6 +84,7 @@ class Case(models.Model):
         RESIDENT = "resident", "resident"
         OPEN311 = "open311", "Open311"
         HOTLINE = "hotline", "hotline"
+        PUBLIC = "public", "public site"
 
     class Priority(models.IntegerChoices):
         URGENT = 1, "urgent"
@@ -143,6 +144,9 @@ class Case(models.Model):
     # changes it, and may replace the description the public reads (abusive or personal text), in the chain.
     is_public = models.BooleanField(default=False)
     public_description = models.TextField(blank=True, help_text="shown publicly instead of the description")
+    # Residents who said "me too" on the public site (public.CaseSupport holds who); each one is an event in
+    # the chain, and enough of them raise the priority (settings.SUPPORT_PRIORITY_RULE).
+    supporter_count = models.PositiveIntegerField(default=0)
     notifications = GenericRelation(
         "notifications.Notification", content_type_field="content_type", related_query_name="case"
     )

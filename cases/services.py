@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -30,7 +31,7 @@ from worktime.deadlines import Clock, clock_extended, clock_resumed, minutes_bet
 
 from .audit import event_next, events_save, system_event_next
 from .evidence import DevicePosition, on_site_check, photo_taken_at, photos_required
-from .hooks import case_reported
+from .hooks import case_reported, case_stepped
 from .models import (
     OPEN_STATES,
     Case,
@@ -301,6 +302,8 @@ def _write(locked: Case, events: list[CaseEvent]) -> None:
         raise Conflict(_CHANGED_MEANWHILE)
     locked.version += 1
     events_save(events)
+    for event in events:
+        case_stepped.fire_on_commit((locked.pk, event.action, event.seq))
 
 
 def _apply(
@@ -1049,6 +1052,91 @@ def case_publicity_set(
         note=reason,
         change=change,
         expected_version=expected_version,
+    )
+
+
+# --- the public's part: "me too", the rating of the result, and the dispatch center's review of it ---
+
+
+def _support_rule() -> list[tuple[int, int]]:
+    """settings.SUPPORT_PRIORITY_RULE "2:10,1:30" → [(30, 1), (10, 2)]: (supporters, priority), most first."""
+    steps = []
+    for part in filter(None, (p.strip() for p in settings.SUPPORT_PRIORITY_RULE.split(","))):
+        priority, _sep, supporters = part.partition(":")
+        steps.append((int(supporters), int(priority)))
+    return sorted(steps, reverse=True)
+
+
+def support_priority(supporters: int, current: int) -> int:
+    """The priority `supporters` earn by the rule; never lower (more urgent is a smaller number) than now."""
+    for needed, priority in _support_rule():
+        if supporters >= needed:
+            return min(priority, current)
+    return current
+
+
+def case_support_add(*, case: Case, actor) -> Case:
+    """One more resident says "me too" (the public app records who, in the same transaction): the count
+    is an event in the chain, and the priority rises when the rule says so."""
+
+    def change(c: Case, now) -> dict:
+        c.supporter_count += 1
+        data = {"supporters": c.supporter_count}
+        raised = support_priority(c.supporter_count, c.priority)
+        if raised != c.priority:
+            data["priority"] = {"from": c.priority, "to": raised}
+            c.priority = raised
+        return data
+
+    return _apply(case=case, actor=actor, action=Action.SUPPORT, change=change)
+
+
+RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
+
+
+def case_rate(*, case: Case, actor, rating: str, comment: str = "") -> Case:
+    """The reporter's rating of a closed case's result (the public app checked the signed link); the rating
+    is in the chain, the comment's text stays with the rating (it may name people)."""
+    if rating not in RATINGS:
+        raise InvalidInput(
+            gettext_noop("choose satisfied, basically satisfied or dissatisfied"), field="rating"
+        )
+    comment = _text(comment, field="comment", required=False)
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.RATE,
+        change=lambda c, now: {"rating": rating, "commented": bool(comment)},
+    )
+
+
+def case_reopen(*, case: Case, actor, reason: str, expected_version: int | None = None) -> Case:
+    """The dispatch center sends a closed case back to its department for rework (counted as rework), most
+    often after the reporter said the result did not satisfy them."""
+    reason = _text(reason, field="reason", required=True)
+
+    def change(c: Case, now) -> dict:
+        if c.department_id is None:
+            raise InvalidInput(gettext_noop("this case was never dispatched to a department"), field="reason")
+        c.rework_count += 1
+        c.closed_at = None
+        return {"department": c.department.code, "rework": c.rework_count}
+
+    return _apply(
+        case=case,
+        actor=actor,
+        action=Action.REOPEN,
+        note=reason,
+        change=change,
+        expected_version=expected_version,
+    )
+
+
+def case_review_keep(*, case: Case, actor, reason: str, expected_version: int | None = None) -> Case:
+    """The dispatch center keeps a closed case closed after reviewing a dissatisfied rating, saying why."""
+    reason = _text(reason, field="reason", required=True)
+    return _apply(
+        case=case, actor=actor, action=Action.REVIEW_KEEP, note=reason, expected_version=expected_version
     )
 
 

@@ -64,6 +64,10 @@ ACTION_LABELS = {
     Action.DELEGATE_VERIFICATION: pgettext_lazy("action", "Delegate verification"),
     Action.CALLBACK: pgettext_lazy("action", "Record call back"),
     Action.PUBLICITY: pgettext_lazy("action", "Public or not"),
+    Action.SUPPORT: pgettext_lazy("action", "Me too"),
+    Action.RATE: pgettext_lazy("action", "Rate the result"),
+    Action.REOPEN: pgettext_lazy("action", "Reopen for rework"),
+    Action.REVIEW_KEEP: pgettext_lazy("action", "Keep closed"),
 }
 
 # What the timeline says happened (workflow actions and the system's own events).
@@ -86,6 +90,10 @@ EVENT_LABELS = {
     Action.DELEGATE_VERIFICATION: pgettext_lazy("event", "verification delegated"),
     Action.CALLBACK: pgettext_lazy("event", "caller called back"),
     Action.PUBLICITY: pgettext_lazy("event", "publicity decided"),
+    Action.SUPPORT: pgettext_lazy("event", "supported by a resident"),
+    Action.RATE: pgettext_lazy("event", "rated by the reporter"),
+    Action.REOPEN: pgettext_lazy("event", "reopened for rework"),
+    Action.REVIEW_KEEP: pgettext_lazy("event", "kept closed after review"),
     "supervise": pgettext_lazy("event", "under supervision (督办)"),
     "supervision_ended": pgettext_lazy("event", "supervision ended"),
     "caller_revealed": pgettext_lazy("event", "caller's phone shown"),
@@ -108,6 +116,7 @@ SOURCE_LABELS = {
     Case.Source.RESIDENT: _("resident"),
     Case.Source.OPEN311: _("Open311 app"),
     Case.Source.HOTLINE: _("hotline"),
+    Case.Source.PUBLIC: _("public site"),
 }
 
 PHOTO_KIND_LABELS = {

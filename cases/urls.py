@@ -6,7 +6,7 @@ from django.urls import path
 from . import views, views_hotline
 
 urlpatterns = [
-    path("", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("home/", views.home, name="home"),
     # grid administrators (and residents): report, follow, verify

@@ -548,7 +548,10 @@ _SECONDARY_ACTIONS = {
     Action.VERIFY_DESK,
     Action.DELEGATE_VERIFICATION,
     Action.PUBLICITY,
+    Action.REOPEN,
 }
+# Actions with pages of their own, not offered on the case page.
+_ELSEWHERE = {Action.CALLBACK, Action.REVIEW_KEEP, Action.SUPPORT, Action.RATE}
 # The step of the evidence rule each action on the page is held to.
 _EVIDENCE_STEPS = {
     Action.RESOLVE: EvidenceRule.Step.RESOLVE,
@@ -560,7 +563,8 @@ EXTENSION_CHOICES = (120, 240, 480, 24 * 60, 2 * 24 * 60, 3 * 24 * 60, 7 * 24 * 
 
 def _detail_context(request, case: Case, *, error: dict | None = None) -> dict:
     # The call back is the caller's card's (cases/_caller.html → the hotline's caller page), not a form here.
-    actions = [a for a in case_actions_for(request.user, case) if a != Action.CALLBACK]
+    # Call backs have the hotline's page; a rating's review has the review queue (public site).
+    actions = [a for a in case_actions_for(request.user, case) if a not in _ELSEWHERE]
     departments = list(Department.objects.filter(is_active=True).order_by("name"))
     shown = [a for a in actions if a != Action.FILE]  # "file" lives in the file-and-dispatch form
     events = list(case_events(case))
@@ -745,6 +749,9 @@ _ACTIONS = {
     ),
     Action.DELEGATE_VERIFICATION: lambda r, c, f: services.case_delegate_verification(
         case=c, actor=r.user, delegate=f["delegate"], reason=f["reason"], expected_version=f["version"]
+    ),
+    Action.REOPEN: lambda r, c, f: services.case_reopen(
+        case=c, actor=r.user, reason=f["reason"], expected_version=f["version"]
     ),
     Action.PUBLICITY: lambda r, c, f: services.case_publicity_set(
         case=c,

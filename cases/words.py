@@ -30,6 +30,10 @@ ACTION_VERBS = {
     Action.DELEGATE_VERIFICATION: _("delegate the verification of"),
     Action.CALLBACK: _("record a call back on"),
     Action.PUBLICITY: _("decide the publicity of"),
+    Action.SUPPORT: _("support"),
+    Action.RATE: _("rate"),
+    Action.REOPEN: _("reopen"),
+    Action.REVIEW_KEEP: _("keep closed"),
 }
 
 # A state inside a sentence: the model's own label in English ("a case that is resolved").
@@ -57,6 +61,7 @@ FIELD_WORDS = {
     "reporter_contact": _("reporter contact"),
     "caller_name": _("caller's name"),
     "public_description": _("public description"),
+    "comment": _("comment"),
 }
 
 # Where an actor's scope lies, in "it is not in …".

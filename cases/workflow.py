@@ -37,6 +37,14 @@ class Action:
     CALLBACK = "callback"
     # The dispatch center decides whether the case is shown on the public channels, and what text they show.
     PUBLICITY = "publicity"
+    # A resident says "me too" about an open case (public site): counted on the case, raising its priority.
+    SUPPORT = "support"
+    # The reporter rates the result of their closed case through the signed link (回访 by the public).
+    RATE = "rate"
+    # The dispatch center sends a closed case back to its department for rework (a rating it upheld).
+    REOPEN = "reopen"
+    # ... or keeps it closed, with its reason, after reviewing a dissatisfied rating.
+    REVIEW_KEEP = "review_keep"
 
 
 # Events the system appends on its own (not in the table): supervision (督办) reaching a level, and its end.
@@ -72,10 +80,14 @@ STAFF = (Role.DEPARTMENT_STAFF,)
 VERIFIERS = (Role.GRID_ADMIN, Role.DISPATCHER)
 ON_SITE_VERIFIERS = (Role.GRID_ADMIN,)
 REPORTERS = (Role.GRID_ADMIN, Role.RESIDENT, Role.DISPATCHER, Role.SYSTEM)
+# The public's steps are taken by the system on a resident's behalf: the public site checks who (a signed
+# link, an account, a proof of work) and keeps the resident's part in its own rows, never in the chain.
+PUBLIC_PARTICIPANTS = (Role.SYSTEM,)
 
 # States where a department holds the case and an extension or its decision makes sense.
 _HANDLING = (S.DISPATCHED, S.IN_PROGRESS)
 _SUSPENDABLE = (S.REPORTED, S.FILED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.RESOLVED)
+_SUPPORTABLE = _SUSPENDABLE  # every open state
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("", Action.REPORT): _t(S.REPORTED, REPORTERS, Case.Stage.FILING),
@@ -92,6 +104,10 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.RESOLVED, Action.DELEGATE_VERIFICATION): _t(None, VERIFIERS, Deadline.KEEP),
     (S.CLOSED, Action.CALLBACK): _t(None, (Role.DISPATCHER,), Deadline.KEEP),
     **{(state, Action.PUBLICITY): _t(None, (Role.DISPATCHER,), Deadline.KEEP) for state in S.values},
+    **{(state, Action.SUPPORT): _t(None, PUBLIC_PARTICIPANTS, Deadline.KEEP) for state in _SUPPORTABLE},
+    (S.CLOSED, Action.RATE): _t(None, PUBLIC_PARTICIPANTS, Deadline.KEEP),
+    (S.CLOSED, Action.REOPEN): _t(S.DISPATCHED, (Role.DISPATCHER,), Case.Stage.HANDLING),
+    (S.CLOSED, Action.REVIEW_KEEP): _t(None, (Role.DISPATCHER,), Deadline.KEEP),
     (S.RESOLVED, Action.VERIFY_FAIL): _t(S.DISPATCHED, VERIFIERS, Case.Stage.HANDLING),
     **{(state, Action.REQUEST_EXTENSION): _t(None, STAFF, Deadline.KEEP) for state in _HANDLING},
     **{

@@ -28,7 +28,8 @@ class Hook(Generic[Payload]):
         return subscriber
 
     def fire_on_commit(self, payload: Payload) -> None:
-        transaction.on_commit(lambda: self.fire(payload))
+        if self._subscribers:  # nothing to wait for: a hot path pays nothing for a hook nobody hears
+            transaction.on_commit(lambda: self.fire(payload))
 
     def fire(self, payload: Payload) -> None:
         for subscriber in self._subscribers:

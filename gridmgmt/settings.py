@@ -402,6 +402,32 @@ EVIDENCE_PHOTO_MAX_AGE_MINUTES = env.int("EVIDENCE_PHOTO_MAX_AGE_MINUTES", defau
 # within ON_SITE_RADIUS_M of the case.
 EVIDENCE_TRACK_WINDOW_MINUTES = env.int("EVIDENCE_TRACK_WINDOW_MINUTES", default=15)
 
+# --- the public site (public/): residents report, support, follow and rate ---
+# "Me too": this many supporters raise a case to each priority ("2:10,1:30" = high from 10, urgent from 30);
+# priority only ever rises this way, and each support is an event in the case's chain.
+SUPPORT_PRIORITY_RULE = env.str("SUPPORT_PRIORITY_RULE", default="2:10,1:30")
+# How long a closed case's rating link stays valid (days), and an e-mail confirmation link (hours).
+PUBLIC_RATING_LINK_DAYS = env.int("PUBLIC_RATING_LINK_DAYS", default=30)
+PUBLIC_CONFIRM_LINK_HOURS = env.int("PUBLIC_CONFIRM_LINK_HOURS", default=48)
+# One-time codes sent by SMS: minutes valid, wrong tries before the code is spent.
+PUBLIC_CODE_MINUTES = env.int("PUBLIC_CODE_MINUTES", default=10)
+PUBLIC_CODE_ATTEMPTS = env.int("PUBLIC_CODE_ATTEMPTS", default=5)
+# The proof of work a public form's script computes before sending (leading zero bits of SHA-256): ~65,000
+# hashes at 16 bits, a fraction of a second on a phone, and the same cost per message for a spammer.
+PUBLIC_POW_BITS = env.int("PUBLIC_POW_BITS", default=16)
+PUBLIC_POW_MAX_AGE_SECONDS = env.int("PUBLIC_POW_MAX_AGE_SECONDS", default=3600)
+# Throttles of the public endpoints per client address: "<what>=<count>/<period>", period s, m, h or d.
+PUBLIC_THROTTLES = env.str(
+    "PUBLIC_THROTTLES",
+    default="report=10/h,support=30/h,signup=5/h,code=5/h,rating=20/h,subscribe=10/h,link=5/h,login=20/h",
+)
+# The public map: at most this many features in one answer (clusters beyond it), and closed cases shown
+# for this many days after closing.
+PUBLIC_MAP_MAX_FEATURES = env.int("PUBLIC_MAP_MAX_FEATURES", default=2000)
+PUBLIC_MAP_CLOSED_DAYS = env.int("PUBLIC_MAP_CLOSED_DAYS", default=30)
+# Text messages (one-time codes, case updates to a phone): a class with send(phone, text) (notifications.sms).
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleBackend")
+
 # --- Open311 GeoReport v2 (open311/): what discovery tells clients, and an optional jurisdiction_id alias ---
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")  # e.g. the city's web domain
 OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="The dispatch center of the jurisdiction.")

@@ -16,6 +16,8 @@ import notifications.views
 import open311.admin  # noqa: F401
 import patrols.admin  # noqa: F401
 import places.admin  # noqa: F401
+import public.admin  # noqa: F401
+import public.views_front
 import worktime.admin  # noqa: F401
 
 from . import health
@@ -41,6 +43,8 @@ urlpatterns = [
     path("evaluation/", include("evaluation.urls")),
     path("open311/v2/", include("open311.urls")),
     path("public/", include("public.urls")),
+    # The public site's front page: anonymous visitors and residents; staff are sent to their home.
+    path("", public.views_front.front, name="public-home"),
     path("", include("cases.urls")),
 ]
 

@@ -96,6 +96,9 @@ class GridAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_assignments"
     )
     assigned_at = models.DateTimeField(auto_now_add=True)
+    # The work phone residents may call about this grid: public (the grid's page and poster), never a
+    # private number.
+    work_phone = models.CharField(max_length=20, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["grid", "user"], name="unique_grid_assignment")]

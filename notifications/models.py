@@ -21,8 +21,14 @@ class Notification(models.Model):
     )
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     about = GenericForeignKey("content_type", "object_id")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("text message")
+
     kind = models.CharField(max_length=40)
-    recipient = models.EmailField()
+    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.CharField(max_length=254, help_text="an e-mail address, or a phone for a text message")
     subject = models.CharField(max_length=200)
     body = models.TextField()
     created_at = models.DateTimeField()

@@ -18,6 +18,7 @@ from gridmgmt.errors import InvalidInput
 
 from .models import LanguagePreference, Notification
 from .selectors import recipient_languages
+from .sms import sms_send
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,32 @@ def notifications_queue(
                     created_at=now,
                 )
             )
+    return _insert_and_publish(rows)
+
+
+def notifications_queue_rendered(
+    *, kind: str, notices: list[tuple[object, str, str, str, str]]
+) -> list[Notification]:
+    """Notices already written in their reader's language (the public site renders its own templates):
+    (about, channel, recipient, subject, body) each; one insert, sent after commit like the others."""
+    now = clock.now()
+    rows = [
+        Notification(
+            about=about,
+            kind=kind,
+            channel=channel,
+            recipient=recipient[:254],
+            subject=str(subject)[:200],
+            body=str(body),
+            created_at=now,
+        )
+        for about, channel, recipient, subject, body in notices
+    ]
+    return _insert_and_publish(rows)
+
+
+def _insert_and_publish(rows: list[Notification]) -> list[Notification]:
+    """Insert the rows and publish their send tasks once the transaction commits."""
     rows_insert(Notification, rows)
     if rows:
         ids = [row.pk for row in rows]
@@ -111,7 +138,10 @@ def notifications_send(*, ids: list[int] | None = None, limit: int = NOTIFICATIO
     sent = 0
     for note in _claim(ids=ids, limit=limit, now=clock.now()):
         try:
-            send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient])
+            if note.channel == Notification.Channel.SMS:
+                sms_send(note.recipient, note.body)
+            else:
+                send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient])
         except Exception as exc:  # noqa: BLE001 - any mail failure: release the claim for a later try
             logger.warning("sending notification %s failed: %s", note.pk, exc)
             Notification.objects.filter(pk=note.pk).update(claimed_until=None, last_error=str(exc)[:500])

@@ -9,6 +9,7 @@ from django.conf import settings
 
 import grids.selectors
 from gridmgmt import caching, tasking
+from notifications import sms
 from worktime import cache as worktime_cache
 
 from . import factories
@@ -32,6 +33,9 @@ def _isolated_test_settings(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AUDIT_CHECKPOINT_LOG = str(tmp_path / "audit" / "checkpoints.jsonl")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "notifications.sms.MemoryBackend"  # notifications.sms.outbox, like mail.outbox
+    sms.outbox.clear()
+    settings.PUBLIC_POW_BITS = 4  # the proof of work is checked all the same, at a test's cost
     # The personas have passwords; the production hasher would spend ~0.2 s on each of them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The work calendar is re-read only when this process changes it (calendar_touch), never on a timer: a

@@ -54,6 +54,7 @@ ACTION_PATHS = {
     Action.VERIFY_FAIL: "verify-fail/",
     Action.VERIFY_DESK: "verify-desk/",
     Action.DELEGATE_VERIFICATION: "delegate-verification/",
+    Action.REOPEN: "reopen/",
 }
 
 # The source a report gets from the reporter's role when the caller names none; an explicit source must
@@ -618,6 +619,17 @@ class CaseDelegateVerificationView(_CaseActionView):
         )
 
 
+@_action_schema(
+    "Reopen a closed case for rework by its department (dispatchers), with a reason; counted as rework",
+    example={"reason": "回访不满意，复核后确属未整改到位"},
+)
+class CaseReopenView(_CaseActionView):
+    action, input_serializer = Action.REOPEN, s.ReasonInputSerializer
+
+    def perform(self, *, case, actor, expected_version, reason):
+        return services.case_reopen(case=case, actor=actor, reason=reason, expected_version=expected_version)
+
+
 ACTION_VIEWS = {
     Action.FILE: CaseFileView,
     Action.REJECT: CaseRejectView,
@@ -634,6 +646,7 @@ ACTION_VIEWS = {
     Action.VERIFY_FAIL: CaseVerifyFailView,
     Action.VERIFY_DESK: CaseVerifyDeskView,
     Action.DELEGATE_VERIFICATION: CaseDelegateVerificationView,
+    Action.REOPEN: CaseReopenView,
 }
 
 

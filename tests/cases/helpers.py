@@ -144,6 +144,16 @@ def act(world, case: Case, action: str, actor, **overrides):
         Action.PUBLICITY: lambda: services.case_publicity_set(
             case=case, actor=actor, **({"public": not case.is_public, "reason": "涉及个人隐私"} | overrides)
         ),
+        Action.SUPPORT: lambda: services.case_support_add(case=case, actor=actor, **overrides),
+        Action.RATE: lambda: services.case_rate(
+            case=case, actor=actor, **({"rating": "dissatisfied", "comment": "没修好"} | overrides)
+        ),
+        Action.REOPEN: lambda: services.case_reopen(
+            case=case, actor=actor, **({"reason": "回访不满意"} | overrides)
+        ),
+        Action.REVIEW_KEEP: lambda: services.case_review_keep(
+            case=case, actor=actor, **({"reason": "已向居民解释"} | overrides)
+        ),
         Action.VERIFY_DESK: lambda: services.case_verify_desk(
             case=case, actor=actor, **({"reason": "来电人确认已处置"} | overrides)
         ),

@@ -18,7 +18,7 @@ from .console import html, login
     ],
 )
 def test_each_role_lands_on_its_own_home(client, world, persona, template):
-    response = client.post("/", {"username": getattr(world, persona).username, "password": "pw"})
+    response = client.post("/login/", {"username": getattr(world, persona).username, "password": "pw"})
     assert response.status_code == 302 and response.url == reverse("home")
     home = client.get(reverse("home"))
     assert home.status_code == 200
@@ -74,17 +74,17 @@ def test_consoles_outside_the_role_answer_403(client, world, persona, forbidden)
 def test_consoles_send_anonymous_visitors_to_login(client, world):
     for name in sorted(CONSOLES):
         response = client.get(reverse(name))
-        assert response.status_code == 302 and response.url.startswith("/?next="), name
+        assert response.status_code == 302 and response.url.startswith("/login/?next="), name
 
 
 def test_the_login_page_shows_an_error_next_to_the_fields_on_a_wrong_password(client, world):
-    response = client.post("/", {"username": "dispatcher", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/login/", {"username": "dispatcher", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     page = html(response)
     assert 'role="alert"' in page and 'aria-invalid="true"' in page
 
 
 def test_every_page_offers_the_language_switcher(client, world):
-    page = html(client.get("/"))
+    page = html(client.get("/login/"))
     assert f'action="{reverse("set_language")}"' in page
     assert 'value="zh-hans"' in page and 'value="en"' in page

@@ -24,7 +24,7 @@ def action_url(case, action: str) -> str:
 
 
 def test_the_login_page_asks_for_username_and_password(client):
-    response = client.get("/")
+    response = client.get("/login/")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="username"' in html and 'name="password"' in html
@@ -32,17 +32,17 @@ def test_the_login_page_asks_for_username_and_password(client):
 
 
 def test_it_logs_a_user_in_with_the_form(client, world):
-    response = client.post("/", {"username": "dispatcher", "password": "pw"})
+    response = client.post("/login/", {"username": "dispatcher", "password": "pw"})
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == world.dispatcher.pk
-    refused = Client(HTTP_ACCEPT_LANGUAGE="en").post("/", {"username": "dispatcher", "password": "wrong"})
+    refused = Client(HTTP_ACCEPT_LANGUAGE="en").post("/login/", {"username": "dispatcher", "password": "wrong"})
     assert refused.status_code == 200 and "_auth_user_id" not in refused.wsgi_request.session
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(client, world):
     case = report(world)
     response = client.get(reverse("case-detail", args=[case.pk]))
-    assert response.status_code == 302 and response.url.startswith("/?next=")
+    assert response.status_code == 302 and response.url.startswith("/login/?next=")
     assert client.post(action_url(case, "file")).status_code == 302
     case.refresh_from_db()
     assert case.state == S.REPORTED

@@ -66,6 +66,11 @@ AGREED: dict[tuple[str, str], tuple[str, set[str]]] = {
     (S.RESOLVED, Action.DELEGATE_VERIFICATION): (S.RESOLVED, {GRIDADMIN, DISPATCHER}),
     (S.CLOSED, Action.CALLBACK): (S.CLOSED, {DISPATCHER}),
     **{(s, Action.PUBLICITY): (s, {DISPATCHER}) for s in S.values},
+    # The public's steps are the system's, on a resident's behalf (the public site checks who): no persona.
+    **{(s, Action.SUPPORT): (s, set()) for s in _OPEN},
+    (S.CLOSED, Action.RATE): (S.CLOSED, set()),
+    (S.CLOSED, Action.REOPEN): (S.DISPATCHED, {DISPATCHER}),
+    (S.CLOSED, Action.REVIEW_KEEP): (S.CLOSED, {DISPATCHER}),
     (S.RESOLVED, Action.VERIFY_FAIL): (S.DISPATCHED, {GRIDADMIN, DISPATCHER}),
     **{(s, Action.REQUEST_EXTENSION): (s, {STAFF}) for s in _HELD},
     **{(s, Action.APPROVE_EXTENSION): (s, {DISPATCHER}) for s in _HELD},
@@ -204,14 +209,26 @@ def test_the_transition_table_is_the_agreed_workflow():
     assert table == agreed_by_role
 
 
-def test_every_action_has_a_row_and_no_row_leaves_a_final_state():
+def test_every_action_has_a_row_and_only_a_reopening_leaves_a_final_state():
     assert {action for _, action in TRANSITIONS} == set(ALL_ACTIONS)
     # A closed or rejected case stays so: what is recorded on it (the hotline's call back, the publicity
-    # decision) changes no state.
-    assert set(actions_from(S.CLOSED)) == {Action.CALLBACK, Action.PUBLICITY}
+    # decision, the reporter's rating and its review) changes no state; only the dispatch center's reopening
+    # sends a closed case back to its department.
+    assert set(actions_from(S.CLOSED)) == {
+        Action.CALLBACK,
+        Action.PUBLICITY,
+        Action.RATE,
+        Action.REOPEN,
+        Action.REVIEW_KEEP,
+    }
     assert actions_from(S.REJECTED) == [Action.PUBLICITY]
+    assert transition_for(S.CLOSED, Action.REOPEN).next_state == S.DISPATCHED
     for state in (S.CLOSED, S.REJECTED):
-        assert all(transition_for(state, action).next_state is None for action in actions_from(state))
+        assert all(
+            transition_for(state, action).next_state is None
+            for action in actions_from(state)
+            if action != Action.REOPEN
+        )
     assert set(services.ACTION_VERBS) == set(ALL_ACTIONS)
 
 

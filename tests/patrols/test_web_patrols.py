@@ -211,7 +211,7 @@ def test_roles_without_patrols_are_refused(world, persona):
 
 def test_anonymous_visitors_are_sent_to_the_login_page(world):
     response = Client().get(reverse("patrols-today"))
-    assert response.status_code == 302 and response.url.startswith("/?next=")
+    assert response.status_code == 302 and response.url.startswith("/login/?next=")
 
 
 # --- the supervisors' list and decision ---------------------------------------------------------------------

@@ -225,6 +225,7 @@ _ACTION_CASES = {
     "verify_desk": "resolved",
     "delegate_verification": "resolved",
     "callback": "hotline",
+    "reopen": "hotline",  # closed
 }
 
 
@@ -623,6 +624,7 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "api-case-delegate_verification": api_case_action("gridadmin", "dispatcher"),
     # The hotline's caller: the dispatch centre's alone (others who see the case are refused).
     "api-case-callback": api_case_action("dispatcher"),
+    "api-case-reopen": api_case_action("dispatcher"),
     "api-case-caller-reveal": api_case_action("dispatcher"),
     "api-hotline-cases": {"GET": API_405, "POST": api({"dispatcher"}, 400)},
     # --- REST API: base data ---
@@ -664,6 +666,10 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "open311:media": {"GET": everyone(200), "POST": everyone(405)},  # the EXIF-free copy of a report photo
     "open311:unknown": {"GET": everyone(404), "POST": everyone(404)},
     # --- the residents' public site: no login; a case the public may read, whoever asks ---
+    "public-home": {  # the public site; a staff member is sent to their home
+        "GET": everyone(200) | {p: frozenset({302}) for p in ROLES - {"resident", "outsider"}},
+        "POST": everyone(405),
+    },
     "public-case": {"GET": everyone(200), "POST": everyone(405)},
     "public-case-photo": {"GET": everyone(200), "POST": everyone(405)},  # an EXIF-free copy only
 }

@@ -397,7 +397,7 @@ def test_the_settings_refuse_a_window_longer_than_failures_are_kept(env, accepte
 @pytest.mark.django_db
 def test_a_username_longer_than_any_column_is_a_failed_login_not_a_crash():
     huge = "u" * 100_000
-    response = Client().post("/", {"username": huge, "password": "whatever-1"})
+    response = Client().post("/login/", {"username": huge, "password": "whatever-1"})
     assert response.status_code == 200  # the form again, saying the login failed
     (attempt,) = AccessAttempt.objects.all()
     assert attempt.username == huge[:255]

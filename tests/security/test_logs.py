@@ -176,7 +176,7 @@ def test_a_500_while_registering_a_resident_logs_no_pii_and_the_error_report_mas
 @pytest.mark.parametrize(
     ("url", "fields"),
     [
-        ("/", ("password",)),
+        ("/login/", ("password",)),
         ("/api/v1/auth/token/", ("password",)),
         ("/grids/residents/new/", ("name", "id_number", "phone")),
         ("/open311/v2/requests.json", ("api_key", "email", "phone")),

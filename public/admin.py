@@ -1,0 +1,1 @@
+"""The public site in the admin: notice rules (which step tells whom, both languages), accounts, ratings."""
