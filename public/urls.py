@@ -3,14 +3,14 @@ accounts' own pages and the staff queues (registry links, rating reviews), which
 
 from django.urls import path
 
-from . import views, views_accounts, views_front, views_poster, views_rating, views_report
+from . import views, views_accounts, views_follow, views_front, views_poster, views_rating, views_report
 
 urlpatterns = [
     # the public map and the grids (public/views_front.py; the front page itself is mounted at `/`)
     path("map/cases/", views_front.map_data, name="public-map-data"),
     path("places/", views_front.place_search, name="public-place-search"),
     path("grids/<str:code>/", views_front.grid_page, name="public-grid"),
-    path("grids/<str:code>/subscribe/", views_rating.grid_subscribe, name="public-grid-subscribe"),
+    path("grids/<str:code>/subscribe/", views_follow.grid_subscribe, name="public-grid-subscribe"),
     path("grids/<str:code>/poster/", views_poster.grid_poster, name="public-grid-poster"),
     path("grids/<str:code>/poster/qr.svg", views_poster.grid_qr, name="public-grid-qr"),
     # reporting (public/views_report.py)
@@ -27,14 +27,15 @@ urlpatterns = [
         views.case_photo,
         name="public-case-photo",
     ),
-    # following, subscriptions, ratings and their review (public/views_rating.py)
-    path("cases/<str:number>/follow/", views_rating.case_follow, name="public-case-follow"),
-    path("unsubscribe/<str:token>/", views_rating.unsubscribe, name="public-unsubscribe"),
+    # following and subscriptions (public/views_follow.py)
+    path("cases/<str:number>/follow/", views_follow.case_follow, name="public-case-follow"),
+    path("unsubscribe/<str:token>/", views_follow.unsubscribe, name="public-unsubscribe"),
     path(
         "subscriptions/<str:token>/confirm/",
-        views_rating.subscription_confirm,
+        views_follow.subscription_confirm,
         name="public-subscription-confirm",
     ),
+    # ratings of closed cases and the dispatch center's review of them (public/views_rating.py)
     path("rate/<str:token>/", views_rating.rate, name="public-rate"),
     path("reviews/", views_rating.review_queue, name="rating-reviews"),
     path("reviews/<int:rating_id>/", views_rating.review_decide, name="rating-review-decide"),
