@@ -17,7 +17,8 @@ Counts of what happened in the period (events inside it)
     - ``dispatched``: dispatches, re-dispatches after a return included (a rework is not a dispatch).
     - ``returned``: returns by a department ("not our responsibility", 回退).
     - ``resolved``: fixes reported by a department (a fix after a rework counts again).
-    - ``reworked``: verifications that failed, sending the case back to its department (返工).
+    - ``reworked``: verifications that failed, sending the case back to its department (返工), and closed
+      cases the dispatch center reopened for rework after reviewing the reporter's rating.
     - ``extensions``: extensions of a deadline approved (延期).
     - ``verified``: verifications done, passed or failed (核查).
     - ``verified_on_time``: of those, done by the verification deadline (started by the fix; a suspension
@@ -164,7 +165,11 @@ FORMULAS: tuple[tuple[str, str, object], ...] = (
     ("dispatched", "派遣数", _("dispatches in the period, re-dispatches after a return included")),
     ("returned", "回退数", _("returns by a department in the period")),
     ("resolved", "处置数", _("fixes reported by a department in the period")),
-    ("reworked", "返工数", _("failed verifications in the period (the case goes back for rework)")),
+    (
+        "reworked",
+        "返工数",
+        _("failed verifications and reopened cases in the period (the case goes back for rework)"),
+    ),
     ("extensions", "延期数", _("extensions approved in the period")),
     ("due", "应结案数", _("cases whose handling deadline falls in the period")),
     ("closed", "结案数", _("due cases closed (verification passed) by the end of the period")),
@@ -374,7 +379,9 @@ def ranking_key(figures: Figures) -> tuple:
 # --- the replay of one case -----------------------------------------------------------------------------
 
 # Events after which a new stage clock runs (and a suspension, if any, has ended).
-_STAGE_STARTS = frozenset({"file", "dispatch", "return", "resolve", "verify_fail"})
+_STAGE_STARTS = frozenset({"file", "dispatch", "return", "resolve", "verify_fail", "reopen"})
+# Steps that hand the case (back) to its department: a dispatch, a failed verification, a reopening.
+_HANDLING_STARTS = frozenset({"dispatch", "verify_fail", "reopen"})
 _CLEARS = frozenset({"reject", "verify_pass", "verify_desk"})  # a desk closure closes too (counted apart)
 
 
@@ -486,6 +493,10 @@ def replay(
                 if action == "verify_fail":
                     tallies.append(("reworked", data.get("department") or department, None, None))
             closed = action in ("verify_pass", "verify_desk")
+        elif action == "reopen":  # a closed case back to its department after a rating's review: rework
+            if in_period:
+                tallies.append(("reworked", data.get("department") or department, None, None))
+            closed = False
         elif action == "approve_extension" and in_period:
             tallies.append(("extensions", department, None, None))
 
@@ -500,7 +511,7 @@ def replay(
             running = None
         elif "deadline" in data:
             running = _Clock(data.get("stage", ""), _parse(data["deadline"]))
-        if action in ("dispatch", "verify_fail"):
+        if action in _HANDLING_STARTS:
             handling, pauses = _Handling(department=department, started_at=at), []
         if (
             handling is not None

@@ -358,3 +358,22 @@ def test_a_fix_reported_while_the_clock_stands_still_is_on_time_if_it_stopped_in
     facts = {f.case_id: f for f in ev.facts_collect(WEEK, now=AFTER).cases}
     assert facts[stopped_in_time.pk].closed_on_time
     assert facts[stopped_late.pk].closed and not facts[stopped_late.pk].closed_on_time
+
+
+def test_a_closed_case_reopened_after_its_rating_is_reworked_and_no_longer_closed(world):
+    """A dispatcher's reopening (after a dissatisfied rating) counts as rework for the department and hands
+    the case back: it is not closed until verified again."""
+    go = Driver(world)
+    case = go.report(at("03-02", "08:40"), world.g1, world.gridadmin)
+    case = go.file_dispatch(case, at("03-02", "08:50"), at("03-02", "09:00"), world.sanitation)
+    case = go.fix(case, at("03-02", "09:10"), at("03-02", "11:00"), world.staff)
+    case = go(at("03-02", "14:30"), services.case_verify_pass, case=case, actor=world.gridadmin)
+    go(at("03-03", "10:00"), services.case_rate, case=case, actor=None, rating="dissatisfied")
+    case = go(
+        at("03-03", "11:00"), services.case_reopen, case=case, actor=world.dispatcher, reason="复核属实"
+    )
+    assert case.state == "dispatched" and case.rework_count == 1
+    (total,) = ev.indicators_all(WEEK, kinds=[ev.TOTAL], now=AFTER)[ev.TOTAL]
+    figures = total.values()
+    assert figures["reworked"] == 1 and figures["resolved"] == 1
+    assert figures["closed"] == 0  # handed back: closed only when verified again
