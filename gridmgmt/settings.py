@@ -341,6 +341,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(AUDIT_CHECKPOINT_SECONDS),
     },
     "reconcile-unrouted": {"task": "dispatch.tasks.reconcile_task", "schedule": 120.0},
+    "purge-public-throttles": {"task": "public.tasks.throttles_purge_task", "schedule": 3600.0},
     "send-notifications": {"task": "notifications.tasks.send_pending_notifications_task", "schedule": 60.0},
     "reconcile-resident-imports": {"task": "grids.tasks.reconcile_resident_imports_task", "schedule": 120.0},
     "reconcile-base-data-imports": {
