@@ -20,6 +20,8 @@ PUBLIC_ACTIONS = (
     Action.VERIFY_PASS,
     Action.VERIFY_DESK,
     Action.REJECT,
+    Action.RATE,
+    Action.REOPEN,
 )
 
 

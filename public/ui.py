@@ -17,6 +17,15 @@ _STEP_LABELS = {
     Action.VERIFY_PASS: pgettext_lazy("public timeline", "Fix checked on site; closed"),
     Action.VERIFY_DESK: pgettext_lazy("public timeline", "Closed"),
     Action.REJECT: pgettext_lazy("public timeline", "Not accepted"),
+    Action.REOPEN: pgettext_lazy("public timeline", "Reopened: sent back to the department for rework"),
+}
+# The reporter's rating, shown without who gave it or their comment.
+_RATING_LABELS = {
+    "satisfied": pgettext_lazy("public timeline", "The reporter rated the result: satisfied"),
+    "basically_satisfied": pgettext_lazy(
+        "public timeline", "The reporter rated the result: basically satisfied"
+    ),
+    "dissatisfied": pgettext_lazy("public timeline", "The reporter rated the result: dissatisfied"),
 }
 
 
@@ -56,6 +65,11 @@ def steps(case: Case) -> list[Step]:
                 }
             else:
                 label = pgettext("public timeline", "Sent to the responsible department")
+        elif event.action == Action.RATE:
+            rating = _RATING_LABELS.get((event.data or {}).get("rating"))
+            if rating is None:
+                continue
+            label = str(rating)
         else:
             label = str(_STEP_LABELS[event.action])
         result.append(Step(action=event.action, label=label, at=event.created_at))

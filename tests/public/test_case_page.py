@@ -261,3 +261,17 @@ def test_a_number_that_is_not_digits_is_not_found_on_every_database(client, worl
     for number in ("2026\x00", "２０２６", "abc", "1" * 21):
         assert client.get(f"/public/cases/{number}/").status_code == 404
         assert client.get(f"/public/cases/{number}/photos/1/thumb/").status_code == 404
+
+
+def test_the_timeline_shows_the_reporters_rating_and_a_reopening_but_neither_comment_nor_reason(
+    client, world
+):
+    with tasking.suppressed():
+        case = drive(world, "closed")
+        case = services.case_rate(case=case, actor=None, rating="dissatisfied", comment="王师傅根本没来")
+        case = services.case_reopen(case=case, actor=world.dispatcher, reason="复核：李科长确认未整改")
+    text = client.get(reverse("public-case", kwargs={"number": case.number}), HTTP_ACCEPT_LANGUAGE="en")
+    text = text.content.decode()
+    assert "The reporter rated the result: dissatisfied" in text
+    assert "Reopened: sent back to the department for rework" in text
+    assert "王师傅根本没来" not in text and "李科长" not in text
