@@ -317,6 +317,8 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         "case-detail": {"pk": case.pk},
         "case-receipt": {"pk": case.pk},
         "public-case": number,  # a public case (waste is public unless the dispatch center hides it)
+        "public-grid-poster": {"code": s.world.g1.code},
+        "public-grid-qr": {"code": s.world.g1.code},
         "case-photo": {"pk": s.cases["photo"].pk, "photo_pk": s.photo.pk, "variant": "thumb"},
         "case-action": {"pk": case.pk, "action": "accept"},
         "api-case-caller-reveal": {"number": s.cases["hotline"].number},
@@ -672,6 +674,9 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     },
     "public-case": {"GET": everyone(200), "POST": everyone(405)},
     "public-case-photo": {"GET": everyone(200), "POST": everyone(405)},  # an EXIF-free copy only
+    # a grid's poster and its QR code: the grid, its administrators' names and work phones, public by issue 19
+    "public-grid-poster": {"GET": everyone(200), "POST": everyone(405)},
+    "public-grid-qr": {"GET": everyone(200), "POST": everyone(405)},
 }
 
 MATRIX = [
