@@ -1,0 +1,212 @@
+"""Issue 19's story of a resident's report, in Chromium on a 390 px phone, in Chinese: an anonymous resident
+reports with a photo and gets a case page; a second resident is shown it as a likely duplicate and says
+"me too"; the city carries it to closed; the reporter's closing e-mail holds a rating link, and they rate it
+"dissatisfied"; the dispatch center reopens it from the review queue. No public page shows the reporter's
+contact or name, the supporter's contact, or a staff member's username, e-mail or name (a grid
+administrator's name is the one allowed, beside the grid's information)."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cases import services
+from cases.models import Case, CaseState
+from notifications.services import notifications_send
+
+from .. import factories
+from ..cases.helpers import evidence
+from ..factories import centre
+from .conftest import DESKTOP
+from .public_helpers import Browsers, case_number_on, photo_file, private_data_shown, staff_identity
+
+S = CaseState
+
+A_EMAIL = "liu.ruyan.a@example.net"
+A_NAME = "柳如烟"
+B_EMAIL = "shen.lang.b@example.net"
+DESCRIPTION = "小区东门路边的垃圾三天没人清运了，气味很大"
+COMMENT = "垃圾还在，只清了一半"
+REOPEN_REASON = "居民反映只清运了一半，请返工"
+
+
+@pytest.fixture
+def browsers(browser, live_server):
+    opened = Browsers(browser, live_server.url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def town(world):
+    """The test world with waste routed to sanitation, and staff whose usernames, e-mails and names no
+    page text could hold by chance (so that finding one on a public page means it leaked)."""
+    factories.rule(department=world.sanitation, category=world.cats.waste)
+    for user, username, first, last in (
+        (world.dispatcher, "zhao_dispatch7", "调度", "赵"),
+        (world.staff, "qian_sanitation7", "环卫", "钱"),
+        (world.gridadmin, "sun_gridadmin7", "网格", "孙"),
+        (world.supervisor, "li_supervisor7", "督查", "李"),
+    ):
+        user.username, user.first_name, user.last_name = username, first, last
+        user.email = f"{username}@staff.example.org"
+        user.save()
+    return world
+
+
+def _private(world) -> list[str]:
+    """What no public page may show: both residents' contacts, the reporter's name, and every staff
+    member's identity (a grid administrator's name alone may stand beside their grid)."""
+    staff = [world.dispatcher, world.staff, world.supervisor, world.other_staff]
+    hidden = [A_EMAIL, A_NAME, B_EMAIL, "@staff.example.org"]
+    hidden += [value for user in staff for value in staff_identity(user)]
+    hidden += [world.gridadmin.username, world.gridadmin.email]
+    return hidden
+
+
+def _assert_private(page, world, where: str) -> None:
+    shown = private_data_shown(page, _private(world))
+    assert not shown, f"{where} ({page.url}) shows personal data: {shown}"
+
+
+# --- the report form, as a person fills it ------------------------------------------------------------------
+
+
+def _point(page, lat: float, lng: float) -> None:
+    """The spot, typed into the form's coordinate inputs (the keyboard's way to the map's point)."""
+    page.locator("[name=lat]").fill(f"{lat:.6f}")
+    page.locator("[name=lng]").fill(f"{lng:.6f}")
+    page.locator("[name=lng]").dispatch_event("change")
+
+
+def _category(page, typed: str) -> None:
+    """The category found by typing part of its name into the category search."""
+    search = page.locator("[data-filters]").first
+    search.fill(typed)
+    category = page.locator("[name=category]")
+    page.wait_for_function("(el) => el.value !== ''", arg=category.element_handle()) if category.evaluate(
+        "el => el.tagName"
+    ) == "SELECT" else None
+    assert category.input_value() != "", "typing in the category search chose no category"
+
+
+def _submit(page) -> None:
+    page.locator("form[data-pow] button[type=submit]").last.click()
+
+
+# --- the story ---------------------------------------------------------------------------------------------
+
+
+def test_a_residents_report_is_supported_closed_rated_and_reopened(browsers, live_server, town, tmp_path):
+    world = town
+    url = live_server.url
+    lat, lng = centre(world.g1)
+    photo = photo_file(tmp_path)
+
+    # 1. Resident A, anonymous, on the phone: from the front page to the report form, and sent.
+    a_page, a_watch = browsers.open(position=(lat, lng))
+    a_page.goto(url + "/")
+    _assert_private(a_page, world, "the front page")
+    a_page.locator(f"main a[href='{reverse('public-report')}']").first.click()
+    a_page.wait_for_url(url + reverse("public-report"))
+    _point(a_page, lat, lng)
+    _category(a_page, "暴露垃圾")
+    a_page.locator("[name=description]").fill(DESCRIPTION)
+    a_page.locator("[name=photos]").set_input_files(photo)
+    name_field = a_page.locator("[name=reporter_name]")
+    if name_field.count():
+        name_field.fill(A_NAME)
+    a_page.locator("[name=contact]").fill(A_EMAIL)
+    a_page.locator("[name=follow]").check()
+    _assert_private(a_page, world, "the report form")
+    _submit(a_page)
+    a_page.wait_for_url(re.compile(r"/public/report/sent/[^/]+/$"))
+    number = case_number_on(a_page)
+    case = Case.objects.get(number=number)
+    assert (case.source, case.is_public, case.photos.count()) == (Case.Source.PUBLIC, True, 1)
+    assert case.description == DESCRIPTION
+    _assert_private(a_page, world, "the report-sent page")
+
+    # The public case page, from the sent page: the words and the photo, not who sent them.
+    a_page.locator(f"a[href='{reverse('public-case', args=[number])}']").first.click()
+    a_page.wait_for_url(url + reverse("public-case", args=[number]))
+    assert DESCRIPTION in a_page.locator("main").inner_text()
+    a_page.wait_for_function(
+        "() => { const i = document.querySelector('main .photos img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    _assert_private(a_page, world, "the public case page")
+
+    # 2. Resident B, on another phone, at the same spot and category: shown the case, says "me too".
+    b_page, b_watch = browsers.open(position=(lat, lng))
+    b_page.goto(url + reverse("public-report"))
+    _point(b_page, lat, lng)
+    _category(b_page, "暴露垃圾")
+    duplicate = b_page.locator("[data-duplicate]").filter(has_text=number)
+    duplicate.wait_for()
+    _assert_private(b_page, world, "the report form with its likely duplicates")
+    contact = duplicate.locator("[name=contact]")
+    if contact.count():
+        contact.fill(B_EMAIL)
+    duplicate.locator("button[type=submit]").click()
+    b_page.wait_for_url(re.compile(rf"/public/cases/{number}/"))
+    case.refresh_from_db()
+    assert case.supporter_count == 1
+    b_page.goto(url + reverse("public-case", args=[number]))
+    assert re.search(r"\b1\b", b_page.locator("[data-supporters]").inner_text())
+    _assert_private(b_page, world, "the public case page after a me too")
+
+    # 3. The city: filed, dispatched, accepted, fixed with evidence, checked on site and closed.
+    case = services.case_file(case=case, actor=world.dispatcher)
+    case = services.case_dispatch(case=case, actor=world.dispatcher, department=world.sanitation)
+    case = services.case_accept(case=case, actor=world.staff)
+    case = services.case_resolve(case=case, actor=world.staff, notes="已清运", **evidence(case))
+    case = services.case_verify_pass(case=case, actor=world.gridadmin, **evidence(case))
+    assert case.state == S.CLOSED
+
+    # 4. The notices go out; the reporter's closing e-mail holds the rating link; rated "dissatisfied".
+    notifications_send()
+    to_a = [m for m in mail.outbox if A_EMAIL in m.to]
+    rate_links = [
+        link
+        for m in to_a
+        for link in re.findall(
+            r"https?://[^\s]+?/public/rate/[^/\s]+/",
+            m.body + "".join(str(alt[0]) for alt in getattr(m, "alternatives", [])),
+        )
+    ]
+    assert rate_links, f"no rating link in the e-mails to the reporter: {[m.subject for m in to_a]}"
+    assert not any(B_EMAIL in m.to for m in mail.outbox if "/public/rate/" in m.body)
+    rate_path = re.sub(r"^https?://[^/]+", "", rate_links[-1])
+    a_page.goto(url + rate_path)
+    _assert_private(a_page, world, "the rating page")
+    a_page.locator("[name=rating][value=dissatisfied]").check()
+    a_page.locator("[name=comment]").fill(COMMENT)
+    _submit(a_page)
+    a_page.locator(".rate-done-thanks").wait_for()
+    _assert_private(a_page, world, "the rating page's thanks")
+    rating = case.ratings.get()
+    assert (rating.rating, rating.comment, rating.review) == ("dissatisfied", COMMENT, "pending")
+
+    # 5. The dispatcher, at a desk, reopens it from the review queue with a reason.
+    d_page, d_watch = browsers.open(viewport=DESKTOP, user=world.dispatcher)
+    d_page.goto(url + reverse("rating-reviews"))
+    row = d_page.locator(f"[data-rating='{rating.pk}']")
+    assert COMMENT in row.inner_text()
+    row.locator("[name=decision][value=reopen]").check()
+    row.locator("[name=reason]").fill(REOPEN_REASON)
+    row.locator("button[type=submit]").click()
+    d_page.locator(".messages li").filter(has_text=number).wait_for()
+    case.refresh_from_db()
+    rating.refresh_from_db()
+    assert (case.state, case.rework_count, case.department) == (S.DISPATCHED, 1, world.sanitation)
+    assert (rating.review, rating.reviewed_by) == ("reopened", world.dispatcher)
+
+    # The public page tells the reopening, still without names or contacts, nor the rating's comment.
+    a_page.goto(url + reverse("public-case", args=[number]))
+    _assert_private(a_page, world, "the public case page after the reopening")
+    assert COMMENT not in a_page.locator("body").inner_text()
+
+    for who, watcher in (("A", a_watch), ("B", b_watch), ("dispatcher", d_watch)):
+        assert watcher.problems == [], (who, watcher.problems)
