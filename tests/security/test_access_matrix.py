@@ -317,6 +317,7 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         "case-detail": {"pk": case.pk},
         "case-receipt": {"pk": case.pk},
         "public-case": number,  # a public case (waste is public unless the dispatch center hides it)
+        "public-grid": {"code": s.world.g1.code},
         "public-grid-poster": {"code": s.world.g1.code},
         "public-grid-qr": {"code": s.world.g1.code},
         "case-photo": {"pk": s.cases["photo"].pk, "photo_pk": s.photo.pk, "variant": "thumb"},
@@ -673,6 +674,9 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
         "POST": everyone(405),
     },
     "public-case": {"GET": everyone(200), "POST": everyone(405)},
+    "public-map-data": {"GET": everyone(400), "POST": everyone(405)},  # no bbox given: a 400 saying so
+    "public-place-search": {"GET": everyone(200), "POST": everyone(405)},  # no text: no places
+    "public-grid": {"GET": everyone(200), "POST": everyone(405)},
     "public-case-photo": {"GET": everyone(200), "POST": everyone(405)},  # an EXIF-free copy only
     # a grid's poster and its QR code: the grid, its administrators' names and work phones, public by issue 19
     "public-grid-poster": {"GET": everyone(200), "POST": everyone(405)},
