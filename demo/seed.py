@@ -45,6 +45,7 @@ from .evidence import demo_photo, demo_position
 from .hotline import demo_callbacks_seed, demo_callers, demo_hotline_report
 from .layout import build_layout
 from .patrols import demo_patrols_seed
+from .public import demo_public_seed
 from .questions import demo_questions_ensure
 from .supervision import demo_supervision_seed
 
@@ -234,7 +235,7 @@ def demo_logins() -> list[str]:
     """The accounts a visitor logs in with, in the order the README lists them (only those that exist)."""
     names = ["admin", "dispatcher", "supervisor", "gridadmin1", "gridadmin2"]
     names += [f"staff_{code}" for code in Department.objects.order_by("code").values_list("code", flat=True)]
-    names.append("resident1")
+    names += ["resident1", "resident2"]
     existing = set(get_user_model().objects.filter(username__in=names).values_list("username", flat=True))
     return [name for name in names if name in existing]
 
@@ -274,6 +275,8 @@ def demo_seed(*, cases: int = 360, seed: int = 1, now: dt.datetime | None = None
         demo_callbacks_seed(rng=random.Random("callbacks"), now=now, dispatcher=people.dispatcher)
         demo_patrols_seed(now=now, seed=seed)  # the administrators' last week: patrols and home visits
         demo_supervision_seed(now=now)  # overdue open cases climb the supervision ladder (督办)
+        # The public site: work phones, resident accounts, reports with supporters, ratings.
+        demo_public_seed(now=now, home=_grid_at(grids, *DEMO_POINT), seed=seed)
         # History, not news: nobody should be emailed about things that "happened" weeks ago.
         Notification.objects.filter(sent_at__isnull=True).update(sent_at=now)
         summary.notifications = Notification.objects.count()
@@ -301,7 +304,7 @@ def _refuse_unless_empty() -> None:
     ]
     taken = sorted(
         User.objects.filter(
-            Q(username__in=["admin", "dispatcher", "supervisor", "resident1"])
+            Q(username__in=["admin", "dispatcher", "supervisor", "resident1", "resident2"])
             | Q(username__startswith="gridadmin")
             | Q(username__startswith="staff_")
         ).values_list("username", flat=True)

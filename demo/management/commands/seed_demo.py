@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.patrols import demo_patrols_summary
+from demo.public import demo_public_summary
 from demo.reference import PASSWORD
 from demo.seed import DemoRefused, demo_grid_administrators, demo_logins, demo_present, demo_seed
 
@@ -62,6 +63,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{summary.notifications} notifications, all marked sent (history, not news).")
         self.stdout.write(f"{summary.residents} registered residents (ID numbers and phones encrypted).")
         self.stdout.write(demo_patrols_summary())
+        self.stdout.write(demo_public_summary())
         for error in summary.step_errors:
             self.stderr.write(f"skipped: {error}")
         if not no_logins:
@@ -82,7 +84,8 @@ class Command(BaseCommand):
                 else administrators,
             ),
             ("department staff", staff),
-            ("resident", [name for name in logins if name == "resident1"]),
+            ("resident, verified", [name for name in logins if name == "resident1"]),
+            ("resident, unverified", [name for name in logins if name == "resident2"]),
             ("system administrator", [name for name in logins if name == "admin"]),
         ]
         self.stdout.write(f"Demo logins, password {PASSWORD}:")
