@@ -80,3 +80,4 @@ bench: $(STAMP) | var
 	$(BIN)/python bench/base_data_import.py --database-url postgres://postgres@127.0.0.1:5432/gridmgmt_io_bench
 	$(BIN)/python bench/patrols.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/public_site.py
