@@ -16,6 +16,7 @@ from django.test import override_settings
 
 from cases.audit import chains_verify
 from cases.models import Case, CaseEvent, CaseState, Category
+from demo.public import REPORTS as PUBLIC_REPORTS
 from departments.models import Department
 from dispatch.models import RoutingRule
 from gridmgmt.roles import Role
@@ -138,8 +139,10 @@ def test_the_taxonomy_is_two_levels_and_every_major_class_routes(demo, db):
 def test_the_history_holds_every_case_state(demo, db):
     states = set(Case.objects.values_list("state", flat=True))
     assert states == set(CaseState.values)
-    # The 40 of the history; the demo's home visits add the one case a need became (demo.patrols).
-    assert Case.objects.filter(visit_need__isnull=True).count() == 40
+    # The 40 of the history; the demo's home visits add the one case a need became (demo.patrols), and
+    # the public site its own reports (demo.public).
+    assert Case.objects.filter(visit_need__isnull=True).exclude(source=Case.Source.PUBLIC).count() == 40
+    assert Case.objects.filter(source=Case.Source.PUBLIC).count() == len(PUBLIC_REPORTS)
     assert Case.objects.filter(visit_need__isnull=False).count() == 1
     assert Case.objects.filter(duplicate_of__isnull=False).exists()
     assert Case.objects.filter(return_count__gt=0, state=CaseState.CLOSED).exists()
@@ -150,7 +153,8 @@ def test_the_history_holds_every_case_state(demo, db):
 
 def test_every_step_went_through_the_services_without_a_refusal(demo, db):
     assert "skipped" not in demo.err
-    assert chains_verify() == (41, [])  # the history's 40 and the case a home visit's need became
+    # the history's 40, the case a home visit's need became, and the public site's reports
+    assert chains_verify() == (41 + len(PUBLIC_REPORTS), [])
 
 
 def test_deadline_alerts_are_part_of_the_history(demo, db):
@@ -196,7 +200,7 @@ def test_it_seeds_nothing_a_second_time_with_if_empty(demo, db):
 def test_it_refuses_a_non_empty_database_without_if_empty(demo, db):
     with pytest.raises(CommandError, match="not empty"):
         call_command("seed_demo", "--cases", "1", stdout=StringIO())
-    assert Case.objects.count() == 41  # nothing added: the history's 40 and the home visit's one
+    assert Case.objects.count() == 41 + len(PUBLIC_REPORTS)  # nothing added to what the seed made
 
 
 def test_make_runs_seed_step_leaves_the_logins_to_bin_run(demo, db):
