@@ -317,6 +317,10 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         "case-detail": {"pk": case.pk},
         "case-receipt": {"pk": case.pk},
         "public-case": number,  # a public case (waste is public unless the dispatch center hides it)
+        "public-case-follow": number,
+        "public-grid-subscribe": {"code": s.world.g1.code},
+        "public-unsubscribe": {"token": "x" * 43},  # a link of nobody's: not found, whoever asks
+        "public-subscription-confirm": {"token": "x" * 43},
         "public-grid": {"code": s.world.g1.code},
         "public-grid-poster": {"code": s.world.g1.code},
         "public-grid-qr": {"code": s.world.g1.code},
@@ -678,6 +682,12 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "public-place-search": {"GET": everyone(200), "POST": everyone(405)},  # no text: no places
     "public-grid": {"GET": everyone(200), "POST": everyone(405)},
     "public-case-photo": {"GET": everyone(200), "POST": everyone(405)},  # an EXIF-free copy only
+    # following a case and subscribing to a grid: the form (GET), and an empty POST refused by the guard
+    "public-case-follow": {"GET": everyone(200), "POST": everyone(400)},
+    "public-grid-subscribe": {"GET": everyone(200), "POST": everyone(400)},
+    # the links in the messages: a token is the only key (the feature's tests open real ones)
+    "public-unsubscribe": {"GET": everyone(404), "POST": everyone(404)},
+    "public-subscription-confirm": {"GET": everyone(404), "POST": everyone(404)},
     # a grid's poster and its QR code: the grid, its administrators' names and work phones, public by issue 19
     "public-grid-poster": {"GET": everyone(200), "POST": everyone(405)},
     "public-grid-qr": {"GET": everyone(200), "POST": everyone(405)},
