@@ -28,8 +28,10 @@ from departments.models import Department
 from dispatch.services import case_route
 from gridmgmt import clock
 from gridmgmt.roles import Role
+from grids import pii
 from grids.geometry import to_shape
 from grids.models import Grid, GridAssignment, Resident
+from public.accounts import email_confirm, email_confirm_token, registry_link_decide, registry_link_request
 from public.follow import address_hash, follower_add
 from public.models import (
     CaseRating,
@@ -37,7 +39,6 @@ from public.models import (
     Channel,
     Follower,
     RatingInvitation,
-    RegistryLinkRequest,
     ResidentAccount,
 )
 
@@ -171,50 +172,45 @@ def demo_work_phones() -> int:
 
 def demo_resident_accounts(*, now: dt.datetime, grid: Grid, verifier) -> tuple:
     """resident1 (the seed's resident user) with an account verified against a registry entry of `grid`,
-    confirmed by `verifier` (gridadmin1); resident2, a new resident who confirmed their e-mail only."""
+    confirmed by `verifier` (gridadmin1); resident2, a new resident who confirmed their e-mail only.
+
+    The demo's logins keep their usernames, so the accounts are opened beside the existing users rather than
+    by the sign-up (which names its users itself); everything after that goes through public.accounts: the
+    e-mail confirmation, the request to be linked to the registry, and the administrator's approval."""
     User = get_user_model()
     verified = User.objects.get(username=VERIFIED)
+    joined = now - dt.timedelta(days=3)
     # Same demo password: the hash is reused rather than computed again (the hasher is slow on purpose).
     unverified = User.objects.create(
         username=UNVERIFIED,
         email=f"{UNVERIFIED}@{data.EMAIL_DOMAIN}",
         password=verified.password,
         first_name="陈晓梅",
-        date_joined=now - dt.timedelta(days=3),
+        date_joined=joined,
     )
     unverified.groups.add(Group.objects.get_or_create(name=Role.RESIDENT)[0])
+    _account_open(unverified, at=joined)
 
     entry = Resident.objects.filter(grid=grid, moved_out_on__isnull=True).order_by("pk").first()
     # The account holder is the person in the registry: the same name.
     verified.first_name, verified.last_name = entry.name, ""
     verified.save(update_fields=["first_name", "last_name"])
     signed_up = now - dt.timedelta(days=21)
-    decided = signed_up + dt.timedelta(days=1, hours=3)
-    ResidentAccount.objects.create(
-        user=verified,
-        email_confirmed_at=signed_up + dt.timedelta(minutes=4),
-        grid=grid,
-        resident=entry,
-        verified_at=decided,
-        verified_by=verifier,
-        created_at=signed_up,
-    )
-    RegistryLinkRequest.objects.create(
-        account=verified.resident_account,
-        grid=grid,
-        id_hash=entry.id_number_hash,
-        resident=entry,
-        state=RegistryLinkRequest.State.APPROVED,
-        decided_by=verifier,
-        decided_at=decided,
-        created_at=signed_up + dt.timedelta(minutes=10),
-    )
-    ResidentAccount.objects.create(
-        user=unverified,
-        email_confirmed_at=unverified.date_joined + dt.timedelta(minutes=2),
-        created_at=unverified.date_joined,
-    )
+    account = _account_open(verified, at=signed_up)
+    with clock.frozen_at(signed_up + dt.timedelta(minutes=12)):
+        link = registry_link_request(
+            account=account, grid=grid, full_name=entry.name, id_number=pii.decrypt(entry.id_number_encrypted)
+        )
+    with clock.frozen_at(signed_up + dt.timedelta(days=1, hours=3)):
+        registry_link_decide(link=link, actor=verifier, approve=True)
     return verified, unverified
+
+
+def _account_open(user, *, at: dt.datetime) -> ResidentAccount:
+    """A resident account for an existing user, its e-mail confirmed by the link a few minutes later."""
+    account = ResidentAccount.objects.create(user=user, created_at=at)
+    with clock.frozen_at(at + dt.timedelta(minutes=3)):
+        return email_confirm(token=email_confirm_token(account))
 
 
 def _grids_of(user, home: Grid | None) -> list[Grid]:
