@@ -32,6 +32,7 @@ from grids.models import Grid, Jurisdiction, grid_label
 from . import exports, selectors
 from . import indicators as ev
 from . import patrol_indicators as pi
+from . import satisfaction as sat
 from . import supervision_indicators as si
 from .services import evaluation_materialise
 
@@ -221,6 +222,7 @@ def dashboard(request):
         "patrol_total": patrols[ev.TOTAL].rows[0],
         "patrol_tables": [(kind, KIND_LABELS[kind], patrols[kind].rows) for kind in PATROL_TABLES],
         "supervision": si.supervision_indicators(period, now=now),
+        "satisfaction": sat.satisfaction_indicators(period, now=now),
         "can_recompute": can_recompute_evaluation(request.user),
         "query": _query(period),
         "trends": _with_percent_texts(ev.trends(facts)) if facts is not None else None,
@@ -265,6 +267,7 @@ def formulas(request):
             "formulas": ev.FORMULAS,
             "patrol_formulas": pi.PATROL_FORMULAS,
             "supervision_formulas": si.SUPERVISION_FORMULAS,
+            "satisfaction_formulas": sat.SATISFACTION_FORMULAS,
         },
     )
 
