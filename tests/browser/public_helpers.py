@@ -3,7 +3,6 @@ width, a photo to attach, the report form filled as a person fills it, axe-core'
 page, and the check that a page shows nobody's personal data."""
 
 import io
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +10,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
 from PIL import Image
+
+from public import accounts
 
 from .conftest import PHONE, Watcher
 
@@ -70,6 +71,17 @@ def settle(page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
+PASSWORD = "a long pass phrase 7"
+
+
+def confirmed_resident(email: str, password: str = PASSWORD):
+    """A resident's account on the public site (public.accounts), its e-mail address confirmed through its
+    link → the user."""
+    signup = accounts.account_signup_email(email=email, password=password, base_url="http://testserver")
+    accounts.email_confirm(token=accounts.email_confirm_token(signup.account))
+    return signup.account.user
+
+
 # --- accessibility -----------------------------------------------------------------------------------------
 
 
@@ -112,11 +124,9 @@ def staff_identity(user) -> list[str]:
 
 # --- the public report form --------------------------------------------------------------------------------
 
-CASE_NUMBER = re.compile(r"\b(\d{8,20})\b")
-
 
 def case_number_on(page) -> str:
-    """The case number the page shows (the report-sent page): the first run of 8+ digits in its text."""
-    match = CASE_NUMBER.search(page.locator("main").inner_text())
-    assert match, f"no case number on {page.url}"
-    return match.group(1)
+    """The case number the report-sent page shows."""
+    number = page.locator(".report-sent-number [translate=no]").inner_text().strip()
+    assert number.isdigit(), f"no case number on {page.url}: {number!r}"
+    return number

@@ -5,17 +5,21 @@ script bundled, nothing fetched) finds no serious or critical violation on any p
 import re
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from cases.models import Case
-from public import follow, ratings
-from public.models import Channel, Follower
+from gridmgmt import tasking
+from public import accounts, follow, ratings, reporting
+from public.models import Follower
 
 from .. import factories
-from ..cases.helpers import drive, png_upload, report
+from ..cases.helpers import drive, png_upload
 from ..factories import centre
 from .conftest import DESKTOP, PHONE
-from .public_helpers import Browsers, axe_problems, case_number_on, photo_file, settle
+from .public_helpers import Browsers, axe_problems, case_number_on, confirmed_resident, photo_file, settle
 
 VIEWPORTS = {"390 px": PHONE, "1280 px": DESKTOP}
 LANGUAGES = ("zh-hans", "en")
@@ -29,38 +33,77 @@ def browsers(browser, live_server):
 
 
 def _public_pages(world) -> dict[str, list[tuple[str, str]]]:
-    """The public pages by who opens them (anonymous, a logged-in resident) → [(what, path)], over a
-    public case reported by a resident with a photo and carried to closed, its reporter following it."""
+    """The public pages by who opens them (anonymous, a signed-in resident) → [(what, path)], over two public
+    reports made with a photo and a contact: one open, one carried to closed (its rating link)."""
     factories.rule(department=world.sanitation, category=world.cats.waste)
-    case = report(world, source=Case.Source.PUBLIC, actor=None, photos=[png_upload()])
-    case = drive(world, "closed", case)
-    reporter = follow.follower_add(
-        case=case, kind=Follower.Kind.REPORTER, channel=Channel.EMAIL, address="reporter@example.net"
-    )
+    lat, lng = centre(world.g1)
+
+    def reported(contact: str) -> Case:
+        return reporting.public_report(
+            user=None,
+            lat=lat,
+            lng=lng,
+            category=world.cats.waste,
+            description="路边垃圾堆放，无人清运",
+            photos=[png_upload()],
+            name="匿名居民",
+            contact=contact,
+            wants_updates=True,
+        )
+
+    with tasking.suppressed():
+        open_case = reported("open.reporter@example.net")
+        closed_case = drive(world, "closed", reported("closed.reporter@example.net"))
+    reporter = closed_case.followers.get(kind=Follower.Kind.REPORTER)
+    subscription = follow.grid_subscription_request(grid=world.g1, contact="grid.reader@example.net")
+    resident = confirmed_resident("resident.reader@example.net")
+    unconfirmed = accounts.account_signup_email(
+        email="new.reader@example.net", password="a long pass phrase 7", base_url="http://testserver"
+    ).account
+    # Another resident asks for a new password (the signed-in one's log-in would spend its link).
+    forgetful = confirmed_resident("forgetful.reader@example.net")
+    uid = urlsafe_base64_encode(force_bytes(forgetful.pk))
     grid = world.g1.code
     anonymous = [
         ("front page", reverse("public-home")),
         ("report form", reverse("public-report")),
-        ("case page", reverse("public-case", args=[case.number])),
+        ("report sent", reverse("public-report-sent", args=[reporting.sent_token(open_case)])),
+        ("case page, open", reverse("public-case", args=[open_case.number])),
+        ("case page, closed", reverse("public-case", args=[closed_case.number])),
         ("grid page", reverse("public-grid", args=[grid])),
         ("grid poster", reverse("public-grid-poster", args=[grid])),
-        ("rating page", ratings.rating_link_for(case, reporter)),
+        ("rating page", ratings.rating_link_for(closed_case, reporter)),
         ("unsubscribe", reverse("public-unsubscribe", args=[reporter.token])),
+        ("subscription confirmation", reverse("public-subscription-confirm", args=[subscription.token])),
         ("sign-up", reverse("public-signup")),
-        ("log-in", reverse("public-login")),
+        (
+            "e-mail confirmation",
+            reverse("public-email-confirm", args=[accounts.email_confirm_token(unconfirmed)]),
+        ),
+        ("phone code", reverse("public-phone-code")),
+        ("sign-in", reverse("public-login")),
         ("password reset", reverse("public-password-reset")),
+        (
+            "new password",
+            reverse(
+                "public-password-reset-confirm", args=[uid, default_token_generator.make_token(forgetful)]
+            ),
+        ),
+        ("password reset code", reverse("public-password-reset-code")),
     ]
-    resident = [("my reports", reverse("public-my-reports"))]
-    return {"anonymous": anonymous, "resident": resident}
+    mine = [
+        ("my reports", reverse("public-my-reports")),
+        ("registry link", reverse("public-registry-link")),
+    ]
+    return {"anonymous": (None, anonymous), "resident": (resident, mine)}
 
 
 def test_every_public_page_has_no_serious_accessibility_violation(browsers, live_server, world):
     pages = _public_pages(world)
-    users = {"anonymous": None, "resident": world.resident}
     problems, not_opened = [], []
     for lang in LANGUAGES:
-        for persona, visits in pages.items():
-            page, watcher = browsers.open(lang=lang, user=users[persona])
+        for persona, (user, visits) in pages.items():
+            page, watcher = browsers.open(lang=lang, user=user)
             for what, path in visits:
                 page.set_viewport_size(PHONE)
                 response = page.goto(live_server.url + path)
@@ -105,39 +148,48 @@ def _tab_to(page, selector: str, *, limit: int = 80) -> None:
 
 
 def test_a_report_can_be_made_with_the_keyboard_alone(browsers, live_server, world, tmp_path):
+    """Tab, typing, Space and Enter only: the coordinates typed, the category found by typing and chosen,
+    a photo picked through the file chooser the keyboard opens, a contact, updates asked for, sent."""
     factories.rule(department=world.sanitation, category=world.cats.waste)
     lat, lng = centre(world.g1)
     page, watcher = browsers.open()
     page.goto(live_server.url + reverse("public-report"))
+    keys = page.keyboard
 
+    _tab_to(page, "details.coords > summary")
+    keys.press("Enter")  # opens "Type the coordinates instead"
     _tab_to(page, "[name=lat]")
-    page.keyboard.type(f"{lat:.6f}")
+    keys.type(f"{lat:.6f}")
     _tab_to(page, "[name=lng]")
-    page.keyboard.type(f"{lng:.6f}")
-    _tab_to(page, "[data-filters]")
-    page.keyboard.type("暴露垃圾")
-    _tab_to(page, "[name=category]")
-    assert page.locator("[name=category]").input_value() == str(world.cats.waste.pk)
+    keys.type(f"{lng:.6f}")
+    _tab_to(page, "#category-filter")  # leaving the coordinates sets the point
+    page.locator("#report-grid").wait_for()  # the grid of the point is told
+    keys.type("暴露垃圾")
+    keys.press("Enter")  # to the first category that matches
+    assert page.evaluate("() => document.activeElement.name") == "category"
+    keys.press("Space")
+    assert page.locator("input[name=category]:checked").input_value() == world.cats.waste.code
     _tab_to(page, "[name=description]")
-    page.keyboard.type("路灯下的垃圾袋堆了一周")
+    keys.type("路灯下的垃圾袋堆了一周")
     _tab_to(page, "[name=photos]")
     with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
+        keys.press("Space")
     chooser.value.set_files(photo_file(tmp_path))
     _tab_to(page, "[name=contact]")
-    page.keyboard.type("keyboard.user@example.net")
-    _tab_to(page, "[name=follow]")
-    page.keyboard.press("Space")
-    assert page.locator("[name=follow]").is_checked()
-    _tab_to(page, "form[data-pow] button[type=submit]")
-    page.keyboard.press("Enter")
+    keys.type("keyboard.user@example.net")
+    _tab_to(page, "[name=wants_updates]")
+    keys.press("Space")
+    assert page.locator("[name=wants_updates]").is_checked()
+    _tab_to(page, "#report-form button[type=submit]")
+    keys.press("Enter")
 
-    page.wait_for_url(re.compile(r"/public/report/sent/[^/]+/$"))
+    page.wait_for_url(re.compile(r"/public/report/sent/[^/]+/$"), timeout=30_000)
     case = Case.objects.get(number=case_number_on(page))
     assert (case.category, case.photos.count(), case.description) == (
         world.cats.waste,
         1,
         "路灯下的垃圾袋堆了一周",
     )
+    assert abs(case.lat - lat) < 1e-5 and abs(case.lng - lng) < 1e-5
     assert case.followers.filter(kind=Follower.Kind.REPORTER).count() == 1
     assert watcher.problems == []

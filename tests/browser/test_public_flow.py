@@ -5,6 +5,7 @@ reports with a photo and gets a case page; a second resident is shown it as a li
 contact or name, the supporter's contact, or a staff member's username, e-mail or name (a grid
 administrator's name is the one allowed, beside the grid's information)."""
 
+import importlib
 import re
 
 import pytest
@@ -14,12 +15,22 @@ from django.urls import reverse
 from cases import services
 from cases.models import Case, CaseState
 from notifications.services import notifications_send
+from public import reporting
+from public.models import NoticeRule
 
 from .. import factories
 from ..cases.helpers import evidence
 from ..factories import centre
 from .conftest import DESKTOP
-from .public_helpers import Browsers, case_number_on, photo_file, private_data_shown, staff_identity
+from .public_helpers import (
+    PASSWORD,
+    Browsers,
+    case_number_on,
+    confirmed_resident,
+    photo_file,
+    private_data_shown,
+    staff_identity,
+)
 
 S = CaseState
 
@@ -43,6 +54,7 @@ def town(world):
     """The test world with waste routed to sanitation, and staff whose usernames, e-mails and names no
     page text could hold by chance (so that finding one on a public page means it leaked)."""
     factories.rule(department=world.sanitation, category=world.cats.waste)
+    _notice_rules()
     for user, username, first, last in (
         (world.dispatcher, "zhao_dispatch7", "调度", "赵"),
         (world.staff, "qian_sanitation7", "环卫", "钱"),
@@ -73,34 +85,40 @@ def _assert_private(page, world, where: str) -> None:
 # --- the report form, as a person fills it ------------------------------------------------------------------
 
 
-def _point(page, lat: float, lng: float) -> None:
-    """The spot, typed into the form's coordinate inputs (the keyboard's way to the map's point)."""
+def _coordinates(page, lat: float, lng: float) -> None:
+    """The spot typed into the form's coordinate inputs (behind "Type the coordinates instead")."""
+    page.locator("details.coords summary").click()
     page.locator("[name=lat]").fill(f"{lat:.6f}")
     page.locator("[name=lng]").fill(f"{lng:.6f}")
     page.locator("[name=lng]").dispatch_event("change")
 
 
-def _category(page, typed: str) -> None:
-    """The category found by typing part of its name into the category search."""
-    search = page.locator("[data-filters]").first
-    search.fill(typed)
-    category = page.locator("[name=category]")
-    page.wait_for_function("(el) => el.value !== ''", arg=category.element_handle()) if category.evaluate(
-        "el => el.tagName"
-    ) == "SELECT" else None
-    assert category.input_value() != "", "typing in the category search chose no category"
+def _category(page, typed: str, code: str) -> None:
+    """The category found by typing part of its name into the category search, then chosen."""
+    page.locator("#category-filter").fill(typed)
+    shown = page.locator(".category-option:not([hidden])")
+    assert shown.count() == 1, f"typing {typed!r} leaves {shown.count()} categories"
+    shown.first.locator("input").check()
+    assert page.locator("input[name=category]:checked").input_value() == code
 
 
-def _submit(page) -> None:
-    page.locator("form[data-pow] button[type=submit]").last.click()
+def _notice_rules() -> None:
+    """The default notice rules (a data migration; a transactional test before this one emptied them)."""
+    seeding = importlib.import_module("public.migrations.0002_notice_rules")
+    for row in seeding.default_rules():
+        key = {name: row.pop(name) for name in ("action", "audience", "channel")}
+        NoticeRule.objects.get_or_create(**key, defaults=row)
 
 
 # --- the story ---------------------------------------------------------------------------------------------
 
 
-def test_a_residents_report_is_supported_closed_rated_and_reopened(browsers, live_server, town, tmp_path):
+def test_a_residents_report_is_supported_closed_rated_and_reopened(
+    browsers, live_server, town, tmp_path, settings
+):
     world = town
     url = live_server.url
+    settings.SITE_URL = url  # the notices' links are absolute, to this site
     lat, lng = centre(world.g1)
     photo = photo_file(tmp_path)
 
@@ -108,24 +126,26 @@ def test_a_residents_report_is_supported_closed_rated_and_reopened(browsers, liv
     a_page, a_watch = browsers.open(position=(lat, lng))
     a_page.goto(url + "/")
     _assert_private(a_page, world, "the front page")
-    a_page.locator(f"main a[href='{reverse('public-report')}']").first.click()
-    a_page.wait_for_url(url + reverse("public-report"))
-    _point(a_page, lat, lng)
-    _category(a_page, "暴露垃圾")
+    a_page.locator("#front-report").click()
+    a_page.wait_for_url(re.compile(re.escape(url + reverse("public-report"))))
+    a_page.locator("#report-gps").click()  # the phone's position: the centre of grid 1
+    a_page.wait_for_function("() => document.getElementById('id_lat').value !== ''")
+    a_page.locator("#report-grid").wait_for()  # the grid of the point, with its administrators
+    assert abs(float(a_page.locator("[name=lat]").input_value()) - lat) < 1e-5
+    _category(a_page, "暴露垃圾", world.cats.waste.code)
+    _assert_private(a_page, world, "the report form, its grid and administrators shown")
     a_page.locator("[name=description]").fill(DESCRIPTION)
     a_page.locator("[name=photos]").set_input_files(photo)
-    name_field = a_page.locator("[name=reporter_name]")
-    if name_field.count():
-        name_field.fill(A_NAME)
+    a_page.locator("[name=name]").fill(A_NAME)
     a_page.locator("[name=contact]").fill(A_EMAIL)
-    a_page.locator("[name=follow]").check()
-    _assert_private(a_page, world, "the report form")
-    _submit(a_page)
-    a_page.wait_for_url(re.compile(r"/public/report/sent/[^/]+/$"))
+    a_page.locator("[name=wants_updates]").check()
+    a_page.locator("#report-form button[type=submit]").click()
+    a_page.wait_for_url(re.compile(r"/public/report/sent/[^/]+/$"), timeout=30_000)
     number = case_number_on(a_page)
     case = Case.objects.get(number=number)
     assert (case.source, case.is_public, case.photos.count()) == (Case.Source.PUBLIC, True, 1)
-    assert case.description == DESCRIPTION
+    assert (case.description, case.reporter_name, case.category) == (DESCRIPTION, A_NAME, world.cats.waste)
+    assert case.followers.get().kind == "reporter"
     _assert_private(a_page, world, "the report-sent page")
 
     # The public case page, from the sent page: the words and the photo, not who sent them.
@@ -141,16 +161,15 @@ def test_a_residents_report_is_supported_closed_rated_and_reopened(browsers, liv
     # 2. Resident B, on another phone, at the same spot and category: shown the case, says "me too".
     b_page, b_watch = browsers.open(position=(lat, lng))
     b_page.goto(url + reverse("public-report"))
-    _point(b_page, lat, lng)
-    _category(b_page, "暴露垃圾")
-    duplicate = b_page.locator("[data-duplicate]").filter(has_text=number)
+    _coordinates(b_page, lat, lng)
+    _category(b_page, "垃圾", world.cats.waste.code)
+    duplicate = b_page.locator("#nearby-list .nearby-case").filter(has_text=number)
     duplicate.wait_for()
+    assert DESCRIPTION[:10] in duplicate.inner_text()
     _assert_private(b_page, world, "the report form with its likely duplicates")
-    contact = duplicate.locator("[name=contact]")
-    if contact.count():
-        contact.fill(B_EMAIL)
     duplicate.locator("button[type=submit]").click()
-    b_page.wait_for_url(re.compile(rf"/public/cases/{number}/"))
+    duplicate.locator(".nearby-support-status.hint-ok").wait_for(timeout=30_000)
+    assert re.search(r"\b1\b", duplicate.locator(".nearby-count").inner_text())
     case.refresh_from_db()
     assert case.supporter_count == 1
     b_page.goto(url + reverse("public-case", args=[number]))
@@ -172,18 +191,19 @@ def test_a_residents_report_is_supported_closed_rated_and_reopened(browsers, liv
         link
         for m in to_a
         for link in re.findall(
-            r"https?://[^\s]+?/public/rate/[^/\s]+/",
+            rf"{re.escape(url)}/public/rate/[^/\s]+/",
             m.body + "".join(str(alt[0]) for alt in getattr(m, "alternatives", [])),
         )
     ]
-    assert rate_links, f"no rating link in the e-mails to the reporter: {[m.subject for m in to_a]}"
+    assert rate_links, f"no rating link in the e-mails to the reporter: {[m.body for m in to_a]}"
     assert not any(B_EMAIL in m.to for m in mail.outbox if "/public/rate/" in m.body)
-    rate_path = re.sub(r"^https?://[^/]+", "", rate_links[-1])
-    a_page.goto(url + rate_path)
+    a_page.goto(rate_links[-1])
     _assert_private(a_page, world, "the rating page")
     a_page.locator("[name=rating][value=dissatisfied]").check()
     a_page.locator("[name=comment]").fill(COMMENT)
-    _submit(a_page)
+    with a_page.expect_response(lambda r: r.request.method == "POST") as sent:
+        a_page.locator("form[data-pow] button[type=submit]").click()
+    assert sent.value.status == 302, f"the rating was refused: {sent.value.status} {sent.value.text()[:300]}"
     a_page.locator(".rate-done-thanks").wait_for()
     _assert_private(a_page, world, "the rating page's thanks")
     rating = case.ratings.get()
@@ -210,3 +230,24 @@ def test_a_residents_report_is_supported_closed_rated_and_reopened(browsers, liv
 
     for who, watcher in (("A", a_watch), ("B", b_watch), ("dispatcher", d_watch)):
         assert watcher.problems == [], (who, watcher.problems)
+
+
+def test_a_resident_signs_in_on_the_public_site_and_finds_their_report(browsers, live_server, world):
+    """The sign-in form, sent from the phone (its proof of work solved by the page), opens the resident's
+    own reports."""
+    resident = confirmed_resident("signing.in@example.net")
+    lat, lng = centre(world.g1)
+    case = reporting.public_report(
+        user=resident, lat=lat, lng=lng, category=world.cats.waste, description="楼下的垃圾桶满了"
+    )
+    page, watcher = browsers.open()
+    page.goto(live_server.url + "/")
+    page.locator(f"header a[href='{reverse('public-login')}']").click()
+    page.locator("[name=identifier]").fill("signing.in@example.net")
+    page.locator("[name=password]").fill(PASSWORD)
+    with page.expect_response(lambda r: r.request.method == "POST") as sent:
+        page.locator("form[data-pow] button[type=submit]").click()
+    assert sent.value.status == 302, f"signing in was refused: {sent.value.status} {sent.value.text()[:300]}"
+    page.wait_for_url(live_server.url + reverse("public-my-reports"))
+    assert case.number in page.locator("main").inner_text()
+    assert watcher.problems == []
