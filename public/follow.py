@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -51,7 +52,8 @@ from .models import Channel, Follower, GridSubscription, NoticeRule
 def contact_parse(text: str) -> tuple[str, str]:
     """An e-mail address or a Chinese phone number as a resident types it → (channel, normalised address).
     Refused (field "contact") when it is neither."""
-    text = (text or "").strip()
+    # Full-width letters and digits (a Chinese keyboard's) read as their ASCII selves.
+    text = unicodedata.normalize("NFKC", text or "").strip()
     if len(text) > 254:  # no e-mail address is longer, and no phone nearly as long
         raise InvalidInput(
             gettext_noop("this contact is too long: give one e-mail address or phone number"), field="contact"
@@ -69,7 +71,7 @@ def contact_parse(text: str) -> tuple[str, str]:
     digits = re.sub(r"[\s-]", "", text)
     if digits.startswith("+86"):
         digits = digits[3:]
-    if re.fullmatch(r"1[3-9]\d{9}", digits):
+    if re.fullmatch(r"1[3-9][0-9]{9}", digits):
         return Channel.SMS, digits
     raise InvalidInput(
         gettext_noop("give an e-mail address, or a mobile number of 11 digits (13x–19x)"), field="contact"
