@@ -29,6 +29,7 @@ from grids import residents_import
 from open311.services import api_key_ensure_demo, request_create
 from places.codes import credit_code_complete
 from places.io import jobs as place_jobs
+from public.reporting import sent_token
 
 from ..cases.helpers import drive, report
 from ..factories import centre, world_build
@@ -317,6 +318,8 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         "case-detail": {"pk": case.pk},
         "case-receipt": {"pk": case.pk},
         "public-case": number,  # a public case (waste is public unless the dispatch center hides it)
+        "public-case-support": number,  # "me too" on an open public case
+        "public-report-sent": {"token": sent_token(case)},  # the reporter's signed thank-you link
         "public-case-follow": number,
         "public-grid-subscribe": {"code": s.world.g1.code},
         "public-unsubscribe": {"token": "x" * 43},  # a link of nobody's: not found, whoever asks
@@ -678,6 +681,14 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
         "POST": everyone(405),
     },
     "public-case": {"GET": everyone(200), "POST": everyone(405)},
+    # reporting: the form (an empty POST: no proof of work, refused for its input), its questions as it
+    # fills (no point given: a 400 saying so), the thank-you page of a signed link, the challenge, "me too"
+    "public-report": {"GET": everyone(200), "POST": everyone(400)},
+    "public-report-where": {"GET": everyone(400), "POST": everyone(405)},
+    "public-report-nearby": {"GET": everyone(400), "POST": everyone(405)},
+    "public-report-sent": {"GET": everyone(200), "POST": everyone(405)},
+    "public-challenge": {"GET": everyone(200), "POST": everyone(405)},
+    "public-case-support": {"GET": everyone(405), "POST": everyone(400)},
     "public-map-data": {"GET": everyone(400), "POST": everyone(405)},  # no bbox given: a 400 saying so
     "public-place-search": {"GET": everyone(200), "POST": everyone(405)},  # no text: no places
     "public-grid": {"GET": everyone(200), "POST": everyone(405)},
