@@ -27,6 +27,7 @@
   var reportTop = document.getElementById("front-report");
   var gridBox = document.getElementById("front-grid");
   var gridLink = document.getElementById("front-grid-link");
+  var gridOutside = document.getElementById("front-outside");
   var filters = document.getElementById("front-filters");
   var clusterBelow = parseInt(el.getAttribute("data-cluster-below"), 10) || 16;
 
@@ -141,15 +142,22 @@
     chosenLabel.textContent = label;
     chosenBox.hidden = false;
     gridBox.hidden = true;
+    gridOutside.hidden = true;
     fetch(el.getAttribute("data-where") + query, { headers: { Accept: "application/json" } })
       .then(function (r) {
         return r.ok ? r.json() : null;
       })
       .then(function (body) {
-        var grid = body && (body.grid || body);
+        if (body && body.inside === false && body.message) {
+          // Outside every grid: say so where the grid would be, and the report link stays (its page says why).
+          gridOutside.textContent = body.message;
+          gridOutside.hidden = false;
+          return;
+        }
+        var grid = body && body.grid;
         if (!grid || !grid.code) return;
-        gridLink.href = el.getAttribute("data-grid-url").replace("00000000000000", grid.code);
-        gridLink.textContent = grid.name || grid.label || grid.code;
+        gridLink.href = grid.url || el.getAttribute("data-grid-url").replace("00000000000000", grid.code);
+        gridLink.textContent = grid.place || grid.name || grid.code;
         gridBox.hidden = false;
       })
       .catch(function () {});
