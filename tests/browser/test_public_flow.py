@@ -174,7 +174,14 @@ def test_a_residents_report_is_supported_closed_rated_and_reopened(
     assert case.supporter_count == 1
     b_page.goto(url + reverse("public-case", args=[number]))
     assert re.search(r"\b1\b", b_page.locator("[data-supporters]").inner_text())
-    _assert_private(b_page, world, "the public case page after a me too")
+    # B also follows it by e-mail, from the case page.
+    b_page.locator("#follow-contact").fill(B_EMAIL)
+    with b_page.expect_response(lambda r: r.request.method == "POST") as sent:
+        b_page.locator(".follow-form button[type=submit]").click()
+    assert sent.value.status == 200, f"following was refused: {sent.value.status}"
+    assert case.followers.filter(kind="follower").count() == 1
+    b_page.goto(url + reverse("public-case", args=[number]))
+    _assert_private(b_page, world, "the public case page after a me too and a follow")
 
     # 3. The city: filed, dispatched, accepted, fixed with evidence, checked on site and closed.
     case = services.case_file(case=case, actor=world.dispatcher)
@@ -196,7 +203,15 @@ def test_a_residents_report_is_supported_closed_rated_and_reopened(
         )
     ]
     assert rate_links, f"no rating link in the e-mails to the reporter: {[m.body for m in to_a]}"
-    assert not any(B_EMAIL in m.to for m in mail.outbox if "/public/rate/" in m.body)
+    to_b = [m for m in mail.outbox if B_EMAIL in m.to]
+    assert to_b, "the follower heard nothing of the case's steps"
+    assert not any("/public/rate/" in m.body for m in to_b), "a follower was asked to rate"
+    # The notices name no staff member, and neither resident's contact reaches the other.
+    staff = [v for v in _private(world) if v not in (A_EMAIL, A_NAME, B_EMAIL)]
+    for messages, hidden in ((to_a, [*staff, B_EMAIL]), (to_b, [*staff, A_EMAIL, A_NAME])):
+        for m in messages:
+            leaked = [v for v in hidden if v.lower() in (m.subject + m.body).lower()]
+            assert not leaked, f"the notice {m.subject!r} shows {leaked}"
     a_page.goto(rate_links[-1])
     _assert_private(a_page, world, "the rating page")
     a_page.locator("[name=rating][value=dissatisfied]").check()
@@ -251,3 +266,12 @@ def test_a_resident_signs_in_on_the_public_site_and_finds_their_report(browsers,
     page.wait_for_url(live_server.url + reverse("public-my-reports"))
     assert case.number in page.locator("main").inner_text()
     assert watcher.problems == []
+
+
+def test_the_privacy_check_finds_a_contact_in_the_text_or_the_markup(browser):
+    page = browser.new_page()
+    try:
+        page.set_content('<main><p>联系人 柳如烟</p><a href="mailto:Liu.Ruyan.A@example.net">x</a></main>')
+        assert private_data_shown(page, [A_NAME, A_EMAIL, B_EMAIL]) == [A_NAME, A_EMAIL]
+    finally:
+        page.close()
