@@ -21,7 +21,9 @@ def _private(response: HttpResponse) -> HttpResponse:
     """A page opened by a personal link or showing what someone typed: out of caches, search engines and
     other sites' logs."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" with the page's own
+    # forms, and Django's CSRF check refuses them; other sites still get no referrer (the link's token).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

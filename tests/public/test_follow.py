@@ -176,6 +176,8 @@ def test_a_grid_subscription_is_confirmed_by_its_link_before_it_hears_anything(c
     assert (
         asked.status_code == 200 and "<form" in asked.content.decode() and EMAIL not in asked.content.decode()
     )
+    # Not "no-referrer": the browser would then send "Origin: null" with the button, which CSRF refuses.
+    assert asked["Referrer-Policy"] == "same-origin" and asked["Cache-Control"] == "no-store"
     subscription.refresh_from_db()
     assert subscription.confirmed_at is None
     assert client.post(link).status_code == 200
