@@ -3,7 +3,8 @@
 // `bits` zero bits, put both into the form's pow_challenge / pow_nonce fields, then send the form.
 // crypto.subtle does the hashing where the browser has it; on an http:// intranet host it has not (it exists
 // only in secure contexts), so a small SHA-256 of our own below does the same work.
-// Forms sent by fetch call window.gmPow.solve(form), which returns a Promise of {challenge, nonce}.
+// Forms sent by fetch call window.gmPow.solve(form), which returns a Promise of {challenge, nonce}; `form`
+// may also be any element holding the fields and a data-pow attribute (a box inside another form).
 // The words the form shows meanwhile: data-pow-checking and data-pow-failed on the form, else the defaults.
 (function () {
   "use strict";
@@ -152,8 +153,11 @@
     return findWithOwn(challenge, bits);
   }
 
+  // The form's own field: form.elements, not querySelector, which would also find a field of another form
+  // placed inside this one by a script. (A box that is not a form, sent by fetch: its inputs.)
   function field(form, name) {
-    var input = form.querySelector('input[name="' + name + '"]');
+    var input = form.elements ? form.elements.namedItem(name) : form.querySelector('input[name="' + name + '"]');
+    if (input && !input.tagName && input.length) input = input[0];
     if (!input) {
       input = document.createElement("input");
       input.type = "hidden";

@@ -1,7 +1,8 @@
 // The public report page (templates/public/report.html): choose the point (your position, a tap on the map,
 // a place found, or coordinates typed), learn its grid and administrators (public-report-where), choose a
 // category with a text filter, and see open public problems nearby with a "me too" for each
-// (public-report-nearby, then a fetch POST to public-case-support after window.gmPow.solve).
+// (public-report-nearby, then a fetch POST to public-case-support after window.gmPow.solve; each "me too"
+// is a box of fields, not a form, as it sits inside the report form).
 // Without tiles the map still takes taps over its plain background; without Leaflet the coordinates and
 // the place search still set the point; the form itself is an ordinary form.
 (function () {
@@ -334,16 +335,19 @@
       actions.appendChild(link);
       if (supportTemplate && supportTemplate.content) {
         var support = supportTemplate.content.firstElementChild.cloneNode(true);
-        support.action = c.support_url;
+        support.setAttribute("data-action", c.support_url);
         // Each clone's honeypot has the template's id: ids must stay unique on the page.
         support.querySelectorAll("[id]").forEach(function (node) {
           node.removeAttribute("id");
         });
+        // Its fields belong to no form (an id no element has), so the report form never sends them.
+        support.querySelectorAll("input").forEach(function (input) {
+          input.setAttribute("form", "nearby-support-detached");
+        });
         support.querySelectorAll("label[for]").forEach(function (node) {
           node.removeAttribute("for");
         });
-        support.addEventListener("submit", function (e) {
-          e.preventDefault();
+        support.querySelector("button").addEventListener("click", function () {
           sendSupport(support, count);
         });
         actions.appendChild(support);
@@ -360,9 +364,13 @@
     var solving = window.gmPow ? window.gmPow.solve(support) : Promise.reject(new Error("no pow"));
     solving
       .then(function () {
-        return fetch(support.action, {
+        var body = new FormData();
+        support.querySelectorAll("input[name]").forEach(function (input) {
+          body.append(input.name, input.value);
+        });
+        return fetch(support.getAttribute("data-action"), {
           method: "POST",
-          body: new FormData(support),
+          body: body,
           credentials: "same-origin",
           headers: { Accept: "application/json" },
         });
