@@ -128,10 +128,10 @@ def _words() -> dict:
         "nearbyAny": _("Open problems reported nearby:"),
         "metres": _("{n} m away"),
         "reported": _("reported {date}"),
-        "supporters": _("{n} residents said me too"),
+        "supporters": _("Residents who said me too: {n}"),
         "meToo": _("Me too"),
         "view": _("View case {number}"),
-        "supported": _("Thank you: {n} residents now say me too."),
+        "supported": _("Thank you: your “me too” is counted ({n} in all)."),
         "supportFailed": _("Your “me too” was not sent. Try again in a moment."),
         "photosKept": _("{n} photos chosen."),
         "photosTooMany": _("At most {n} photos: only the first {n} are kept."),
@@ -361,7 +361,8 @@ def case_support(request: HttpRequest, number: str) -> HttpResponse:
             response = JsonResponse(
                 {
                     "supporters": saved.supporter_count,
-                    "message": _("Thank you: %(n)s residents now say me too.") % {"n": saved.supporter_count},
+                    "message": _("Thank you: your “me too” is counted (%(n)s in all).")
+                    % {"n": saved.supporter_count},
                 }
             )
         else:
