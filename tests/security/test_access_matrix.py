@@ -290,6 +290,26 @@ def _patrol_kwargs(patrols: SimpleNamespace) -> dict[str, dict]:
     }
 
 
+def _rating_invitation(s: SimpleNamespace):
+    """An unused rating link of the closed case (made directly: the hotline case gets its call back instead),
+    and a dissatisfied rating of it waiting for review."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from public.models import CaseRating, RatingInvitation
+    from public.ratings import rating_token
+
+    case, now = s.cases["hotline"], timezone.now()
+    made = {"case": case, "created_at": now, "expires_at": now + dt.timedelta(days=1)}
+    invitation = RatingInvitation.objects.create(nonce=f"matrix-{RatingInvitation.objects.count()}", **made)
+    used = RatingInvitation.objects.create(nonce=f"matrix-used-{invitation.pk}", used_at=now, **made)
+    rating = CaseRating.objects.create(
+        case=case, invitation=used, rating="dissatisfied", created_at=now, review="pending"
+    )
+    return rating_token(invitation), rating
+
+
 def path_for(key: str, s: SimpleNamespace) -> str:
     """The URL to request for a URL name, its parameters taken from the shared world."""
     case = s.cases["dispatched"]
@@ -348,6 +368,10 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         closed = s.cases["hotline"]
         fix = closed.photos.filter(kind="evidence").first()
         return reverse(key, kwargs={"number": closed.number, "photo_id": fix.pk, "variant": "thumb"})
+    if key == "public-rate":  # a reporter's signed rating link, valid and unused
+        return reverse(key, kwargs={"token": _rating_invitation(s)[0]})
+    if key == "rating-review-decide":  # a dissatisfied rating waiting for review
+        return reverse(key, kwargs={"rating_id": _rating_invitation(s)[1].pk})
     if key == "open311:unknown":
         return "/open311/v2/no-such-resource.json"
     if key.startswith("api-case-") and key.removeprefix("api-case-") in _ACTION_CASES:
@@ -693,6 +717,11 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "public-place-search": {"GET": everyone(200), "POST": everyone(405)},  # no text: no places
     "public-grid": {"GET": everyone(200), "POST": everyone(405)},
     "public-case-photo": {"GET": everyone(200), "POST": everyone(405)},  # an EXIF-free copy only
+    # a reporter's rating link: the page for whoever holds it; an empty POST refused by the guard. The
+    # review of dissatisfied ratings is the dispatch center's (an empty decision refused for its input).
+    "public-rate": {"GET": everyone(200), "POST": everyone(400)},
+    "rating-reviews": {"GET": web({"dispatcher"}, 200), "POST": WEB_405},
+    "rating-review-decide": {"GET": WEB_405, "POST": web({"dispatcher"}, 400)},
     # following a case and subscribing to a grid: the form (GET), and an empty POST refused by the guard
     "public-case-follow": {"GET": everyone(200), "POST": everyone(400)},
     "public-grid-subscribe": {"GET": everyone(200), "POST": everyone(400)},
