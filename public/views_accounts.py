@@ -54,6 +54,11 @@ def _page(request, template: str, context: dict, *, status: int = 200, error=Non
     return response
 
 
+def _posted(request: HttpRequest):
+    """The form's data on POST (bound even when empty, so its errors show), None on GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
@@ -92,7 +97,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     """An account by e-mail address (a confirmation link) or mobile phone (a code by text message)."""
     if request.user.is_authenticated:
         return _landing(request, request.user)
-    form = forms_accounts.SignupForm(request.POST or None)
+    form = forms_accounts.SignupForm(_posted(request))
     if request.method == "GET" or not form.is_valid():
         return _page(request, "signup.html", {"form": form}, status=200 if request.method == "GET" else 400)
     data = form.cleaned_data
@@ -140,7 +145,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def phone_code(request: HttpRequest) -> HttpResponse:
     """The sign-up code: confirms the phone (and signs in the browser that signed up); or a new code."""
     initial = {"phone": request.session.get(PHONE_SESSION, "")}
-    form = forms_accounts.PhoneCodeForm(request.POST or None, initial=initial)
+    form = forms_accounts.PhoneCodeForm(_posted(request), initial=initial)
     context = {"form": form}
     if request.method == "GET":
         return _page(request, "phone_code.html", context)
@@ -174,7 +179,7 @@ def login(request: HttpRequest) -> HttpResponse:
     so django-axes locks out as on the staff login; an unknown identifier fails like a wrong password."""
     if request.user.is_authenticated and request.method == "GET":
         return _landing(request, request.user)
-    form = forms_accounts.LoginForm(request.POST or None)
+    form = forms_accounts.LoginForm(_posted(request))
     context = {"form": form, "next": request.POST.get("next") or request.GET.get("next") or ""}
     if request.method == "GET":
         return _page(request, "login.html", context)
@@ -206,7 +211,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
     """Ask for a reset link (e-mail) or code (phone). The answer never tells whether an account has it."""
-    form = forms_accounts.ResetRequestForm(request.POST or None)
+    form = forms_accounts.ResetRequestForm(_posted(request))
     if request.method == "GET":
         return _page(request, "password_reset.html", {"form": form})
     if not form.is_valid():
@@ -240,7 +245,7 @@ def _reset_user(uidb64: str):
 def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """The reset mail's link: a new password, typed twice."""
     user = _reset_user(uidb64)
-    form = forms_accounts.SetPasswordForm(request.POST or None, user=user)
+    form = forms_accounts.SetPasswordForm(_posted(request), user=user)
     context = {"form": form, "valid": user is not None and default_token_generator.check_token(user, token)}
     if not context["valid"]:
         return _page(request, "password_set.html", context, status=400)
@@ -262,7 +267,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
 def password_reset_code(request: HttpRequest) -> HttpResponse:
     """The reset code texted to the phone, and the new password."""
     initial = {"phone": request.session.get(PHONE_SESSION, "")}
-    form = forms_accounts.ResetCodeForm(request.POST or None, initial=initial)
+    form = forms_accounts.ResetCodeForm(_posted(request), initial=initial)
     if request.method == "GET":
         return _page(request, "password_code.html", {"form": form})
     if not form.is_valid():
@@ -339,12 +344,13 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 def registry_link(request: HttpRequest) -> HttpResponse:
     """A confirmed resident asks to be linked to the registry of their grid (full name and ID number)."""
     account = accounts.account_of(request.user)
-    form = forms_accounts.RegistryLinkForm(request.POST or None)
+    form = forms_accounts.RegistryLinkForm(_posted(request))
     form.fields["grid"].choices = forms_accounts.grid_choices()
     context = {"account": account, "form": form, "link": accounts.link_request_latest(account)}
     if request.method == "GET":
         return _page(request, "registry_link.html", context)
     if account is None:
+        form.is_valid()  # add_error needs the cleaned data
         form.add_error(None, _("Only a resident account can be linked to the registry."))
         return _page(request, "registry_link.html", context, status=403)
     if not form.is_valid():

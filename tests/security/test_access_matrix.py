@@ -15,12 +15,14 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import QueryDict
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from PIL import Image
 
 from cases.hotline import hotline_case_report
@@ -29,6 +31,7 @@ from grids import residents_import
 from open311.services import api_key_ensure_demo, request_create
 from places.codes import credit_code_complete
 from places.io import jobs as place_jobs
+from public.models import RegistryLinkRequest, ResidentAccount
 from public.reporting import sent_token
 
 from ..cases.helpers import drive, report
@@ -290,6 +293,16 @@ def _patrol_kwargs(patrols: SimpleNamespace) -> dict[str, dict]:
     }
 
 
+def _registry_link_request(world) -> RegistryLinkRequest:
+    """A pending registry link request of grid 1 (from a confirmed account matching nobody)."""
+    now = timezone.now()
+    user = get_user_model().objects.create_user("linking_resident")
+    account = ResidentAccount.objects.create(user=user, email_confirmed_at=now, created_at=now)
+    return RegistryLinkRequest.objects.create(
+        account=account, grid=world.g1, id_hash="0" * 64, created_at=now
+    )
+
+
 def _rating_invitation(s: SimpleNamespace):
     """An unused rating link of the closed case (made directly: the hotline case gets its call back instead),
     and a dissatisfied rating of it waiting for review."""
@@ -340,6 +353,8 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         "public-case": number,  # a public case (waste is public unless the dispatch center hides it)
         "public-case-support": number,  # "me too" on an open public case
         "public-report-sent": {"token": sent_token(case)},  # the reporter's signed thank-you link
+        "public-email-confirm": {"token": "x"},  # a confirmation link of nobody's: refused, whoever opens it
+        "public-password-reset-confirm": {"uidb64": "x", "token": "x"},  # likewise a reset link
         "public-case-follow": number,
         "public-grid-subscribe": {"code": s.world.g1.code},
         "public-unsubscribe": {"token": "x" * 43},  # a link of nobody's: not found, whoever asks
@@ -372,6 +387,8 @@ def path_for(key: str, s: SimpleNamespace) -> str:
         return reverse(key, kwargs={"token": _rating_invitation(s)[0]})
     if key == "rating-review-decide":  # a dissatisfied rating waiting for review
         return reverse(key, kwargs={"rating_id": _rating_invitation(s)[1].pk})
+    if key == "registry-link-decide":
+        return reverse(key, kwargs={"request_id": _registry_link_request(s.world).pk})
     if key == "open311:unknown":
         return "/open311/v2/no-such-resource.json"
     if key.startswith("api-case-") and key.removeprefix("api-case-") in _ACTION_CASES:
@@ -504,6 +521,9 @@ def own_patrol(ok, *, build=None) -> dict:
     """Grid 1's administrator's patrol or visit: readers → `ok`, the other administrator 404, the rest 403."""
     return (build or web)(PATROL_READERS, ok) | {"other_gridadmin": frozenset({404})}
 
+
+# A signed-in caller of the public sign-up and sign-in forms is sent on (to their reports, or staff home).
+SIGNED_IN_SENT_ON = {persona: frozenset({302}) for persona in ROLES}
 
 EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     # --- operations, documentation and API login: public by design ---
@@ -722,6 +742,28 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "public-rate": {"GET": everyone(200), "POST": everyone(400)},
     "rating-reviews": {"GET": web({"dispatcher"}, 200), "POST": WEB_405},
     "rating-review-decide": {"GET": WEB_405, "POST": web({"dispatcher"}, 400)},
+    # resident accounts: the forms for everyone (a signed-in caller is sent on from sign-up and sign-in), an
+    # empty POST refused by the form or the guard; the resident's pages need a sign-in on the public login
+    # page and send staff to their home; a resident persona without an account may not ask for a link
+    "public-signup": {"GET": everyone(200) | SIGNED_IN_SENT_ON, "POST": everyone(400) | SIGNED_IN_SENT_ON},
+    "public-email-confirm": {"GET": everyone(400), "POST": everyone(405)},
+    "public-phone-code": {"GET": everyone(200), "POST": everyone(400)},
+    "public-login": {"GET": everyone(200) | SIGNED_IN_SENT_ON, "POST": everyone(400)},
+    "public-logout": {"GET": everyone(405), "POST": everyone(302)},
+    "public-password-reset": {"GET": everyone(200), "POST": everyone(400)},
+    "public-password-reset-confirm": {"GET": everyone(400), "POST": everyone(400)},
+    "public-password-reset-code": {"GET": everyone(200), "POST": everyone(400)},
+    "public-my-reports": same(web({"resident", "outsider"}, 200, denied=302)),
+    "public-registry-link": {
+        "GET": web({"resident", "outsider"}, 200, denied=302),
+        "POST": web({"resident", "outsider"}, 403, denied=302),
+    },
+    # the registry links queue: the administrators of the grid (others' requests are not found)
+    "registry-links": {"GET": web(GRIDADMINS, 200), "POST": WEB_405},
+    "registry-link-decide": {
+        "GET": WEB_405,
+        "POST": web({"gridadmin"}, 400) | {"other_gridadmin": frozenset({404})},
+    },
     # following a case and subscribing to a grid: the form (GET), and an empty POST refused by the guard
     "public-case-follow": {"GET": everyone(200), "POST": everyone(400)},
     "public-grid-subscribe": {"GET": everyone(200), "POST": everyone(400)},
@@ -732,6 +774,9 @@ EXPECTED: dict[str, dict[str, dict[str, frozenset[int]]]] = {
     "public-grid-poster": {"GET": everyone(200), "POST": everyone(405)},
     "public-grid-qr": {"GET": everyone(200), "POST": everyone(405)},
 }
+
+# Residents' pages send an anonymous caller to the public site's sign-in page, not the staff's.
+PUBLIC_SIGN_IN = {"public-my-reports", "public-registry-link"}
 
 MATRIX = [
     pytest.param(key, method, persona, id=f"{key}-{method}-{persona}")
@@ -769,8 +814,9 @@ def test_access(db, shared, key, method, persona):
     assert response.status_code in allowed, (
         f"{persona} {method} {path} → {response.status_code}, expected one of {sorted(allowed)}"
     )
-    if persona == ANON and response.status_code == 302 and key != "logout":
-        assert response["Location"].startswith(f"{reverse('login')}?next="), response["Location"]
+    if persona == ANON and response.status_code == 302 and key not in ("logout", "public-logout"):
+        login = reverse("public-login") if key in PUBLIC_SIGN_IN else reverse("login")
+        assert response["Location"].startswith(f"{login}?next="), response["Location"]
 
 
 # --- valid writes: the roles that create things, with input that would be accepted ----------------------
