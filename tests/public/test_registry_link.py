@@ -220,3 +220,13 @@ def test_hostile_input_never_gives_a_500(world, account, value):
     for decision in (value, "approve", "decline"):
         url = reverse("registry-link-decide", kwargs={"request_id": link.pk})
         assert admin.post(url, {"decision": decision, "reason": value}).status_code < 500
+
+
+def test_the_grid_administrators_home_links_to_the_queue_with_its_count(world, registered, account):
+    _person, number = registered
+    accounts.registry_link_request(account=account, grid=world.g1, full_name=NAME, id_number=number)
+    page = signed_in(world.gridadmin).get(reverse("home")).content.decode()
+    assert reverse("registry-links") in page
+    assert '<strong id="count-registry-links">1</strong>' in page
+    other = signed_in(world.other_gridadmin).get(reverse("home")).content.decode()
+    assert '<strong id="count-registry-links">0</strong>' in other
