@@ -78,6 +78,7 @@ class District:
     area_code: str  # the district: the partition report of everything
     names: dict[str, tuple[str, str]]  # a department, grid or area code → (what it is, its name)
     places: dict[str, list] = field(default_factory=dict)  # base-data pages' objects by kind → pks (codes)
+    public: dict[str, list] = field(default_factory=dict)  # the public site's personal links (_public_links)
     usernames: set[str] = field(default_factory=set)
 
 
@@ -256,6 +257,57 @@ def _public_photo_ids(d: District) -> list[int]:
     )
 
 
+def _public_links(d: District) -> dict[str, list]:
+    """The tokens of the public site's personal links, made once over the district: the "thank you" page of
+    the resident's report; its reporter following the first closed public case (the unsubscribe link) and
+    asked to rate it, another reporter's dissatisfied rating waiting for review; a grid subscription to
+    confirm; a new account's e-mail confirmation; a resident's password reset; the demo's registry link
+    request."""
+    if d.public:
+        return d.public
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from public import accounts, follow, ratings, reporting
+    from public.models import Channel, Follower, RegistryLinkRequest
+
+    public = _public_cases(d)
+    closed = next((c for c in public if c.state == "closed"), None)
+    assert closed is not None, "the seeded district has no closed public case to rate"
+    reporter = follow.follower_add(
+        case=closed, kind=Follower.Kind.REPORTER, channel=Channel.EMAIL, address="reporter@example.net"
+    )
+    rated = follow.follower_add(
+        case=closed, kind=Follower.Kind.REPORTER, channel=Channel.EMAIL, address="rated@example.net"
+    )
+    answered = ratings.rating_invitation_issue(case=closed, follower=rated)
+    review = ratings.rating_record(invitation=answered, rating="dissatisfied", comment="还没修好")
+    grid = Grid.objects.get(code=d.places["grid"][0])
+    subscription = follow.grid_subscription_request(grid=grid, contact="grid.reader@example.net")
+    password = "a long pass phrase 7"
+    new = accounts.account_signup_email(email="new.reader@example.net", password=password, base_url="")
+    # Nobody logs in as this one: a log-in would spend its reset link.
+    forgetful = accounts.account_signup_email(
+        email="forgetful.reader@example.net", password=password, base_url=""
+    ).account
+    accounts.email_confirm(token=accounts.email_confirm_token(forgetful))
+    link_request = RegistryLinkRequest.objects.order_by("pk").values_list("pk", flat=True).first()
+    assert link_request is not None, "the seeded district has no registry link request (demo.public)"
+    d.public.update(
+        sent=[reporting.sent_token(public[0])],
+        unsubscribe=[reporter.token],
+        rate=[ratings.rating_link_for(closed, reporter).rstrip("/").rsplit("/", 1)[-1]],
+        rating=[review.pk],
+        subscription=[subscription.token],
+        email=[accounts.email_confirm_token(new.account)],
+        uid=[urlsafe_base64_encode(force_bytes(forgetful.user.pk))],
+        reset=[default_token_generator.make_token(forgetful.user)],
+        link_request=[link_request],
+    )
+    return d.public
+
+
 # How to fill a path parameter, by "route:parameter" (fnmatch patterns, first match wins). A parameter no
 # line fills stops the test: a new page cannot be left out without anyone noticing.
 FILLERS: list[tuple[str, object]] = [
@@ -281,6 +333,16 @@ FILLERS: list[tuple[str, object]] = [
     ("public-case*:number", lambda d: _public_numbers(d)),
     ("public-case-photo:photo_id", lambda d: _public_photo_ids(d)),
     ("public-case-photo:variant", lambda d: ["thumb"]),
+    ("public-grid*:code", lambda d: d.places["grid"]),
+    ("public-rate:token", lambda d: _public_links(d)["rate"]),
+    ("public-unsubscribe:token", lambda d: _public_links(d)["unsubscribe"]),
+    ("rating-review-decide:rating_id", lambda d: _public_links(d)["rating"]),
+    ("public-report-sent:token", lambda d: _public_links(d)["sent"]),
+    ("public-subscription-confirm:token", lambda d: _public_links(d)["subscription"]),
+    ("public-email-confirm:token", lambda d: _public_links(d)["email"]),
+    ("public-password-reset-confirm:uidb64", lambda d: _public_links(d)["uid"]),
+    ("public-password-reset-confirm:token", lambda d: _public_links(d)["reset"]),
+    ("registry-link-decide:request_id", lambda d: _public_links(d)["link_request"]),
     ("*:action", lambda d: ["accept"]),  # case actions are posted; a GET must say so
     ("*:field", lambda d: ["phone"]),
     ("*:fmt", lambda d: ["csv"]),
