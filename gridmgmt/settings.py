@@ -404,6 +404,9 @@ EVIDENCE_PHOTO_MAX_AGE_MINUTES = env.int("EVIDENCE_PHOTO_MAX_AGE_MINUTES", defau
 EVIDENCE_TRACK_WINDOW_MINUTES = env.int("EVIDENCE_TRACK_WINDOW_MINUTES", default=15)
 
 # --- the public site (public/): residents report, support, follow and rate ---
+# The site's address as residents reach it ("https://grid.example.gov"): links in e-mails and text messages
+# (a case's page, the rating link, unsubscribe) are absolute with it; empty, they are paths only.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 # "Me too": this many supporters raise a case to each priority ("2:10,1:30" = high from 10, urgent from 30);
 # priority only ever rises this way, and each support is an event in the case's chain.
 SUPPORT_PRIORITY_RULE = env.str("SUPPORT_PRIORITY_RULE", default="2:10,1:30")
