@@ -167,7 +167,7 @@ def test_a_residents_report_is_supported_closed_rated_and_reopened(
     duplicate.wait_for()
     assert DESCRIPTION[:10] in duplicate.inner_text()
     _assert_private(b_page, world, "the report form with its likely duplicates")
-    duplicate.locator("button[type=submit]").click()
+    duplicate.locator(".nearby-support button").click()
     duplicate.locator(".nearby-support-status.hint-ok").wait_for(timeout=30_000)
     assert re.search(r"\b1\b", duplicate.locator(".nearby-count").inner_text())
     case.refresh_from_db()
