@@ -32,9 +32,10 @@ RATING_LABELS = dict(RATING_CHOICES)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """A page opened by a personal link: kept out of caches, search engines and other sites' logs."""
+    """A page opened by a personal link: kept out of caches, search engines and other sites' logs. (Not
+    "no-referrer": the browser would then send its form with `Origin: null`, which the CSRF check refuses.)"""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

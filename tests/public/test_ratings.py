@@ -114,6 +114,8 @@ def test_the_page_shows_the_case_and_three_answers_and_no_identity(client, close
     for secret in (REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, ADDRESS, "已清运"):
         assert secret not in html
     assert response["Cache-Control"] == "no-store"
+    # Not "no-referrer": a browser would send the form with `Origin: null`, and the CSRF check refuses it.
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_a_valid_link_rates_once(client, closed, link):
@@ -299,14 +301,17 @@ def test_closing_a_followed_case_sends_a_link_that_works_end_to_end(
 ):
     """A resident reports and follows by e-mail; closing the case sends the closing notice (the notice rule
     of verify_pass, through the case_stepped hook), whose {rating_url} opens the page and rates once."""
-    NoticeRule.objects.create(
+    NoticeRule.objects.update_or_create(  # the seeded rule, or ours: either way with its {rating_url}
         action="verify_pass",
         audience=NoticeRule.Audience.REPORTER,
         channel="email",
-        subject_zh="案件 {number} 已办结",
-        subject_en="Case {number} is closed",
-        body_zh="请评价：{rating_url}",
-        body_en="Rate the result: {rating_url}",
+        defaults={
+            "is_active": True,
+            "subject_zh": "案件 {number} 已办结",
+            "subject_en": "Case {number} is closed",
+            "body_zh": "请评价：{rating_url}",
+            "body_en": "Rate the result: {rating_url}",
+        },
     )
     with tasking.suppressed():
         case = report(world, actor=world.resident, source="resident")
