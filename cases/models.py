@@ -191,6 +191,20 @@ class Case(models.Model):
             models.Index(fields=["category", "state", "reported_at"], name="case_duplicate_idx"),
             models.Index(fields=["lat", "lng"], name="case_point_idx"),
             # Only the few reports not yet routed (reconcile's read): a case leaves it once routed.
+            # The public map (public.mapdata): open public cases in a box, and public cases fixed lately, each
+            # read from its index alone (the columns it groups by are in the key: SQLite has no INCLUDE).
+            models.Index(
+                fields=["lat", "lng", "category", "state"],
+                condition=models.Q(
+                    is_public=True, number__isnull=False, state__in=[s.value for s in OPEN_STATES]
+                ),
+                name="case_public_open_idx",
+            ),
+            models.Index(
+                fields=["closed_at", "lat", "lng", "category"],
+                condition=models.Q(is_public=True, number__isnull=False, state="closed"),
+                name="case_public_closed_idx",
+            ),
             models.Index(
                 fields=["reported_at"], condition=models.Q(routed_at__isnull=True), name="case_unrouted_idx"
             ),
