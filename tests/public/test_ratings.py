@@ -118,6 +118,15 @@ def test_the_page_shows_the_case_and_three_answers_and_no_identity(client, close
     assert response["Referrer-Policy"] == "same-origin"
 
 
+def test_a_case_the_public_may_not_read_shows_no_text_of_the_report(client, closed, link):
+    Case.objects.filter(pk=closed.pk).update(is_public=False)
+    response = client.get(link)
+    html = response.content.decode()
+    assert response.status_code == 200 and closed.number in html and 'name="rating"' in html
+    assert "楼下垃圾堆放" not in html  # the reporter's words stay private
+    assert reverse("public-case", kwargs={"number": closed.number}) not in html
+
+
 def test_a_valid_link_rates_once(client, closed, link):
     response = answer(client, link, "basically_satisfied", "处理得还行")
     assert response.status_code == 302 and response["Location"].endswith("?thanks=1")
