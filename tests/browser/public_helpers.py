@@ -1,6 +1,6 @@
 """What the public site's browser tests share: a browser of a resident or a staff member in a language and a
-width, a photo to attach, the report form filled as a person fills it, axe-core's serious findings on a
-page, and the check that a page shows nobody's personal data."""
+width, a photo to attach, a confirmed resident account, axe-core's serious findings on a page, and the check
+that a page shows nobody's personal data."""
 
 import io
 from collections.abc import Iterable

@@ -1,9 +1,10 @@
 """Issue 19's story of a resident's report, in Chromium on a 390 px phone, in Chinese: an anonymous resident
-reports with a photo and gets a case page; a second resident is shown it as a likely duplicate and says
-"me too"; the city carries it to closed; the reporter's closing e-mail holds a rating link, and they rate it
-"dissatisfied"; the dispatch center reopens it from the review queue. No public page shows the reporter's
-contact or name, the supporter's contact, or a staff member's username, e-mail or name (a grid
-administrator's name is the one allowed, beside the grid's information)."""
+reports with a photo and gets a case page; a second resident is shown it as a likely duplicate, says
+"me too" and follows it by e-mail; the city carries it to closed; the reporter's closing e-mail holds a
+rating link, and they rate it "dissatisfied"; the dispatch center reopens it from the review queue. No
+public page shows the reporter's contact or name, the supporter's contact, or a staff member's username,
+e-mail or name (a grid administrator's name is the one allowed, beside the grid's information). And a
+resident signs in through the public sign-in form."""
 
 import importlib
 import re
