@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -74,10 +75,23 @@ class Signup:
 # --- reading what people type ---------------------------------------------------------------------------
 
 
+def _typed(text: str, limit: int) -> str:
+    """What was typed, bounded, with full-width letters and digits (a Chinese input method's) made ASCII."""
+    return unicodedata.normalize("NFKC", (text or "")[:limit]).strip()
+
+
+def contact_read(text: str) -> tuple[str, str]:
+    """An e-mail address or a mobile number → (channel, normalised address); refused (field "contact")."""
+    channel, address = contact_parse(_typed(text, 254))
+    if channel == Channel.SMS:
+        address = mobile_parse(address)
+    return channel, address
+
+
 def email_parse(text: str) -> str:
     """An e-mail address, normalised (domain in lower case); refused otherwise (field "email")."""
     try:
-        channel, address = contact_parse(text)
+        channel, address = contact_parse(_typed(text, 300))
     except InvalidInput:
         channel, address = "", ""
     if channel != Channel.EMAIL or len(address) > 254:
@@ -88,10 +102,10 @@ def email_parse(text: str) -> str:
 def mobile_parse(text: str) -> str:
     """A mainland mobile number (11 digits, 13x–19x) as digits; refused otherwise (field "phone")."""
     try:
-        phone = pii.phone_validate((text or "")[:40])
+        phone = pii.phone_validate(_typed(text, 40))
     except InvalidInput:
         phone = ""
-    if not (len(phone) == 11 and phone.startswith("1")):
+    if not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone.startswith("1")):
         raise InvalidInput(gettext_noop("give a mobile number of 11 digits (13x–19x)"), field="phone")
     return phone
 
@@ -384,10 +398,10 @@ def phone_confirm(*, phone: str, code: str) -> ResidentAccount:
 # --- password reset -----------------------------------------------------------------------------------------
 
 
-def password_reset_request(*, contact: str, base_url: str) -> str:
+def password_reset_request(*, contact: str, base_url: str) -> tuple[str, str]:
     """Send a reset link (an e-mail address) or a reset code (a mobile phone) when an account has that
-    contact; send nothing otherwise. Returns the channel, which is all a page may say."""
-    channel, address = contact_parse(contact)
+    contact; send nothing otherwise. Returns (channel, normalised address): all a page may say."""
+    channel, address = contact_read(contact)
     if channel == Channel.EMAIL:
         user = login_user_find(address)
         if user is not None and user.has_usable_password():
@@ -402,11 +416,10 @@ def password_reset_request(*, contact: str, base_url: str) -> str:
                 "%(link)s\n\nIf you did not ask for it, ignore this message: your password stays as it is."
             ) % {"link": base_url.rstrip("/") + path}
             _mail(address, (subject, body))
-        return Channel.EMAIL
-    phone = mobile_parse(address)
-    if ResidentAccount.objects.filter(phone_hash=address_hash(phone), user__is_active=True).exists():
-        phone_code_send(phone=phone, purpose=OneTimeCode.Purpose.RESET)
-    return Channel.SMS
+        return channel, address
+    if ResidentAccount.objects.filter(phone_hash=address_hash(address), user__is_active=True).exists():
+        phone_code_send(phone=address, purpose=OneTimeCode.Purpose.RESET)
+    return channel, address
 
 
 def password_reset_by_code(*, phone: str, code: str, password: str):
@@ -448,11 +461,11 @@ def _password_set(user, password: str, *, email_confirmed=False, phone_confirmed
 def login_user_find(identifier: str):
     """The active user an e-mail address, a mobile phone or (for staff) a username names; None otherwise.
     An address shared by several users names the one with a confirmed resident account, else the oldest."""
-    identifier = (identifier or "").strip()[:254]
+    identifier = _typed(identifier, 254)
     if not identifier:
         return None
     try:
-        channel, address = contact_parse(identifier)
+        channel, address = contact_read(identifier)
     except InvalidInput:
         return User.objects.filter(username=identifier, is_active=True).first()
     if channel == Channel.EMAIL:

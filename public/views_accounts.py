@@ -35,9 +35,11 @@ _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Account pages: never cached, never indexed, their links never sent on as a referrer."""
+    """Account pages: never cached, never indexed, their links (tokens) never sent to another site as a
+    referrer. Not "no-referrer": a browser then sends `Origin: null` with the page's own forms, which
+    Django's CSRF check refuses."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -103,7 +105,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         form_guard(request, "signup")
-        channel, _address = accounts.contact_parse(data["contact"])
+        channel, _address = accounts.contact_read(data["contact"])
         if channel == Channel.EMAIL:
             result = accounts.account_signup_email(
                 email=data["contact"],
@@ -218,7 +220,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         return _page(request, "password_reset.html", {"form": form}, status=400)
     try:
         form_guard(request, "code")
-        channel = accounts.password_reset_request(
+        channel, address = accounts.password_reset_request(
             contact=form.cleaned_data["contact"], base_url=_base_url(request)
         )
     except DomainError as exc:
@@ -227,7 +229,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         status = _refused(form, exc)
         return _page(request, "password_reset.html", {"form": form}, status=status, error=exc)
     if channel == Channel.SMS:
-        request.session[PHONE_SESSION] = accounts.mobile_parse(form.cleaned_data["contact"])
+        request.session[PHONE_SESSION] = address
         return redirect("public-password-reset-code")
     return _page(request, "password_reset_sent.html", {})
 

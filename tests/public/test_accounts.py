@@ -288,6 +288,9 @@ def test_it_signs_in_by_email_and_by_phone(db):
     client = Client()
     response = login_post(client, "139 1234 5678")
     assert response.status_code == 302 and logged_in_user(client) == by_phone.user
+    client = Client()
+    response = login_post(client, "１３９１２３４５６７８")  # typed with a Chinese input method's full width
+    assert response.status_code == 302 and logged_in_user(client) == by_phone.user
 
 
 def test_an_unknown_identifier_fails_like_a_wrong_password(db):
@@ -461,3 +464,10 @@ def test_hostile_input_never_gives_a_500(db, text):
         assert client.get(url).status_code < 500
         url = reverse("public-password-reset-confirm", kwargs={"uidb64": token, "token": "1-2"})
         assert client.get(url).status_code < 500
+
+
+def test_account_pages_keep_their_links_on_this_site_and_out_of_caches(db):
+    response = Client().get(reverse("public-signup"))
+    assert response["Cache-Control"] == "no-store"
+    # "no-referrer" would make browsers send Origin: null with the page's own form, refused by CSRF.
+    assert response["Referrer-Policy"] == "same-origin"
