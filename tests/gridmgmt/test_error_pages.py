@@ -32,7 +32,8 @@ def test_it_shows_our_404_for_an_unknown_address_with_debug_on(debug_on, client,
     assert TECHNICAL_404 not in page
     assert "cases/<int:pk>/" not in page  # no URL pattern listed
     assert title in page
-    assert f'href="/">{way_back}</a>' in page  # a visitor who is not logged in is offered the login page
+    # A visitor who is not logged in is offered the residents' front page, and the staff login.
+    assert 'href="/">' in page and f'href="/login/">{way_back}</a>' in page
     assert 'class="topbar"' in page  # the site's own header, styles and language switch
     assert "/static/css/app.css" in page
 
