@@ -78,7 +78,9 @@ def test_consoles_send_anonymous_visitors_to_login(client, world):
 
 
 def test_the_login_page_shows_an_error_next_to_the_fields_on_a_wrong_password(client, world):
-    response = client.post("/login/", {"username": "dispatcher", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/login/", {"username": "dispatcher", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     page = html(response)
     assert 'role="alert"' in page and 'aria-invalid="true"' in page

@@ -35,7 +35,9 @@ def test_it_logs_a_user_in_with_the_form(client, world):
     response = client.post("/login/", {"username": "dispatcher", "password": "pw"})
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == world.dispatcher.pk
-    refused = Client(HTTP_ACCEPT_LANGUAGE="en").post("/login/", {"username": "dispatcher", "password": "wrong"})
+    refused = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/login/", {"username": "dispatcher", "password": "wrong"}
+    )
     assert refused.status_code == 200 and "_auth_user_id" not in refused.wsgi_request.session
 
 
