@@ -16,8 +16,10 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 from django.urls import Resolver404
 from django.utils.log import log_response
+from django.utils.translation import gettext
 from django.views.defaults import bad_request, page_not_found, server_error
 
 
@@ -76,3 +78,13 @@ class ErrorPagesMiddleware:
             exception=exception,
         )
         return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: our 403 page saying what to do (the form's page was open too long, or
+    cookies are blocked), in the reader's language, instead of Django's bare English page."""
+    message = gettext(
+        "The form could not be checked: reload its page and send it again. If this keeps happening, allow "
+        "cookies for this site."
+    )
+    return render(request, "403.html", {"message": message}, status=403)

@@ -238,6 +238,7 @@ if LOGIN_ADDRESS_FAILURE_LIMIT < 1 or LOGIN_ADDRESS_COOLOFF_TIME > AXES_COOLOFF_
         "AXES_COOLOFF_MINUTES (failures are forgotten after that)"
     )
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "gridmgmt.error_pages.csrf_failure"  # our 403 page, saying what to do
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

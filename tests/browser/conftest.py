@@ -114,7 +114,7 @@ class Watcher:
 def log_in(page, base_url: str, username: str, password: str = "pw") -> None:
     """Log in through the login form (its last submit button: the header's language form comes first) and
     wait for the home page; works with JavaScript off as well."""
-    page.goto(base_url + "/")
+    page.goto(base_url + "/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.locator("form button[type=submit]").last.click()

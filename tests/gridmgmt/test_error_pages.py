@@ -124,3 +124,13 @@ def test_a_page_outside_the_role_is_our_403(client, world, language):
     page = response.content.decode()
     assert ("您无权访问此页面" if language == "zh-hans" else "Not available to you") in page
     assert 'href="/home/"' in page and 'class="topbar"' in page
+
+
+@pytest.mark.django_db
+def test_a_form_refused_by_the_csrf_check_gets_our_page_saying_what_to_do():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en").post("/login/", {"username": "x"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "reload its page and send it again" in page and 'class="topbar"' in page
