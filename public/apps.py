@@ -23,7 +23,7 @@ class PublicConfig(AppConfig):
     def ready(self) -> None:
         from cases import hooks
 
-        from . import tasks  # noqa: F401 - registers our Celery tasks, which beat publishes by name
+        from . import checks, tasks  # noqa: F401 - registers our system checks, and our Celery tasks (by name)
 
         for hook_name, path in HOOK_SUBSCRIBERS:
             getattr(hooks, hook_name).subscribe(import_string(path))

@@ -92,8 +92,22 @@ def test_the_deploy_check_passes_with_production_settings(tmp_path):
         tmp_path,
         DEBUG="0",
         ALLOWED_HOSTS="example.org",
+        SITE_URL="https://example.org",
         **_production_secrets(),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_deploy_check_warns_when_residents_links_would_have_no_site(tmp_path):
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        tmp_path,
+        DEBUG="0",
+        ALLOWED_HOSTS="example.org",
+        **_production_secrets(),
+    )
+
+    assert result.returncode != 0
+    assert "public.W001" in result.stdout + result.stderr
