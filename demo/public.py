@@ -32,15 +32,15 @@ from grids import pii
 from grids.geometry import to_shape
 from grids.models import Grid, GridAssignment, Resident
 from public.accounts import email_confirm, email_confirm_token, registry_link_decide, registry_link_request
-from public.follow import address_hash, follower_add
+from public.follow import follower_add
 from public.models import (
     CaseRating,
-    CaseSupport,
     Channel,
     Follower,
     RatingInvitation,
     ResidentAccount,
 )
+from public.reporting import case_support
 
 from . import reference as data
 from .evidence import demo_photo, demo_position
@@ -275,23 +275,11 @@ def _play(spec: _Report, index: int, *, rng, now, grid: Grid, people: dict, disp
 
 
 def _support(case: Case, *, at: dt.datetime, user, phone: str) -> Case:
-    """One "me too": the count in the chain and who said it (an account, or the keyed hash of the phone
-    they left), and they follow the case."""
+    """One "me too" as the public site takes it (public.reporting.case_support): the count in the chain,
+    who said it (an account, or the keyed hash of the phone they left), and they follow the case."""
     with clock.frozen_at(at):
-        case = case_services.case_support_add(case=case, actor=None)
-        CaseSupport.objects.create(
-            case=case, user=user, fingerprint="" if user is not None else address_hash(phone), created_at=at
-        )
-        channel, address = (Channel.EMAIL, user.email) if user is not None else (Channel.SMS, phone)
-        follower_add(
-            case=case,
-            kind=Follower.Kind.SUPPORTER,
-            channel=channel,
-            address=address,
-            language=LANGUAGE,
-            user=user,
-        )
-    return case
+        contact = user.email if user is not None else phone
+        return case_support(case=case, user=user, fingerprint="", contact=contact, language=LANGUAGE)
 
 
 def _step(case: Case, step: str, *, rng, dispatcher) -> Case:

@@ -11,6 +11,7 @@ from cases.models import OPEN_STATES, Case, CaseState
 from gridmgmt.people import full_name
 from gridmgmt.sorting import natural_key
 from grids.models import Grid, GridAssignment
+from grids.services import is_grid_code
 
 RECENT_CASES = 20
 FIXED_DAYS = 30
@@ -39,30 +40,32 @@ class GridPage:
         )
 
 
-def _is_grid_code(code: str) -> bool:
-    return code.isascii() and code.isdigit() and len(code) == 14
+def grid_administrators(grid: Grid) -> list[Administrator]:
+    """What the public may know of who looks after `grid` (its page, its poster, the report form): each
+    active administrator's name — never the account name: one without a name is "grid administrator" — and
+    their work phone for this grid, in natural order. One query."""
+    fallback = pgettext("public grid page", "grid administrator")
+    rows = GridAssignment.objects.filter(grid=grid, user__is_active=True).values_list(
+        "user_id", "user__first_name", "user__last_name", "work_phone"
+    )
+    return sorted(
+        (
+            Administrator(user_id, full_name(first, last) or fallback, phone.strip())
+            for user_id, first, last, phone in rows
+        ),
+        key=lambda admin: natural_key(admin.name),
+    )
 
 
 def public_grid_page(code: str, *, now: dt.datetime) -> GridPage | None:
     """The grid `code` as the public reads it, or None when there is no such grid. Four queries: the grid
     with its community and street, its administrators, its recent public cases, their counts."""
-    if not _is_grid_code(code):
+    if not is_grid_code(code):
         return None
     grid = Grid.objects.select_related("community__parent").filter(code=code).first()
     if grid is None:
         return None
-    assignments = GridAssignment.objects.filter(grid=grid).values_list(
-        "user_id", "user__first_name", "user__last_name", "work_phone"
-    )
-    # A name, never the account name: an administrator without one is "grid administrator".
-    fallback = pgettext("public grid page", "grid administrator")
-    administrators = sorted(
-        (
-            Administrator(user_id, full_name(first, last) or fallback, phone)
-            for user_id, first, last, phone in assignments
-        ),
-        key=lambda admin: natural_key(admin.name),
-    )
+    administrators = grid_administrators(grid)
     public = Case.objects.filter(grid=grid, number__isnull=False, is_public=True)
     cases = list(
         public.exclude(state=CaseState.REJECTED)

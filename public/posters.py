@@ -15,12 +15,11 @@ from urllib.parse import urlencode
 import segno
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext
 
-from gridmgmt.people import full_name
-from gridmgmt.sorting import natural_key
-from grids.models import Grid, GridAssignment
+from grids.models import Grid
 from grids.services import is_grid_code
+
+from .grids import Administrator, grid_administrators
 
 # Medium error correction (15 %): the code still reads with a smudge or a staple through it. segno raises
 # the level further when the version it needs has room to spare.
@@ -29,15 +28,9 @@ QR_BORDER = 4  # the quiet zone the standard asks for, in modules
 
 
 @dataclass(frozen=True)
-class PosterAdministrator:
-    name: str
-    work_phone: str
-
-
-@dataclass(frozen=True)
 class Poster:
     grid: Grid
-    administrators: list[PosterAdministrator]
+    administrators: list[Administrator]
 
 
 def poster_grid_get(code: str) -> Grid | None:
@@ -48,29 +41,12 @@ def poster_grid_get(code: str) -> Grid | None:
     return Grid.objects.select_related("community__parent").filter(code=code).first()
 
 
-def poster_administrators(grid: Grid) -> list[PosterAdministrator]:
-    """The grid's administrators as the poster names them, in natural order (one query): their name, or
-    "Grid administrator" for an account without one, and their work phone for this grid."""
-    rows = (
-        GridAssignment.objects.filter(grid=grid, user__is_active=True)
-        .values_list("user__first_name", "user__last_name", "work_phone")
-        .order_by("user_id")
-    )
-    people = [
-        PosterAdministrator(
-            name=full_name(first, last) or gettext("Grid administrator"), work_phone=phone.strip()
-        )
-        for first, last, phone in rows
-    ]
-    return sorted(people, key=lambda person: natural_key(person.name))
-
-
 def poster_get(code: str) -> Poster | None:
     """What the poster of grid `code` says; None when there is no such grid."""
     grid = poster_grid_get(code)
     if grid is None:
         return None
-    return Poster(grid=grid, administrators=poster_administrators(grid))
+    return Poster(grid=grid, administrators=grid_administrators(grid))
 
 
 def report_url(request: HttpRequest, grid: Grid) -> str:

@@ -13,20 +13,19 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.utils.translation import get_language, gettext_noop, pgettext
+from django.utils.translation import get_language, gettext_noop
 
 from cases import services as case_services
 from cases.models import OPEN_STATES, Case, Category
 from gridmgmt import clock
 from gridmgmt.errors import InvalidInput, InvalidTransition
-from gridmgmt.people import full_name
 from gridmgmt.roles import Role, user_roles
-from gridmgmt.sorting import natural_key
 from grids.geometry import degree_box, distance_m
-from grids.models import Grid, GridAssignment
+from grids.models import Grid
 from grids.selectors import grid_locate
 
 from .follow import contact_parse, follower_add
+from .grids import Administrator, grid_administrators
 from .models import CaseSupport, Channel, Follower
 
 MAX_PHOTOS = 3  # a resident's report: enough to show the problem, light on a phone's upload
@@ -198,14 +197,6 @@ def case_support(
 
 
 @dataclass(frozen=True)
-class Administrator:
-    """What the public may know of a grid's administrator: a name and the work phone of the grid."""
-
-    name: str
-    work_phone: str
-
-
-@dataclass(frozen=True)
 class Where:
     grid: Grid
     administrators: list[Administrator]
@@ -218,15 +209,7 @@ def where_read(*, lat: float, lng: float) -> Where | None:
     if found is None:
         return None
     grid = Grid.objects.select_related("community__parent").get(pk=found.pk)
-    fallback = pgettext("public grid page", "grid administrator")
-    rows = GridAssignment.objects.filter(grid=grid).values_list(
-        "user__first_name", "user__last_name", "work_phone"
-    )
-    administrators = sorted(
-        (Administrator(full_name(first, last) or fallback, phone) for first, last, phone in rows),
-        key=lambda admin: natural_key(admin.name),
-    )
-    return Where(grid=grid, administrators=administrators)
+    return Where(grid=grid, administrators=grid_administrators(grid))
 
 
 def nearby_public_cases(
