@@ -29,6 +29,7 @@ class Minor:
     verification: int = 480
     urgent: bool = False  # around the clock, priority 1, short limits
     priority: int = 3
+    publicity: str = "public"  # Category.Publicity: personal matters are never shown to the public
 
 
 @dataclass(frozen=True)
@@ -481,6 +482,17 @@ TAXONOMY: tuple[Major, ...] = (
                 240,
                 1.5,
                 ("夜间在路边露天烧烤，油烟扰民", "烧烤摊占道经营，地面油污严重"),
+            ),
+            # A personal matter: reported and handled like any other, never on the public channels. No
+            # weight: the demo's history has none, a resident may report one.
+            Minor(
+                "2505",
+                "邻里纠纷",
+                "Dispute between neighbours",
+                3 * DAY,
+                0,
+                ("楼上住户长期深夜噪音，协商无果", "邻居占用楼道堆放杂物引发争执"),
+                publicity="never",
             ),
         ),
     ),

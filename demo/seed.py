@@ -357,6 +357,7 @@ def _seed_categories(summary: Summary) -> dict[str, Category]:
                 name_en=minor.name_en,
                 kind=major.kind,
                 parent=parent,
+                publicity=minor.publicity,
                 **_limits(minor),
             )
     summary.categories = len(by_code)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.audit import chains_verify
-from cases.models import Case, CaseEvent, CaseState
+from cases.models import Case, CaseEvent, CaseState, Category
 from cases.workflow import Action
 from demo.public import REPORTS
 from demo.seed import demo_logins, demo_seed
@@ -132,3 +132,9 @@ def test_the_public_sites_steps_leave_every_chain_intact(demo, db):
     checked, broken = chains_verify()
     assert broken == [] and checked == Case.objects.count()
     assert CaseEvent.objects.filter(case__source=Case.Source.PUBLIC, created_at__gt=demo).count() == 0
+
+
+def test_a_personal_matter_is_a_category_never_shown_to_the_public(demo):
+    dispute = Category.objects.get(code="2505")
+    assert dispute.publicity == Category.Publicity.NEVER and dispute.parent.code == "25"
+    assert Category.objects.filter(publicity=Category.Publicity.PUBLIC).count() > 40
