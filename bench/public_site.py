@@ -247,7 +247,7 @@ def main() -> None:
     static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     stack = override_settings(STORAGES={**settings.STORAGES, "staticfiles": static})
     stack.enable()
-    measure("no new index", views, args.repeat)
+    measure("indexes of the migrations", views, args.repeat)
     if args.index_sql:
         with connection.cursor() as cur:
             for statement in filter(None, (s.strip() for s in Path(args.index_sql).read_text().split(";"))):
