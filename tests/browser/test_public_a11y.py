@@ -220,7 +220,10 @@ def test_a_report_can_be_made_with_the_keyboard_alone(browsers, live_server, wor
     _tab_to(page, "[name=description]")
     keys.type("路灯下的垃圾袋堆了一周")
     _tab_to(page, "[name=photos]")
-    with page.expect_file_chooser() as chooser:
+    # A file chooser opens only for the page that has the window's focus: other tests' pages of the same
+    # browser may still be open in their contexts (the flake CI met), so this one is brought to the front.
+    page.bring_to_front()
+    with page.expect_file_chooser(timeout=30_000) as chooser:
         keys.press("Space")
     chooser.value.set_files(photo_file(tmp_path))
     _tab_to(page, "[name=contact]")
