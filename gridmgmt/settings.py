@@ -4,6 +4,7 @@ import base64
 import datetime as dt
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -411,6 +412,10 @@ SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 # "Me too": this many supporters raise a case to each priority ("2:10,1:30" = high from 10, urgent from 30);
 # priority only ever rises this way, and each support is an event in the case's chain.
 SUPPORT_PRIORITY_RULE = env.str("SUPPORT_PRIORITY_RULE", default="2:10,1:30")
+if not re.fullmatch(r"\s*([123]\s*:\s*\d+\s*(,\s*[123]\s*:\s*\d+\s*)*)?", SUPPORT_PRIORITY_RULE):
+    raise ImproperlyConfigured(
+        f"SUPPORT_PRIORITY_RULE {SUPPORT_PRIORITY_RULE!r}: write <priority 1-3>:<supporters>, e.g. 2:10,1:30"
+    )
 # How long a closed case's rating link stays valid (days), and an e-mail confirmation link (hours).
 PUBLIC_RATING_LINK_DAYS = env.int("PUBLIC_RATING_LINK_DAYS", default=30)
 PUBLIC_CONFIRM_LINK_HOURS = env.int("PUBLIC_CONFIRM_LINK_HOURS", default=48)

@@ -111,3 +111,12 @@ def test_the_deploy_check_warns_when_residents_links_would_have_no_site(tmp_path
 
     assert result.returncode != 0
     assert "public.W001" in result.stdout + result.stderr
+
+
+def test_a_support_priority_rule_that_cannot_be_read_stops_the_process_at_start(tmp_path):
+    result = _run(
+        ["-c", "import django; django.setup()"], tmp_path, DEBUG="1", SUPPORT_PRIORITY_RULE="high:10"
+    )
+
+    assert result.returncode != 0
+    assert "SUPPORT_PRIORITY_RULE" in result.stderr and "ImproperlyConfigured" in result.stderr
