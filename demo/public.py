@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import secrets
 from dataclasses import dataclass
 
 import shapely
@@ -37,9 +36,9 @@ from public.models import (
     CaseRating,
     Channel,
     Follower,
-    RatingInvitation,
     ResidentAccount,
 )
+from public.ratings import rating_invitation_issue, rating_record
 from public.reporting import case_support
 
 from . import reference as data
@@ -49,7 +48,6 @@ VERIFIED = "resident1"  # verified against the registry, in a grid of gridadmin1
 UNVERIFIED = "resident2"  # signed up and confirmed their e-mail; not linked to the registry
 WORK_PHONE = "0791-8612{:04d}"  # the administrator's number: gridadmin7 → 0791-86120007
 LANGUAGE = "zh-hans"
-RATING_LINK_DAYS = 14
 DAYTIME = (8, 19)  # local hours in which the demo's people take a step
 
 
@@ -335,31 +333,16 @@ def _second(at: dt.datetime, *, after: dt.datetime) -> dt.datetime:
 
 
 def _rate(case: Case, follower: Follower, *, rating: str, comment: str, rng, now: dt.datetime) -> CaseRating:
-    """The reporter's answer to the rating link sent at closing: the RATE step in the chain, the link spent,
-    and the rating (a dissatisfied one waits for the dispatch center's review)."""
+    """The reporter's answer to the rating link sent at closing, as the public site takes it
+    (public.ratings): the RATE step in the chain, the link spent, the rating (a dissatisfied one waits for the
+    dispatch center's review)."""
     sent = case.closed_at + dt.timedelta(minutes=1)
     answered = min(case.closed_at + dt.timedelta(hours=rng.uniform(2, 20)), now - dt.timedelta(minutes=30))
     answered = _second(answered, after=case.closed_at)
-    invitation = RatingInvitation.objects.create(
-        case=case,
-        follower=follower,
-        nonce=secrets.token_urlsafe(32),
-        created_at=sent,
-        expires_at=sent + dt.timedelta(days=RATING_LINK_DAYS),
-        used_at=answered,
-    )
+    with clock.frozen_at(sent):
+        invitation = rating_invitation_issue(case=case, follower=follower)
     with clock.frozen_at(answered):
-        case_services.case_rate(case=case, actor=None, rating=rating, comment=comment)
-    return CaseRating.objects.create(
-        case=case,
-        invitation=invitation,
-        rating=rating,
-        comment=comment,
-        created_at=answered,
-        review=CaseRating.Review.PENDING
-        if rating == CaseRating.Rating.DISSATISFIED
-        else CaseRating.Review.NONE,
-    )
+        return rating_record(invitation=invitation, rating=rating, comment=comment)
 
 
 def _point_in(grid: Grid, rng) -> tuple[float, float]:
